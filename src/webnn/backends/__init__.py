@@ -1,0 +1,51 @@
+"""Backend registry.
+
+A backend compiles a validated :class:`~webnn.ir.Graph` once (at ``build()``)
+into a :class:`CompiledGraph` that ``compute`` and ``dispatch`` run.  Backends
+are imported lazily, by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Mapping
+from typing import Protocol
+
+import numpy as np
+
+from ..ir import Graph
+
+
+class CompiledGraph(Protocol):
+    def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Inputs are arrays of the declared dtype and shape; outputs likewise."""
+        ...
+
+
+class Backend(Protocol):
+    name: str
+    accelerated: bool
+    device: str
+
+    def compile(self, graph: Graph) -> CompiledGraph: ...
+
+
+#: name -> (module, class, Python packages it needs), in order of automatic preference.
+BACKENDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "reference": ("webnn.backends.reference", "ReferenceBackend", ()),
+}
+
+
+def available_backends() -> list[str]:
+    """The backends whose dependencies are installed, most preferred first."""
+    return [
+        name
+        for name, (_, _, needs) in BACKENDS.items()
+        if all(importlib.util.find_spec(n) is not None for n in needs)
+    ]
+
+
+def load_backend(name: str, **options: object) -> Backend:
+    module, cls, _ = BACKENDS[name]
+    return getattr(importlib.import_module(module), cls)(**options)

@@ -1,0 +1,3 @@
+"""Reference kernels: linalg ops."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Reference kernels: normalization ops."""
+
+from __future__ import annotations

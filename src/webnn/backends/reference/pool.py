@@ -1,0 +1,3 @@
+"""Reference kernels: pool ops."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Reference kernels: reduce ops."""
+
+from __future__ import annotations

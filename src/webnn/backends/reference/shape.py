@@ -1,0 +1,3 @@
+"""Reference kernels: shape ops."""
+
+from __future__ import annotations

@@ -1,0 +1,402 @@
+"""``MLGraphBuilder`` and ``MLOperand``.
+
+Every spec op is a builder method generated from its definition in
+:mod:`webnn.ops`: the method binds the arguments, checks the operands against
+the op's tensor-limits table, runs the op's validation and shape inference and
+records an :class:`~webnn.ir.Operation`.  Nothing is computed here.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .descriptor import array_to_descriptor, buffer_to_array, check_byte_length, to_descriptor
+from .errors import InvalidStateError
+from .ir import Graph, OperandDescriptor, Operation, freeze
+from .ops import OPS, OpDef
+from .ops.base import Check, Result, cast_number
+
+if TYPE_CHECKING:
+    from .context import MLContext
+    from .graph import MLGraph
+    from .tensor import MLTensor
+
+
+class MLOperand:
+    """An operand of a graph under construction (immutable)."""
+
+    __slots__ = ("_builder", "_id", "_desc", "_name", "_kind")
+
+    def __init__(self, builder: MLGraphBuilder, id: int, desc: OperandDescriptor, kind: str, name: str | None = None):
+        self._builder = builder
+        self._id = id
+        self._desc = desc
+        self._kind = kind
+        self._name = name
+
+    @property
+    def data_type(self) -> str:
+        return self._desc.data_type
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._desc.shape
+
+    @property
+    def rank(self) -> int:
+        return len(self._desc.shape)
+
+    @property
+    def descriptor(self) -> OperandDescriptor:
+        return self._desc
+
+    @property
+    def name(self) -> str | None:
+        """The input name for graph inputs, else None."""
+        return self._name
+
+    def __repr__(self) -> str:
+        what = f"input {self._name!r}" if self._kind == "input" else self._kind
+        return f"MLOperand({what}, {self._desc})"
+
+
+class MLGraphBuilder:
+    """Builds a computational graph one operation at a time (the spec's ``MLGraphBuilder``)."""
+
+    def __init__(self, context: MLContext) -> None:
+        from .context import MLContext
+
+        if not isinstance(context, MLContext):
+            raise TypeError(f"MLGraphBuilder needs an MLContext, got {type(context).__name__}")
+        if context.is_lost:
+            raise InvalidStateError("MLGraphBuilder: the context is lost (destroyed)")
+        self._context = context
+        self._built = False
+        self._operands: list[OperandDescriptor] = []
+        self._operations: list[Operation] = []
+        self._producer: dict[int, int] = {}
+        self._inputs: dict[str, int] = {}
+        self._constants: dict[int, np.ndarray] = {}
+        self._constant_tensors: dict[int, MLTensor] = {}
+
+    @property
+    def context(self) -> MLContext:
+        return self._context
+
+    # ------------------------------------------------------------------ state
+    def _check_can_build(self, what: str) -> None:
+        if self._built:
+            raise InvalidStateError(f"{what}: this builder has already built a graph")
+        if self._context.is_lost:
+            raise InvalidStateError(f"{what}: the context is lost (destroyed)")
+
+    def _new_operand(self, desc: OperandDescriptor, kind: str, name: str | None = None) -> MLOperand:
+        self._operands.append(desc)
+        return MLOperand(self, len(self._operands) - 1, desc, kind, name)
+
+    def _own(self, what: str, value: Any) -> MLOperand:
+        if not isinstance(value, MLOperand):
+            raise TypeError(f"{what} must be an MLOperand, got {type(value).__name__}")
+        if value._builder is not self:
+            raise TypeError(f"{what} belongs to another MLGraphBuilder")
+        return value
+
+    # ------------------------------------------------------------------ inputs and constants
+    def input(self, name: str, descriptor: Any, data_type: str | None = None) -> MLOperand:
+        """A named graph input.
+
+        ``descriptor`` is ``{"dataType": ..., "shape": [...]}`` or a shape, with
+        ``data_type`` (default ``"float32"``): ``builder.input("x", [1, 3], "float32")``.
+        """
+        self._check_can_build("input")
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"input: name must be a non-empty string, got {name!r}")
+        if name in self._inputs:
+            raise TypeError(f"input: an input named {name!r} already exists")
+        desc = to_descriptor(f"input {name!r}", descriptor, data_type)
+        check_byte_length(f"input {name!r}", desc)
+        operand = self._new_operand(desc, "input", name)
+        self._inputs[name] = operand._id
+        return operand
+
+    def constant(self, *args: Any, shape: Sequence[int] | None = None, data_type: str | None = None) -> MLOperand:
+        """A constant operand.  Accepted forms:
+
+        - ``constant(array)``: a NumPy array of a WebNN dtype (``bool`` becomes ``uint8``);
+          ``shape`` / ``data_type`` keywords convert a list or reshape;
+        - ``constant(descriptor, buffer)``: the spec's form; ``buffer`` is an array of the
+          descriptor's dtype, raw bytes, or a sequence of values;
+        - ``constant(data_type, value)``: a scalar, cast to ``data_type`` as the spec says;
+        - ``constant(tensor)``: a constant ``MLTensor`` from ``context.create_constant_tensor``.
+        """
+        from .tensor import MLTensor
+
+        if len(args) == 1 and isinstance(args[0], MLTensor):
+            return self._constant_from_tensor(args[0])
+        self._check_can_build("constant")
+        if len(args) == 2 and isinstance(args[0], str):
+            dt, value = args
+            desc = to_descriptor("constant", (), dt)
+            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+                raise TypeError(f"constant: value must be a number, got {type(value).__name__}")
+            array = np.array(cast_number(value, dt), dtype=desc.numpy_dtype)
+        elif len(args) == 2:
+            desc = to_descriptor("constant", args[0], data_type)
+            array = buffer_to_array("constant", desc, args[1])
+        elif len(args) == 1:
+            value = args[0]
+            if isinstance(value, np.ndarray) and data_type is None:
+                desc = array_to_descriptor("constant", value)
+                if shape is not None:
+                    desc = to_descriptor("constant", shape, desc.data_type)
+            else:
+                if isinstance(value, np.ndarray) and value.dtype.kind not in "biuf":
+                    raise TypeError(f"constant: array dtype {value.dtype} holds no numbers")
+                values = np.asarray(value)
+                desc = to_descriptor(
+                    "constant", values.shape if shape is None else shape, data_type or "float32"
+                )
+            array = buffer_to_array("constant", desc, value)
+        else:
+            raise TypeError(
+                "constant: use constant(array), constant(descriptor, buffer), "
+                "constant(data_type, value) or constant(tensor)"
+            )
+        check_byte_length("constant", desc)
+        array.flags.writeable = False
+        operand = self._new_operand(desc, "constant")
+        self._constants[operand._id] = array
+        return operand
+
+    def _constant_from_tensor(self, tensor: MLTensor) -> MLOperand:
+        if tensor.context is not self._context:
+            raise TypeError("constant: the tensor belongs to another context")
+        if tensor.destroyed:
+            raise TypeError("constant: the tensor is destroyed")
+        if not tensor.constant:
+            raise TypeError("constant: the tensor is not a constant tensor (use create_constant_tensor)")
+        self._check_can_build("constant")
+        operand = self._new_operand(tensor.descriptor, "constant")
+        self._constants[operand._id] = tensor._data
+        self._constant_tensors[operand._id] = tensor
+        return operand
+
+    # ------------------------------------------------------------------ ops
+    def _add(self, opdef: OpDef, args: Sequence[Any], kwargs: Mapping[str, Any]) -> MLOperand | list[MLOperand]:
+        values, label = opdef.bind(args, kwargs)
+        c = Check(opdef.name, label)
+        self._check_can_build(c.op if not label else f"{c.op} {label!r}")
+        descs: dict[str, Any] = {}
+        refs: dict[str, Any] = {}
+        for p in opdef.params:
+            value = values[p.name]
+            if p.kind == "value":
+                continue
+            if p.kind == "operand":
+                if value is None and not p.required:
+                    descs[p.name] = refs[p.name] = None
+                    continue
+                operand = self._own_or_fail(c, p.name, value)
+                descs[p.name], refs[p.name] = operand._desc, operand._id
+            else:
+                if isinstance(value, MLOperand) or not isinstance(value, Sequence):
+                    c.fail(f"{p.name} must be a sequence of MLOperands, got {type(value).__name__}")
+                operands = [self._own_or_fail(c, f"{p.name}[{i}]", v) for i, v in enumerate(value)]
+                descs[p.name] = tuple(o._desc for o in operands)
+                refs[p.name] = tuple(o._id for o in operands)
+        opdef.check_operands(c, descs)
+        call = {p.name: descs[p.name] if p.kind != "value" else values[p.name] for p in opdef.params}
+        result = opdef.func(c, **call)
+        if not isinstance(result, Result):
+            result = Result(result)
+        outputs = result.outputs if isinstance(result.outputs, list) else [result.outputs]
+        opdef.check_outputs(c, descs, outputs)
+        attrs = {p.name: values[p.name] for p in opdef.params if p.kind == "value"}
+        attrs.update(result.attrs)
+        output_operands = [self._new_operand(desc, "output") for desc in outputs]
+        operation = Operation(
+            type=opdef.name,
+            inputs=MappingProxyType(refs),
+            attrs=freeze(attrs),
+            outputs=tuple(o._id for o in output_operands),
+            label=label,
+        )
+        self._operations.append(operation)
+        for o in output_operands:
+            self._producer[o._id] = len(self._operations) - 1
+        return output_operands if isinstance(result.outputs, list) else output_operands[0]
+
+    def _own_or_fail(self, c: Check, what: str, value: Any) -> MLOperand:
+        if not isinstance(value, MLOperand):
+            c.fail(f"{what} must be an MLOperand, got {type(value).__name__}")
+        if value._builder is not self:
+            c.fail(f"{what} belongs to another MLGraphBuilder")
+        return value
+
+    # ------------------------------------------------------------------ convenience (decompositions)
+    def global_average_pool(self, input: MLOperand, *, layout: str = "nchw", label: str = "") -> MLOperand:
+        """``average_pool2d`` over the whole spatial extent (output spatial size 1 x 1)."""
+        return self.average_pool2d(input, layout=layout, label=label)  # type: ignore[attr-defined]
+
+    def global_max_pool(self, input: MLOperand, *, layout: str = "nchw", label: str = "") -> MLOperand:
+        """``max_pool2d`` over the whole spatial extent (output spatial size 1 x 1)."""
+        return self.max_pool2d(input, layout=layout, label=label)  # type: ignore[attr-defined]
+
+    def squeeze(self, input: MLOperand, axes: Sequence[int] | None = None, *, label: str = "") -> MLOperand:
+        """``reshape`` without the given size-1 axes (all size-1 axes when ``axes`` is None).
+
+        Negative axes count from the end.  An axis whose size is not 1 is a ``TypeError``.
+        """
+        operand = self._own("squeeze: input", input)
+        rank = operand.rank
+        c = Check("squeeze", label)
+        if axes is None:
+            drop = {i for i, d in enumerate(operand.shape) if d == 1}
+        else:
+            drop = set()
+            for i, a in enumerate(c.int32s("axes", axes)):
+                c.check(-rank <= a < rank, f"axes[{i}] {a} is out of range for rank {rank}")
+                a %= rank
+                c.check(operand.shape[a] == 1, f"axis {a} has size {operand.shape[a]}, not 1")
+                drop.add(a)
+        shape = [d for i, d in enumerate(operand.shape) if i not in drop]
+        return self.reshape(operand, shape, label=label)  # type: ignore[attr-defined]
+
+    def unsqueeze(self, input: MLOperand, axes: Sequence[int], *, label: str = "") -> MLOperand:
+        """``reshape`` with size-1 axes inserted at ``axes`` (positions in the output; negative count from the end)."""
+        operand = self._own("unsqueeze: input", input)
+        c = Check("unsqueeze", label)
+        axes = c.int32s("axes", axes)
+        rank = operand.rank + len(axes)
+        positions = set()
+        for i, a in enumerate(axes):
+            c.check(-rank <= a < rank, f"axes[{i}] {a} is out of range for output rank {rank}")
+            positions.add(a % rank)
+        c.check(len(positions) == len(axes), f"axes {list(axes)} contains duplicates")
+        dims = iter(operand.shape)
+        shape = [1 if i in positions else next(dims) for i in range(rank)]
+        return self.reshape(operand, shape, label=label)  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------------ build
+    def build(self, outputs: Mapping[str, MLOperand]) -> MLGraph:
+        """Compile the graph that computes ``outputs`` (a dict name -> operand).
+
+        The backend compiles once here; ``MLContext.compute`` / ``dispatch`` only run it.
+        A builder builds once: a second call raises ``InvalidStateError``.
+        """
+        from .graph import MLGraph
+
+        self._check_can_build("build")
+        if not isinstance(outputs, Mapping):
+            raise TypeError(f"build: outputs must be a dict of name -> MLOperand, got {type(outputs).__name__}")
+        if not outputs:
+            raise TypeError("build: outputs must not be empty")
+        for name, operand in outputs.items():
+            if not isinstance(name, str) or not name:
+                raise TypeError(f"build: output names must be non-empty strings, got {name!r}")
+            self._own(f"build: output {name!r}", operand)
+            if operand._kind in ("input", "constant"):
+                raise TypeError(
+                    f"build: output {name!r} is a graph {operand._kind}; outputs must be computed "
+                    "(wrap it in identity())"
+                )
+        for operand_id, tensor in self._constant_tensors.items():
+            if tensor.destroyed:
+                raise TypeError("build: a constant tensor used by the graph was destroyed")
+        graph = self._extract({name: o._id for name, o in outputs.items()})
+        self._built = True
+        return MLGraph._compile(self._context, graph)
+
+    def _extract(self, outputs: Mapping[str, int]) -> Graph:
+        """The sub-graph reaching ``outputs``, operands renumbered densely in creation order."""
+        needed_ops: set[int] = set()
+        needed: set[int] = set()
+        stack = list(outputs.values())
+        while stack:
+            operand = stack.pop()
+            if operand in needed:
+                continue
+            needed.add(operand)
+            producer = self._producer.get(operand)
+            if producer is not None and producer not in needed_ops:
+                needed_ops.add(producer)
+                op = self._operations[producer]
+                needed.update(op.outputs)
+                stack.extend(op.input_ids())
+        order = sorted(needed)
+        new_id = {old: new for new, old in enumerate(order)}
+
+        def remap(ref: Any) -> Any:
+            if ref is None:
+                return None
+            if isinstance(ref, tuple):
+                return tuple(new_id[r] for r in ref)
+            return new_id[ref]
+
+        operations = tuple(
+            Operation(
+                type=op.type,
+                inputs=MappingProxyType({k: remap(v) for k, v in op.inputs.items()}),
+                attrs=op.attrs,
+                outputs=tuple(new_id[o] for o in op.outputs),
+                label=op.label,
+            )
+            for index, op in enumerate(self._operations)
+            if index in needed_ops
+        )
+        return Graph(
+            operands=tuple(self._operands[i] for i in order),
+            inputs=MappingProxyType({n: new_id[i] for n, i in self._inputs.items() if i in needed}),
+            constants=MappingProxyType({new_id[i]: a for i, a in self._constants.items() if i in needed}),
+            operations=operations,
+            outputs=MappingProxyType({n: new_id[i] for n, i in outputs.items()}),
+        )
+
+
+def _operand_annotation(kind: str, optional: bool) -> str:
+    if kind == "operands":
+        return "Sequence[MLOperand]"
+    return "MLOperand | None" if optional else "MLOperand"
+
+
+def _method(opdef: OpDef) -> Any:
+    def method(self: MLGraphBuilder, *args: Any, **kwargs: Any) -> Any:
+        return self._add(opdef, args, kwargs)
+
+    P = inspect.Parameter
+    source = inspect.signature(opdef.func).parameters
+    params = [P("self", P.POSITIONAL_OR_KEYWORD)]
+    for p in opdef.params:
+        annotation = source[p.name].annotation
+        if p.kind != "value":
+            annotation = _operand_annotation(p.kind, not p.required)
+        kind = P.POSITIONAL_OR_KEYWORD if p.positional else P.KEYWORD_ONLY
+        if p.positional:
+            params.append(P(p.name, kind, annotation=annotation))
+    params.append(P("options", P.POSITIONAL_OR_KEYWORD, default=None, annotation="Mapping[str, Any] | None"))
+    for p in opdef.params:
+        if not p.positional:
+            annotation = source[p.name].annotation
+            if p.kind != "value":
+                annotation = _operand_annotation(p.kind, True)
+            params.append(P(p.name, P.KEYWORD_ONLY, default=p.default, annotation=annotation))
+    params.append(P("label", P.KEYWORD_ONLY, default="", annotation="str"))
+    returns = "list[MLOperand]" if opdef.multi_output else "MLOperand"
+    method.__signature__ = inspect.Signature(params, return_annotation=returns)  # type: ignore[attr-defined]
+    method.__name__ = method.__qualname__ = opdef.name
+    method.__qualname__ = f"MLGraphBuilder.{opdef.name}"
+    method.__doc__ = opdef.doc
+    method.__module__ = __name__
+    return method
+
+
+for _opdef in OPS.values():
+    setattr(MLGraphBuilder, _opdef.name, _method(_opdef))
+del _opdef
+
+__all__ = ["MLGraphBuilder", "MLOperand"]

@@ -1,0 +1,362 @@
+"""``ML`` and ``MLContext``: choosing a backend, running graphs, tensors."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from concurrent.futures import Future
+from typing import Any
+from weakref import WeakSet
+
+import numpy as np
+
+from . import dtypes
+from .backends import BACKENDS, Backend, available_backends, load_backend
+from .builder import MLGraphBuilder
+from .descriptor import buffer_to_array, check_byte_length, check_value_range, to_descriptor
+from .errors import InvalidStateError, NotSupportedError
+from .graph import MLGraph
+from .ir import OperandDescriptor
+from .ops import OPS
+from .ops.base import MAX_RANK, MAX_TENSOR_BYTE_LENGTH
+from .tensor import MLTensor
+
+POWER_PREFERENCES = ("default", "high-performance", "low-power")
+DEVICE_TYPES = ("cpu", "gpu", "npu")
+
+
+class ML:
+    """Entry point (the spec's ``navigator.ml``)."""
+
+    def create_context(
+        self,
+        options: Mapping[str, Any] | None = None,
+        /,
+        *,
+        power_preference: str = "default",
+        accelerated: bool = True,
+        device_type: str | None = None,
+        backend: str | None = None,
+    ) -> MLContext:
+        """A context on the chosen backend.
+
+        ``backend`` (not in the spec) names the implementation; when None, the
+        ``WEBNN_BACKEND`` environment variable decides, else the first available
+        of: reference.  ``options`` may be the spec's dict
+        (``{"powerPreference": "low-power", "accelerated": False}``).
+        """
+        if options is not None:
+            if not isinstance(options, Mapping):
+                raise TypeError(f"create_context: options must be a dict, got {type(options).__name__}")
+            names = {"powerPreference": "power_preference", "power_preference": "power_preference",
+                     "accelerated": "accelerated", "deviceType": "device_type", "device_type": "device_type",
+                     "backend": "backend"}
+            for key, value in options.items():
+                if key not in names:
+                    raise TypeError(f"create_context: unknown option {key!r}")
+                if names[key] == "power_preference":
+                    power_preference = value
+                elif names[key] == "accelerated":
+                    accelerated = value
+                elif names[key] == "device_type":
+                    device_type = value
+                else:
+                    backend = value
+        if power_preference not in POWER_PREFERENCES:
+            raise TypeError(
+                f"create_context: power_preference must be one of {', '.join(POWER_PREFERENCES)}, "
+                f"got {power_preference!r}"
+            )
+        if not isinstance(accelerated, bool):
+            raise TypeError(f"create_context: accelerated must be a bool, got {accelerated!r}")
+        if device_type is not None and device_type not in DEVICE_TYPES:
+            raise TypeError(
+                f"create_context: device_type must be one of {', '.join(DEVICE_TYPES)} or None, got {device_type!r}"
+            )
+        source = "backend"
+        if backend is None and os.environ.get("WEBNN_BACKEND"):
+            backend, source = os.environ["WEBNN_BACKEND"], "WEBNN_BACKEND"
+        if backend is not None and backend not in BACKENDS:
+            raise TypeError(f"create_context: {source} must be one of {', '.join(BACKENDS)}, got {backend!r}")
+        available = available_backends()
+        if backend is None:
+            backend = available[0]
+        elif backend not in available:
+            raise NotSupportedError(f"create_context: backend {backend!r} is not installed here")
+        return MLContext(
+            load_backend(backend),
+            power_preference=power_preference,
+            accelerated=accelerated,
+            device_type=device_type,
+        )
+
+
+class MLContext:
+    """Owns graphs and tensors and runs them on one backend."""
+
+    def __init__(self, backend: Backend, *, power_preference: str, accelerated: bool, device_type: str | None):
+        self._backend = backend
+        self._power_preference = power_preference
+        self._requested_accelerated = accelerated
+        self._device_type = device_type
+        self._lost: Future[dict[str, str]] = Future()
+        self._graphs: WeakSet[MLGraph] = WeakSet()
+        self._tensors: WeakSet[MLTensor] = WeakSet()
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def backend(self) -> str:
+        """The name of the backend running this context's graphs."""
+        return self._backend.name
+
+    @property
+    def accelerated(self) -> bool:
+        """True only if graphs really run on an accelerator (GPU / NPU)."""
+        return self._backend.accelerated
+
+    @property
+    def power_preference(self) -> str:
+        return self._power_preference
+
+    @property
+    def device_type(self) -> str:
+        """The device graphs run on: "cpu", "gpu" or "npu"."""
+        return self._backend.device
+
+    @property
+    def lost(self) -> Future[dict[str, str]]:
+        """Resolves with ``{"message": ...}`` when the context is lost (after ``destroy()``)."""
+        return self._lost
+
+    @property
+    def is_lost(self) -> bool:
+        return self._lost.done()
+
+    def __repr__(self) -> str:
+        return f"MLContext(backend={self.backend!r}, device={self.device_type!r}, accelerated={self.accelerated})"
+
+    # ------------------------------------------------------------------ graphs
+    def create_graph_builder(self) -> MLGraphBuilder:
+        return MLGraphBuilder(self)
+
+    def _check_graph(self, what: str, graph: Any) -> Any:
+        if not isinstance(graph, MLGraph):
+            raise TypeError(f"{what}: expected an MLGraph, got {type(graph).__name__}")
+        if graph.context is not self:
+            raise TypeError(f"{what}: the graph was built for another context")
+        if self.is_lost:
+            raise InvalidStateError(f"{what}: the context is lost (destroyed)")
+        compiled = graph._compiled
+        if compiled is None:
+            raise InvalidStateError(f"{what}: the graph is destroyed")
+        return compiled
+
+    def compute(
+        self,
+        graph: MLGraph,
+        inputs: Mapping[str, Any],
+        outputs: Mapping[str, np.ndarray] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Run ``graph`` on NumPy inputs; returns ``{output name: array}``.
+
+        Inputs must have the declared shape and dtype (Python lists are
+        converted).  Output arrays have the graph's declared data types.  When
+        ``outputs`` maps some output names to arrays, results are written into
+        them (and returned).
+        """
+        compiled = self._check_graph("compute", graph)
+        feeds = self._check_inputs(graph, inputs)
+        if outputs is not None:
+            self._check_outputs(graph, outputs)
+        results = compiled.run(feeds)
+        if outputs:
+            for name, array in outputs.items():
+                np.copyto(array, results[name], casting="no")
+                results[name] = array
+        return results
+
+    def _check_inputs(self, graph: MLGraph, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        if not isinstance(inputs, Mapping):
+            raise TypeError(f"compute: inputs must be a dict of name -> array, got {type(inputs).__name__}")
+        expected = graph._input_descriptors
+        if inputs.keys() != expected.keys():
+            missing = sorted(set(expected) - set(inputs))
+            extra = sorted(set(inputs) - set(expected))
+            parts = ([f"missing {missing}"] if missing else []) + ([f"unknown {extra}"] if extra else [])
+            raise TypeError(f"compute: inputs do not match the graph's inputs: {'; '.join(parts)}")
+        feeds: dict[str, np.ndarray] = {}
+        for name, desc in expected.items():
+            value = inputs[name]
+            if isinstance(value, np.ndarray) and value.dtype == desc.numpy_dtype:
+                if value.shape != desc.shape:
+                    raise TypeError(f"compute: input {name!r} has shape {list(value.shape)}, the graph needs {desc}")
+                check_value_range(f"compute: input {name!r}", desc, value)
+                view = value.view()
+                view.flags.writeable = False
+                feeds[name] = view
+            else:
+                if isinstance(value, np.ndarray) and value.shape != desc.shape:
+                    raise TypeError(f"compute: input {name!r} has shape {list(value.shape)}, the graph needs {desc}")
+                feeds[name] = buffer_to_array(f"compute: input {name!r}", desc, value)
+        return feeds
+
+    def _check_outputs(self, graph: MLGraph, outputs: Mapping[str, Any]) -> None:
+        if not isinstance(outputs, Mapping):
+            raise TypeError(f"compute: outputs must be a dict of name -> array, got {type(outputs).__name__}")
+        for name, array in outputs.items():
+            desc = graph._output_descriptors.get(name)
+            if desc is None:
+                raise TypeError(f"compute: {name!r} is not an output of the graph ({', '.join(graph.output_names)})")
+            if not isinstance(array, np.ndarray) or array.dtype != desc.numpy_dtype or array.shape != desc.shape:
+                raise TypeError(f"compute: output array {name!r} must be a numpy array of {desc}")
+            if not array.flags.writeable:
+                raise TypeError(f"compute: output array {name!r} is read-only")
+
+    # ------------------------------------------------------------------ tensors
+    def create_tensor(
+        self,
+        descriptor: Any,
+        data_type: str | None = None,
+        *,
+        readable: bool | None = None,
+        writable: bool | None = None,
+    ) -> MLTensor:
+        """A zero-filled tensor for ``dispatch``.
+
+        ``descriptor`` is the spec's dict (``dataType``, ``shape`` and optional
+        ``readable`` / ``writable``, both false by default as in the spec), or a
+        shape with ``data_type`` as in pywebnn (readable and writable by default).
+        """
+        self._check_alive("create_tensor")
+        spec_form = isinstance(descriptor, Mapping | OperandDescriptor)
+        if isinstance(descriptor, Mapping):
+            descriptor = dict(descriptor)
+            for key, given in (("readable", readable), ("writable", writable)):
+                if key in descriptor:
+                    if given is not None:
+                        raise TypeError(f"create_tensor: {key} given twice")
+                    if not isinstance(descriptor[key], bool):
+                        raise TypeError(f"create_tensor: {key} must be a bool")
+            readable = descriptor.pop("readable", readable)
+            writable = descriptor.pop("writable", writable)
+        default = not spec_form
+        desc = to_descriptor("create_tensor", descriptor, data_type)
+        check_byte_length("create_tensor", desc)
+        tensor = MLTensor(
+            self,
+            desc,
+            readable=default if readable is None else bool(readable),
+            writable=default if writable is None else bool(writable),
+        )
+        self._tensors.add(tensor)
+        return tensor
+
+    def create_constant_tensor(self, descriptor: Any, data: Any) -> MLTensor:
+        """An immutable tensor to pass to ``builder.constant(tensor)``; it can be shared by graphs."""
+        self._check_alive("create_constant_tensor")
+        desc = to_descriptor("create_constant_tensor", descriptor)
+        check_byte_length("create_constant_tensor", desc)
+        array = buffer_to_array("create_constant_tensor", desc, data)
+        array.flags.writeable = False
+        tensor = MLTensor(self, desc, readable=False, writable=False, constant=True, data=array)
+        self._tensors.add(tensor)
+        return tensor
+
+    def _check_tensor(self, what: str, tensor: Any) -> MLTensor:
+        if not isinstance(tensor, MLTensor):
+            raise TypeError(f"{what}: expected an MLTensor, got {type(tensor).__name__}")
+        if tensor.context is not self:
+            raise TypeError(f"{what}: the tensor belongs to another context")
+        if tensor.destroyed:
+            raise TypeError(f"{what}: the tensor is destroyed")
+        return tensor
+
+    def write_tensor(self, tensor: MLTensor, data: Any) -> None:
+        """Copy ``data`` (an array of the tensor's dtype, raw bytes, or values) into ``tensor``."""
+        self._check_alive("write_tensor")
+        self._check_tensor("write_tensor", tensor)
+        if not tensor.writable:
+            raise TypeError("write_tensor: the tensor is not writable")
+        tensor._data[...] = buffer_to_array("write_tensor", tensor.descriptor, data)
+
+    def read_tensor(self, tensor: MLTensor, out: np.ndarray | None = None) -> np.ndarray:
+        """A copy of the tensor's data as an array, or written into ``out``
+        (an array of the tensor's dtype and size, or a ``uint8`` array of its byte length)."""
+        self._check_alive("read_tensor")
+        self._check_tensor("read_tensor", tensor)
+        if not tensor.readable:
+            raise TypeError("read_tensor: the tensor is not readable")
+        if out is None:
+            return tensor._data.copy()
+        desc = tensor.descriptor
+        if not isinstance(out, np.ndarray) or not out.flags.writeable or not out.flags.c_contiguous:
+            raise TypeError("read_tensor: out must be a writable C-contiguous numpy array")
+        if out.dtype == desc.numpy_dtype and out.size == desc.element_count:
+            out.reshape(-1)[...] = tensor._data.reshape(-1)
+        elif out.dtype == np.uint8 and out.nbytes == tensor._data.nbytes:
+            out.reshape(-1)[...] = np.frombuffer(tensor._data.tobytes(), dtype=np.uint8)
+        else:
+            raise TypeError(
+                f"read_tensor: out ({out.dtype}, {out.size} elements) does not match {desc} "
+                f"or its {desc.byte_length} bytes"
+            )
+        return out
+
+    def dispatch(self, graph: MLGraph, inputs: Mapping[str, MLTensor], outputs: Mapping[str, MLTensor]) -> None:
+        """Run ``graph`` reading input tensors and writing output tensors (the spec's ``dispatch``)."""
+        compiled = self._check_graph("dispatch", graph)
+        if not isinstance(inputs, Mapping) or not isinstance(outputs, Mapping):
+            raise TypeError("dispatch: inputs and outputs must be dicts of name -> MLTensor")
+        seen: set[int] = set()
+        for tensor in [*inputs.values(), *outputs.values()]:
+            self._check_tensor("dispatch", tensor)
+            if id(tensor) in seen:
+                raise TypeError("dispatch: the same tensor is used twice")
+            seen.add(id(tensor))
+        for what, tensors, expected in (
+            ("inputs", inputs, graph._input_descriptors),
+            ("outputs", outputs, graph._output_descriptors),
+        ):
+            if tensors.keys() != expected.keys():
+                raise TypeError(
+                    f"dispatch: {what} {sorted(tensors)} do not match the graph's {what} {sorted(expected)}"
+                )
+            for name, tensor in tensors.items():
+                if tensor.constant:
+                    raise TypeError(f"dispatch: {what[:-1]} {name!r} is a constant tensor")
+                if tensor.descriptor != expected[name]:
+                    raise TypeError(
+                        f"dispatch: {what[:-1]} {name!r} is {tensor.descriptor}, the graph needs {expected[name]}"
+                    )
+        results = compiled.run({name: t._data for name, t in inputs.items()})
+        for name, tensor in outputs.items():
+            tensor._data[...] = results[name]
+
+    # ------------------------------------------------------------------ limits and lifetime
+    def op_support_limits(self) -> dict[str, Any]:
+        """The spec's ``MLOpSupportLimits``: per op and operand, data types and rank range."""
+        io = {"dataTypes": list(dtypes.SPEC_DATA_TYPES), "rankRange": {"min": 0, "max": MAX_RANK}}
+        limits: dict[str, Any] = {
+            "preferredInputLayout": "nchw",
+            "maxTensorByteLength": MAX_TENSOR_BYTE_LENGTH,
+            "input": io,
+            "constant": {**io, "dataTypes": list(io["dataTypes"])},
+            "output": {**io, "dataTypes": list(io["dataTypes"])},
+        }
+        for opdef in OPS.values():
+            limits[opdef.js_name] = opdef.support_limits()
+        return limits
+
+    def _check_alive(self, what: str) -> None:
+        if self.is_lost:
+            raise InvalidStateError(f"{what}: the context is lost (destroyed)")
+
+    def destroy(self) -> None:
+        """Lose the context: its graphs and tensors are destroyed, ``lost`` resolves."""
+        if self.is_lost:
+            return
+        self._lost.set_result({"message": "destroy() was called"})
+        for graph in list(self._graphs):
+            graph.destroy()
+        for tensor in list(self._tensors):
+            tensor.destroy()

@@ -1,0 +1,153 @@
+"""Turning user input (descriptor dicts, shapes, buffers, arrays) into checked descriptors and arrays."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import dtypes
+from .ir import OperandDescriptor
+from .ops.base import MAX_DIMENSION, MAX_RANK, MAX_TENSOR_BYTE_LENGTH
+
+DescriptorLike = Mapping[str, Any] | OperandDescriptor
+
+
+def to_descriptor(
+    what: str,
+    descriptor: Any,
+    data_type: Any = None,
+    *,
+    allowed: Sequence[str] = dtypes.ALL_DATA_TYPES,
+) -> OperandDescriptor:
+    """A checked descriptor from ``{"dataType": ..., "shape": ...}``, an
+    :class:`OperandDescriptor`, or a shape plus ``data_type`` (the pywebnn form).
+
+    Raises ``TypeError`` naming ``what`` (e.g. ``"input 'x'"``) when the
+    descriptor is malformed or fails the spec's "check dimensions" steps.
+    """
+    if isinstance(descriptor, OperandDescriptor):
+        dt, shape = descriptor.data_type, descriptor.shape
+    elif isinstance(descriptor, Mapping):
+        if data_type is not None:
+            raise TypeError(f"{what}: give the data type in the descriptor or as an argument, not both")
+        dt = descriptor.get("dataType", descriptor.get("data_type"))
+        shape = descriptor.get("shape", descriptor.get("dimensions"))
+        if dt is None or shape is None:
+            raise TypeError(f"{what}: descriptor needs 'dataType' and 'shape', got {dict(descriptor)!r}")
+    else:
+        shape, dt = descriptor, ("float32" if data_type is None else data_type)
+    if not isinstance(dt, str) or dt not in allowed:
+        raise TypeError(f"{what}: data type {dt!r} is not one of {', '.join(allowed)}")
+    return OperandDescriptor(dt, check_shape(what, shape))
+
+
+def check_shape(what: str, shape: Any) -> tuple[int, ...]:
+    """The spec's "check dimensions": every dimension positive and within int32, rank and size bounded."""
+    if isinstance(shape, str | bytes) or not isinstance(shape, Sequence | np.ndarray):
+        raise TypeError(f"{what}: shape must be a sequence of integers, got {type(shape).__name__}")
+    dims: list[int] = []
+    for d in shape:
+        if isinstance(d, bool | np.bool_):
+            raise TypeError(f"{what}: shape {list(shape)!r} must hold integers")
+        try:
+            dims.append(operator.index(d))
+        except TypeError:
+            raise TypeError(f"{what}: shape {list(shape)!r} must hold integers") from None
+    if len(dims) > MAX_RANK:
+        raise TypeError(f"{what}: rank {len(dims)} exceeds the maximum rank {MAX_RANK}")
+    for d in dims:
+        if not 0 < d <= MAX_DIMENSION:
+            raise TypeError(f"{what}: dimension {d} in shape {dims} is not a valid dimension (1 to {MAX_DIMENSION})")
+    count = 1
+    for d in dims:
+        count *= d
+    if count > MAX_DIMENSION:
+        raise TypeError(f"{what}: shape {dims} has {count} elements, more than {MAX_DIMENSION}")
+    return tuple(dims)
+
+
+def check_byte_length(what: str, desc: OperandDescriptor) -> None:
+    if desc.byte_length > MAX_TENSOR_BYTE_LENGTH:
+        raise TypeError(f"{what}: {desc} takes {desc.byte_length} bytes, more than {MAX_TENSOR_BYTE_LENGTH}")
+
+
+def check_value_range(what: str, desc: OperandDescriptor, array: np.ndarray) -> None:
+    """int4 / uint4 values are stored one per byte: they must fit in 4 bits."""
+    info = dtypes.info(desc.data_type)
+    if info.bits < 8 and array.size:
+        lo, hi = array.min(), array.max()
+        if lo < info.min or hi > info.max:
+            raise TypeError(f"{what}: {desc.data_type} values must be in [{info.min}, {info.max}], got [{lo}, {hi}]")
+
+
+def buffer_to_array(what: str, desc: OperandDescriptor, buffer: Any) -> np.ndarray:
+    """A new C-contiguous array of ``desc`` holding a copy of ``buffer``.
+
+    ``buffer`` is a NumPy array of the descriptor's dtype (any shape with the
+    same element count, as the spec only compares byte lengths), raw bytes
+    (``bytes``, ``bytearray``, ``memoryview`` or a ``uint8`` array, the
+    spec's generic ``Uint8Array`` view) of exactly the byte length, or a
+    Python sequence / scalar of values.
+    """
+    dtype = desc.numpy_dtype
+    if isinstance(buffer, np.ndarray):
+        if buffer.dtype.newbyteorder("=") == dtype or (buffer.dtype == np.bool_ and desc.data_type == "uint8"):
+            if buffer.size != desc.element_count:
+                raise TypeError(
+                    f"{what}: array has {buffer.size} elements, descriptor {desc} needs {desc.element_count}"
+                )
+            array = np.array(buffer, dtype=dtype, order="C", copy=True).reshape(desc.shape)
+        elif buffer.dtype == np.uint8:
+            array = _from_bytes(what, desc, buffer.tobytes())
+        else:
+            raise TypeError(
+                f"{what}: array dtype {buffer.dtype} does not match data type {desc.data_type} "
+                f"(convert it with .astype(numpy.{dtype.name}))"
+            )
+    elif isinstance(buffer, bytes | bytearray | memoryview):
+        array = _from_bytes(what, desc, bytes(buffer))
+    else:
+        try:
+            values = np.asarray(buffer)
+        except (ValueError, TypeError) as exc:
+            raise TypeError(f"{what}: cannot read values from {type(buffer).__name__}: {exc}") from None
+        if values.dtype.kind not in "biuf":
+            raise TypeError(f"{what}: values must be numbers, got {values.dtype}")
+        if values.size != desc.element_count:
+            raise TypeError(f"{what}: got {values.size} values, descriptor {desc} needs {desc.element_count}")
+        array = _convert_values(what, values, dtype).reshape(desc.shape)
+    check_value_range(what, desc, array)
+    return array
+
+
+def _from_bytes(what: str, desc: OperandDescriptor, data: bytes) -> np.ndarray:
+    if len(data) != desc.byte_length:
+        raise TypeError(f"{what}: buffer has {len(data)} bytes, descriptor {desc} needs {desc.byte_length}")
+    return np.frombuffer(data, dtype=desc.numpy_dtype).reshape(desc.shape).copy()
+
+
+def _convert_values(what: str, values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Python numbers to ``dtype``; integers must be representable exactly."""
+    if dtype.kind in "iu" and values.dtype.kind in "iub":
+        info = np.iinfo(dtype)
+        if values.size and (values.min() < info.min or values.max() > info.max):
+            raise TypeError(f"{what}: values out of range for {dtype.name}")
+    if dtype.kind in "iu" and values.dtype.kind == "f":
+        if not np.all(np.isfinite(values)) or not np.all(values == np.round(values)):
+            raise TypeError(f"{what}: non-integer values for {dtype.name}")
+    with np.errstate(over="ignore"):
+        return np.array(values, dtype=dtype, order="C")
+
+
+def array_to_descriptor(what: str, array: np.ndarray, data_type: str | None = None) -> OperandDescriptor:
+    """The descriptor of a NumPy array (``bool`` is ``uint8``)."""
+    dt = data_type or dtypes.from_numpy(array.dtype)
+    if dt is None:
+        raise TypeError(
+            f"{what}: dtype {array.dtype} is not a WebNN data type "
+            f"({', '.join(dtypes.SPEC_DATA_TYPES)}); convert it or pass data_type"
+        )
+    return to_descriptor(what, array.shape, dt)

@@ -1,0 +1,44 @@
+"""The spec's error kinds.
+
+Validation failures raise Python's own :class:`TypeError`, as the spec's
+"throw a TypeError" steps say.  The spec's DOMException kinds are subclasses of
+:class:`WebNNError`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+class WebNNError(Exception):
+    """Base class of the WebNN DOMException kinds."""
+
+
+class InvalidStateError(WebNNError):
+    """The object is in a state that does not allow the call (built builder, destroyed graph)."""
+
+
+class OperationError(WebNNError):
+    """An operation failed for a reason specific to the operation (e.g. graph compilation)."""
+
+
+class NotSupportedError(WebNNError):
+    """The implementation or the chosen backend does not support the request."""
+
+
+class UnknownError(WebNNError):
+    """The backend failed in an unexpected way."""
+
+
+def sanitize(text: str) -> str:
+    """Escape control and format characters (bidi overrides included) for use in messages."""
+    if text.isprintable():
+        return text
+    return "".join(
+        ch if unicodedata.category(ch)[0] != "C" else f"\\u{ord(ch):04x}" for ch in text
+    )
+
+
+def op_prefix(op: str, label: str = "") -> str:
+    """``"conv2d 'stem'"``: how messages name an operation and its label."""
+    return f"{op} '{sanitize(label)}'" if label else op

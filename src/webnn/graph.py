@@ -1,0 +1,93 @@
+"""``MLGraph``: a compiled, immutable graph bound to its context."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import OperationError, WebNNError
+from .ir import Graph, OperandDescriptor
+
+if TYPE_CHECKING:
+    from .backends import CompiledGraph
+    from .context import MLContext
+
+
+class MLGraph:
+    """The result of ``MLGraphBuilder.build``: run it with ``context.compute`` or ``context.dispatch``."""
+
+    def __init__(self, context: MLContext, graph: Graph, compiled: CompiledGraph) -> None:
+        self._context = context
+        self._graph = graph
+        self._compiled: CompiledGraph | None = compiled
+        self._input_descriptors = graph.input_descriptors
+        self._output_descriptors = graph.output_descriptors
+
+    @classmethod
+    def _compile(cls, context: MLContext, graph: Graph) -> MLGraph:
+        try:
+            compiled = context._backend.compile(graph)
+        except WebNNError:
+            raise
+        except Exception as exc:  # the backend could not compile a valid graph
+            raise OperationError(f"build: the {context.backend} backend failed to compile the graph: {exc}") from exc
+        result = cls(context, graph, compiled)
+        context._graphs.add(result)
+        return result
+
+    @property
+    def context(self) -> MLContext:
+        return self._context
+
+    @property
+    def ir(self) -> Graph:
+        """The validated graph representation the backend compiled."""
+        return self._graph
+
+    @property
+    def input_names(self) -> list[str]:
+        return list(self._input_descriptors)
+
+    @property
+    def output_names(self) -> list[str]:
+        return list(self._output_descriptors)
+
+    @property
+    def input_descriptors(self) -> dict[str, OperandDescriptor]:
+        """Input name -> descriptor (``.data_type``, ``.shape``; ``.to_dict()`` for the spec form)."""
+        return dict(self._input_descriptors)
+
+    @property
+    def output_descriptors(self) -> dict[str, OperandDescriptor]:
+        return dict(self._output_descriptors)
+
+    # pywebnn names
+    def get_input_names(self) -> list[str]:
+        return self.input_names
+
+    def get_output_names(self) -> list[str]:
+        return self.output_names
+
+    @property
+    def operand_count(self) -> int:
+        return len(self._graph.operands)
+
+    @property
+    def operation_count(self) -> int:
+        return len(self._graph.operations)
+
+    @property
+    def destroyed(self) -> bool:
+        return self._compiled is None
+
+    def destroy(self) -> None:
+        """Release the compiled graph; later compute / dispatch raise ``InvalidStateError``."""
+        self._compiled = None
+
+    def __repr__(self) -> str:
+        ins = ", ".join(f"{n}: {d}" for n, d in self._input_descriptors.items())
+        outs = ", ".join(f"{n}: {d}" for n, d in self._output_descriptors.items())
+        state = ", destroyed" if self.destroyed else ""
+        return f"MLGraph(inputs={{{ins}}}, outputs={{{outs}}}, operations={self.operation_count}{state})"
+
+    def _debug(self) -> dict[str, Any]:
+        return {"operations": [op.type for op in self._graph.operations]}

@@ -1,0 +1,125 @@
+"""The immutable graph representation that backends consume.
+
+The builder validates every operation and infers its output descriptors when
+the operation is added; a :class:`Graph` therefore only holds valid operations,
+in topological order, with normalized attributes.  Backends never re-validate.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from . import dtypes
+
+
+@dataclass(frozen=True, slots=True)
+class OperandDescriptor:
+    """Data type and shape of an operand (the spec's ``MLOperandDescriptor``)."""
+
+    data_type: str
+    shape: tuple[int, ...]
+
+    @property
+    def rank(self) -> int:
+        return len(self.shape)
+
+    @property
+    def element_count(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def byte_length(self) -> int:
+        return self.element_count * dtypes.info(self.data_type).byte_size
+
+    @property
+    def numpy_dtype(self) -> np.dtype:
+        return dtypes.to_numpy(self.data_type)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec's dictionary form: ``{"dataType": ..., "shape": [...]}``."""
+        return {"dataType": self.data_type, "shape": list(self.shape)}
+
+    def __str__(self) -> str:
+        return f"{self.data_type}[{', '.join(map(str, self.shape))}]"
+
+
+#: An operation input: one operand id, a tuple of ids (``concat``), or None (absent option).
+InputRef = int | tuple[int, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One operator application.
+
+    ``type`` is the snake_case op name (``"conv2d"``); ``inputs`` maps the op's
+    operand parameter names (``"input"``, ``"filter"``, ``"bias"``) to operand
+    ids; ``attrs`` maps its other parameter names to normalized values (tuples,
+    not lists; defaults filled in).
+    """
+
+    type: str
+    inputs: Mapping[str, InputRef]
+    attrs: Mapping[str, Any]
+    outputs: tuple[int, ...]
+    label: str = ""
+
+    def input_ids(self) -> tuple[int, ...]:
+        ids: list[int] = []
+        for ref in self.inputs.values():
+            if isinstance(ref, tuple):
+                ids.extend(ref)
+            elif ref is not None:
+                ids.append(ref)
+        return tuple(ids)
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A validated computational graph.
+
+    Operand ids index ``operands``.  ``constants`` holds read-only arrays whose
+    dtype is the storage dtype of the operand's data type.
+    """
+
+    operands: tuple[OperandDescriptor, ...]
+    inputs: Mapping[str, int]
+    constants: Mapping[int, np.ndarray]
+    operations: tuple[Operation, ...]
+    outputs: Mapping[str, int]
+    _consumers: Mapping[int, tuple[int, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        consumers: dict[int, list[int]] = {}
+        for index, op in enumerate(self.operations):
+            for operand in op.input_ids():
+                consumers.setdefault(operand, []).append(index)
+        object.__setattr__(
+            self, "_consumers", MappingProxyType({k: tuple(v) for k, v in consumers.items()})
+        )
+
+    def consumers(self, operand: int) -> tuple[int, ...]:
+        """Indices (into ``operations``) of the operations that read ``operand``."""
+        return self._consumers.get(operand, ())
+
+    @property
+    def input_descriptors(self) -> dict[str, OperandDescriptor]:
+        return {name: self.operands[i] for name, i in self.inputs.items()}
+
+    @property
+    def output_descriptors(self) -> dict[str, OperandDescriptor]:
+        return {name: self.operands[i] for name, i in self.outputs.items()}
+
+
+def freeze(value: Any) -> Any:
+    """Lists become tuples, dicts read-only mappings, recursively."""
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, dict):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    return value

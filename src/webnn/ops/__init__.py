@@ -1,0 +1,15 @@
+"""The spec layer: one module per op family; importing it registers every op in ``OPS``."""
+
+from . import (  # noqa: F401
+    activation,
+    conv,
+    elementwise,
+    linalg,
+    normalization,
+    pool,
+    reduce,
+    shape,
+)
+from .base import JS_NAMES, OPS, OpDef
+
+__all__ = ["JS_NAMES", "OPS", "OpDef"]

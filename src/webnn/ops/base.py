@@ -1,0 +1,511 @@
+"""How ops are defined: one decorated function per op holds the spec.
+
+An op definition is a function whose first parameter is a :class:`Check`, whose
+other positional parameters are the spec's positional arguments (in spec order)
+and whose keyword-only parameters are the spec's options with their defaults::
+
+    @op("conv2d", limits={"input": limit(FLOATS, 4), "filter": limit(same("input"), 4),
+                          "bias": limit(same("input"), 1), "output": limit(same("input"), 4)})
+    def conv2d(c: Check, input: Operand, filter: Operand, *, padding=None, ..., bias=None):
+        ...
+        return c.output(input.data_type, shape, padding=padding, ...)
+
+Parameters named in ``limits`` are operands; the function receives their
+:class:`OperandDescriptor`, already checked against the table's data types and
+ranks (the spec's "tensor limits" tables).  The function performs the rest of
+the spec's validation steps and returns the output descriptor(s) and the
+normalized attributes that go into the graph IR.  The same table answers
+``MLContext.op_support_limits()``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import operator
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import numpy as np
+
+from .. import dtypes
+from ..dtypes import ALL_DATA_TYPES, FLOAT_TYPES, SPEC_DATA_TYPES
+from ..errors import op_prefix
+from ..ir import OperandDescriptor
+
+#: The descriptor an op definition receives for each operand parameter.
+Operand = OperandDescriptor
+
+#: Highest rank this implementation supports where the spec allows any rank ("N").
+MAX_RANK = 8
+N = MAX_RANK
+#: A valid dimension is a positive integer in the range of ``long`` (int32).
+MAX_DIMENSION = 2**31 - 1
+#: The largest tensor, in bytes (``MLOpSupportLimits.maxTensorByteLength``).
+MAX_TENSOR_BYTE_LENGTH = 2**31 - 1
+
+ANY = SPEC_DATA_TYPES
+FLOATS = FLOAT_TYPES
+__all__ = [
+    "ANY", "FLOATS", "MAX_RANK", "N", "Check", "OpDef", "Operand", "Result", "Same",
+    "TensorLimit", "OPS", "limit", "op", "same", "bidirectional_broadcast",
+    "unidirectional_broadcast", "ALL_DATA_TYPES",
+]
+
+
+# --------------------------------------------------------------------------- limits
+
+
+@dataclass(frozen=True, slots=True)
+class Same:
+    """"Same as" another operand of the op (its data type or its rank)."""
+
+    operand: str
+
+
+def same(operand: str) -> Same:
+    return Same(operand)
+
+
+@dataclass(frozen=True, slots=True)
+class TensorLimit:
+    """One row of a spec "tensor limits" table."""
+
+    data_types: tuple[str, ...] | Same
+    ranks: tuple[int, int] | Same
+    many: bool = False
+    """The parameter is a sequence of operands (``concat``'s ``inputs``)."""
+
+
+def limit(
+    data_types: Sequence[str] | Same, ranks: int | tuple[int, int] | Same, *, many: bool = False
+) -> TensorLimit:
+    """A table row: allowed data types, and a rank, a ``(min, max)`` range or ``same(...)``."""
+    if isinstance(ranks, int):
+        ranks = (ranks, ranks)
+    types = (
+        data_types if isinstance(data_types, Same)
+        else tuple(sorted(set(data_types), key=ALL_DATA_TYPES.index))
+    )
+    return TensorLimit(types, ranks, many)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+class Check:
+    """Validation helpers bound to one op call; every failure is a ``TypeError``
+    whose message names the op, its label and the rule broken."""
+
+    __slots__ = ("op", "label")
+
+    def __init__(self, op: str, label: str = "") -> None:
+        self.op = op
+        self.label = label
+
+    # -- failing
+    def fail(self, message: str) -> NoReturn:
+        raise TypeError(f"{op_prefix(self.op, self.label)}: {message}")
+
+    def check(self, condition: object, message: str) -> None:
+        if not condition:
+            self.fail(message)
+
+    # -- results
+    def output(self, data_type: str, shape: Sequence[int], **attrs: Any) -> Result:
+        """One output of ``data_type`` and ``shape``, with normalized attributes."""
+        return Result(OperandDescriptor(data_type, tuple(int(d) for d in shape)), attrs)
+
+    def outputs(self, descriptors: Sequence[OperandDescriptor], **attrs: Any) -> Result:
+        """Several outputs (``split``, ``lstm``): the builder returns a list."""
+        return Result(list(descriptors), attrs)
+
+    # -- scalar options (WebIDL conversions, stricter where Python allows more)
+    def integer(self, name: str, value: Any, lo: int, hi: int) -> int:
+        if isinstance(value, bool | np.bool_):
+            self.fail(f"{name} must be an integer, not a bool")
+        if isinstance(value, float | np.floating) and float(value).is_integer():
+            value = int(value)
+        try:
+            result = operator.index(value)
+        except TypeError:
+            self.fail(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+        if not lo <= result <= hi:
+            self.fail(f"{name} {result} is out of range [{lo}, {hi}]")
+        return result
+
+    def uint(self, name: str, value: Any) -> int:
+        """``[EnforceRange] unsigned long``."""
+        return self.integer(name, value, 0, 2**32 - 1)
+
+    def int32(self, name: str, value: Any) -> int:
+        """``[EnforceRange] long``."""
+        return self.integer(name, value, -(2**31), 2**31 - 1)
+
+    def uints(self, name: str, value: Any, length: int | None = None) -> tuple[int, ...]:
+        """``sequence<[EnforceRange] unsigned long>``, optionally of a fixed length."""
+        return self._sequence(name, value, length, self.uint)
+
+    def int32s(self, name: str, value: Any, length: int | None = None) -> tuple[int, ...]:
+        return self._sequence(name, value, length, self.int32)
+
+    def _sequence(
+        self, name: str, value: Any, length: int | None, item: Callable[[str, Any], Any]
+    ) -> tuple[Any, ...]:
+        if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
+            self.fail(f"{name} must be a sequence, got {type(value).__name__}")
+        items = tuple(item(f"{name}[{i}]", v) for i, v in enumerate(value))
+        if length is not None and len(items) != length:
+            self.fail(f"{name} must have {length} items, got {len(items)}")
+        return items
+
+    def floats(self, name: str, value: Any, length: int | None = None) -> tuple[float, ...]:
+        return self._sequence(name, value, length, self.float32)
+
+    def float32(self, name: str, value: Any) -> float:
+        """WebIDL ``float``: a finite number representable in float32."""
+        number = self.double(name, value)
+        if not math.isfinite(number) or not math.isfinite(np.float32(number)):
+            self.fail(f"{name} must be a finite float32 number, got {value!r}")
+        return float(np.float32(number))
+
+    def double(self, name: str, value: Any) -> float:
+        """WebIDL ``unrestricted double``."""
+        if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+            self.fail(f"{name} must be a number, got {type(value).__name__} {value!r}")
+        return float(value)
+
+    def number(self, name: str, value: Any, data_type: str) -> int | float:
+        """An ``MLNumber`` cast to ``data_type`` (the spec's "cast" algorithm)."""
+        if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+            self.fail(f"{name} must be a number, got {type(value).__name__} {value!r}")
+        return cast_number(value, data_type)
+
+    def boolean(self, name: str, value: Any) -> bool:
+        if not isinstance(value, bool | np.bool_):
+            self.fail(f"{name} must be a bool, got {type(value).__name__} {value!r}")
+        return bool(value)
+
+    def enum(self, name: str, value: Any, allowed: Sequence[str]) -> str:
+        if not isinstance(value, str) or value not in allowed:
+            self.fail(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+        return value
+
+    def data_type(self, name: str, value: Any, allowed: Sequence[str] = ALL_DATA_TYPES) -> str:
+        return self.enum(name, value, allowed)
+
+    def axis(self, name: str, value: Any, rank: int) -> int:
+        """An axis in ``[0, rank)``."""
+        axis = self.uint(name, value)
+        if axis >= rank:
+            self.fail(f"{name} {axis} is out of range for rank {rank}")
+        return axis
+
+    def axes(self, name: str, value: Any, rank: int) -> tuple[int, ...]:
+        """Distinct axes in ``[0, rank)``."""
+        axes = self.uints(name, value)
+        for axis in axes:
+            if axis >= rank:
+                self.fail(f"{name} contains {axis}, out of range for rank {rank}")
+        if len(set(axes)) != len(axes):
+            self.fail(f"{name} {list(axes)} contains duplicates")
+        return axes
+
+    def dimension(self, name: str, value: int) -> int:
+        """A valid dimension: positive and at most 2**31 - 1."""
+        if not 0 < value <= MAX_DIMENSION:
+            self.fail(f"{name} {value} is not a valid dimension (1 to {MAX_DIMENSION})")
+        return value
+
+    def same_data_type(self, a_name: str, a: Operand, b_name: str, b: Operand) -> None:
+        if a.data_type != b.data_type:
+            self.fail(f"{a_name} data type {a.data_type} != {b_name} data type {b.data_type}")
+
+
+def cast_number(value: int | float | np.number, data_type: str) -> int | float:
+    """The spec's *cast* of an abstract number to ``data_type`` (ConvertToFloat / ConvertToInt)."""
+    info = dtypes.info(data_type)
+    if info.is_float:
+        if isinstance(value, int) and abs(value) >= 2**1024:
+            return math.copysign(math.inf, value)
+        with np.errstate(over="ignore"):
+            return float(info.numpy.type(float(value)))
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if math.isnan(number):
+            return 0
+        if math.isinf(number):
+            return int(info.min) if number < 0 else int(info.max)
+        clamped = min(max(number, info.min), info.max)
+        return int(round(clamped))  # round() is half-to-even
+    return int(min(max(int(value), info.min), info.max))
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+def bidirectional_broadcast(a: Sequence[int], b: Sequence[int]) -> tuple[int, ...] | None:
+    """The broadcast shape of ``a`` and ``b``, or None if they are incompatible."""
+    size = max(len(a), len(b))
+    pa = (1,) * (size - len(a)) + tuple(a)
+    pb = (1,) * (size - len(b)) + tuple(b)
+    out = []
+    for x, y in zip(pa, pb):
+        if x != y and x != 1 and y != 1:
+            return None
+        out.append(max(x, y))
+    return tuple(out)
+
+
+def unidirectional_broadcast(source: Sequence[int], target: Sequence[int]) -> tuple[int, ...] | None:
+    """``target`` if ``source`` broadcasts to it, else None."""
+    if len(source) > len(target):
+        return None
+    padded = (1,) * (len(target) - len(source)) + tuple(source)
+    for x, y in zip(padded, target):
+        if x != y and x != 1:
+            return None
+    return tuple(target)
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    outputs: OperandDescriptor | list[OperandDescriptor]
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    js_name: str
+    kind: str
+    """``"operand"``, ``"operands"`` (a sequence) or ``"value"``."""
+    positional: bool
+    default: Any = inspect.Parameter.empty
+
+    @property
+    def required(self) -> bool:
+        return self.default is inspect.Parameter.empty
+
+
+def camel(name: str) -> str:
+    """snake_case to the spec's camelCase (``keep_dimensions`` -> ``keepDimensions``)."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def snake(name: str) -> str:
+    """camelCase to snake_case (``keepDimensions`` -> ``keep_dimensions``)."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+@dataclass(frozen=True)
+class OpDef:
+    """Everything the spec says about one op, in one place."""
+
+    name: str
+    js_name: str
+    func: Callable[..., Any]
+    params: tuple[Param, ...]
+    limits: Mapping[str, TensorLimit]
+    doc: str = ""
+    _by_name: Mapping[str, Param] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        by_name: dict[str, Param] = {}
+        for p in self.params:
+            by_name[p.name] = p
+            by_name[p.js_name] = p
+        object.__setattr__(self, "_by_name", by_name)
+
+    @property
+    def multi_output(self) -> bool:
+        """The op returns a list of operands (``split``, ``lstm``, ...)."""
+        return "outputs" in self.limits or "output0" in self.limits
+
+    @property
+    def positional(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if p.positional)
+
+    @property
+    def options(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if not p.positional)
+
+    def bind(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+        """Map a call's arguments to parameter values (defaults filled in) and the label.
+
+        The spec's options dictionary may come as a trailing positional mapping
+        (camelCase or snake_case keys), as keyword arguments, or both.
+        """
+        positional = self.positional
+        prefix = self.name
+        values: dict[str, Any] = {}
+        args = list(args)
+        options: Mapping[str, Any] = {}
+        if len(args) == len(positional) + 1:
+            options = args.pop()
+            if options is None:
+                options = {}
+            elif not isinstance(options, Mapping):
+                raise TypeError(
+                    f"{prefix}: the argument after {', '.join(p.name for p in positional)} must be an "
+                    f"options dict, got {type(options).__name__}"
+                )
+        elif len(args) > len(positional) + 1:
+            raise TypeError(
+                f"{prefix}: takes {len(positional)} positional arguments and an options dict, "
+                f"got {len(args)} arguments"
+            )
+        for p, value in zip(positional, args):
+            values[p.name] = value
+        label: Any = ""
+        for source, items in (("options", options), ("keyword", kwargs)):
+            for key, value in items.items():
+                if key == "label":
+                    label = value
+                    continue
+                p = self._by_name.get(key) if isinstance(key, str) else None
+                if p is None or (source == "keyword" and key != p.name):
+                    known = ", ".join(p.name for p in self.params) + ", label"
+                    raise TypeError(f"{prefix}: unknown {source} argument {key!r} (known: {known})")
+                if p.name in values:
+                    raise TypeError(f"{prefix}: argument {p.name!r} given more than once")
+                values[p.name] = value
+        if not isinstance(label, str):
+            raise TypeError(f"{prefix}: label must be a string, got {type(label).__name__}")
+        for p in self.params:
+            if p.name not in values:
+                if p.required:
+                    raise TypeError(f"{op_prefix(prefix, label)}: missing required argument {p.name!r}")
+                values[p.name] = p.default
+        return values, label
+
+    def check_operands(self, c: Check, descs: Mapping[str, Any]) -> None:
+        """The table part of validation: data types and ranks of the operand arguments."""
+        for name, lim in self.limits.items():
+            if name not in descs:
+                continue
+            value = descs[name]
+            if value is None:
+                continue
+            items = value if lim.many else (value,)
+            for i, desc in enumerate(items):
+                label = f"{name}[{i}]" if lim.many else name
+                allowed = self.resolve_types(name, descs)
+                if desc.data_type not in allowed:
+                    c.fail(f"{label} data type {desc.data_type} is not allowed (allowed: {', '.join(allowed)})")
+                lo, hi = self.resolve_ranks(name, descs)
+                if not lo <= desc.rank <= hi:
+                    want = str(lo) if lo == hi else f"{lo} to {hi}"
+                    c.fail(f"{label} rank {desc.rank} is not allowed (allowed: {want})")
+
+    def check_outputs(self, c: Check, descs: Mapping[str, Any], outputs: Sequence[OperandDescriptor]) -> None:
+        for index, desc in enumerate(outputs):
+            name = next(
+                (n for n in (f"output{index}", "output", "outputs") if n in self.limits), None
+            )
+            for d in desc.shape:
+                c.dimension(f"output dimension", d)
+            if desc.element_count > MAX_DIMENSION:
+                c.fail(f"output element count {desc.element_count} exceeds {MAX_DIMENSION}")
+            if desc.byte_length > MAX_TENSOR_BYTE_LENGTH:
+                c.fail(f"output byte length {desc.byte_length} exceeds {MAX_TENSOR_BYTE_LENGTH}")
+            if name is None:
+                continue
+            allowed = self.resolve_types(name, descs)
+            if desc.data_type not in allowed:
+                c.fail(f"output data type {desc.data_type} is not allowed (allowed: {', '.join(allowed)})")
+            lo, hi = self.resolve_ranks(name, descs)
+            if not lo <= desc.rank <= hi:
+                c.fail(f"output rank {desc.rank} is not allowed (allowed: {lo} to {hi})")
+
+    def resolve_types(self, name: str, descs: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+        """The allowed data types of ``name``; "same as x" resolves to x's data type if known."""
+        types = self.limits[name].data_types
+        seen = {name}
+        while isinstance(types, Same):
+            ref = types.operand
+            if descs is not None and descs.get(ref) is not None:
+                value = descs[ref]
+                desc = value[0] if self.limits[ref].many else value
+                return (desc.data_type,)
+            if ref in seen:
+                raise AssertionError(f"{self.name}: circular limits for {name}")
+            seen.add(ref)
+            types = self.limits[ref].data_types
+        return types
+
+    def resolve_ranks(self, name: str, descs: Mapping[str, Any] | None = None) -> tuple[int, int]:
+        ranks = self.limits[name].ranks
+        seen = {name}
+        while isinstance(ranks, Same):
+            ref = ranks.operand
+            if descs is not None and descs.get(ref) is not None:
+                value = descs[ref]
+                desc = value[0] if self.limits[ref].many else value
+                return (desc.rank, desc.rank)
+            if ref in seen:
+                raise AssertionError(f"{self.name}: circular limits for {name}")
+            seen.add(ref)
+            ranks = self.limits[ref].ranks
+        return ranks
+
+    def support_limits(self, restrict: Callable[[str], tuple[str, ...]] | None = None) -> dict[str, Any]:
+        """This op's member of ``MLOpSupportLimits`` (camelCase keys, as in the spec)."""
+        result: dict[str, Any] = {}
+        for name in self.limits:
+            types = self.resolve_types(name)
+            if restrict is not None:
+                types = tuple(t for t in types if t in restrict(self.name))
+            lo, hi = self.resolve_ranks(name)
+            result[camel(name)] = {"dataTypes": list(types), "rankRange": {"min": lo, "max": hi}}
+        return result
+
+
+OPS: dict[str, OpDef] = {}
+JS_NAMES: dict[str, str] = {}
+"""The spec's camelCase op name -> snake_case name."""
+
+
+def op(
+    name: str, *, limits: Mapping[str, TensorLimit], js_name: str | None = None, doc: str | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register an op definition (see the module docstring).
+
+    One function may define several ops (``add``, ``sub``, ...): register it once
+    per name, with ``doc`` giving each op's own docstring.  ``js_name`` is the
+    spec's camelCase name where it is not the plain camelCase of ``name``
+    (``isNaN``, ``gatherND``).
+    """
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        if name in OPS:
+            raise AssertionError(f"op {name} defined twice")
+        signature = inspect.signature(func)
+        params: list[Param] = []
+        for p in list(signature.parameters.values())[1:]:
+            lim = limits.get(p.name)
+            kind = "value" if lim is None else ("operands" if lim.many else "operand")
+            params.append(
+                Param(
+                    name=p.name,
+                    js_name=camel(p.name),
+                    kind=kind,
+                    positional=p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                    default=p.default,
+                )
+            )
+        unknown = set(limits) - {p.name for p in params} - {"output", "outputs", "output0", "output1", "output2"}
+        if unknown:
+            raise AssertionError(f"op {name}: limits for unknown parameters {sorted(unknown)}")
+        opdef = OpDef(name, js_name or camel(name), func, tuple(params), dict(limits), doc or func.__doc__ or "")
+        OPS[name] = opdef
+        JS_NAMES[opdef.js_name] = name
+        return func
+
+    return register

@@ -1,0 +1,42 @@
+"""Every WPT WebNN conformance case, on every available backend.
+
+The data lives in ``WEBNN_WPT_DIR`` (default ``../shared/wpt`` beside the
+repository).  Without it the cases skip with that reason, unless
+``WEBNN_REQUIRE_WPT=1`` (set by CI), which makes missing data a failure.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import webnn
+
+from .wpt import compare, load_cases, method_name, run_case, wpt_dir
+
+CASES = load_cases() if (wpt_dir() / "conformance").is_dir() else []
+BACKENDS = webnn.available_backends()
+
+
+def test_wpt_data_present() -> None:
+    if not CASES:
+        message = f"WPT data not found in {wpt_dir()} (set WEBNN_WPT_DIR)"
+        if os.environ.get("WEBNN_REQUIRE_WPT") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def context(request: pytest.FixtureRequest) -> webnn.MLContext:
+    return webnn.ML().create_context(backend=request.param)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_conformance(context: webnn.MLContext, case) -> None:
+    for operator in case.graph["operators"]:
+        if method_name(operator["name"]) is None:
+            pytest.skip(f"{operator['name']} is not implemented")
+    results = run_case(context, case)
+    for name, spec in case.graph["expectedOutputs"].items():
+        compare(name, results[name], spec, case.tolerance)
