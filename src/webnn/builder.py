@@ -189,7 +189,8 @@ class MLGraphBuilder:
     # ------------------------------------------------------------------ ops
     def _add(self, opdef: OpDef, args: Sequence[Any], kwargs: Mapping[str, Any]) -> MLOperand | list[MLOperand]:
         values, label = opdef.bind(args, kwargs)
-        c = Check(opdef.name, label)
+        constants: dict[str, np.ndarray] = {}
+        c = Check(opdef.name, label, constants)
         self._check_can_build(c.op if not label else f"{c.op} {label!r}")
         descs: dict[str, Any] = {}
         refs: dict[str, Any] = {}
@@ -203,6 +204,8 @@ class MLGraphBuilder:
                     continue
                 operand = self._own_or_fail(c, p.name, value)
                 descs[p.name], refs[p.name] = operand._desc, operand._id
+                if operand._id in self._constants:
+                    constants[p.name] = self._constants[operand._id]
             else:
                 if isinstance(value, MLOperand) or not isinstance(value, Sequence):
                     c.fail(f"{p.name} must be a sequence of MLOperands, got {type(value).__name__}")
@@ -305,7 +308,7 @@ class MLGraphBuilder:
                     f"build: output {name!r} is a graph {operand._kind}; outputs must be computed "
                     "(wrap it in identity())"
                 )
-        for operand_id, tensor in self._constant_tensors.items():
+        for tensor in self._constant_tensors.values():
             if tensor.destroyed:
                 raise TypeError("build: a constant tensor used by the graph was destroyed")
         graph = self._extract({name: o._id for name, o in outputs.items()})

@@ -4,10 +4,14 @@ from . import (  # noqa: F401
     activation,
     conv,
     elementwise,
+    indexing,
     linalg,
     normalization,
     pool,
+    quantization,
+    recurrent,
     reduce,
+    scan,
     shape,
 )
 from .base import JS_NAMES, OPS, OpDef

@@ -99,11 +99,20 @@ class Check:
     """Validation helpers bound to one op call; every failure is a ``TypeError``
     whose message names the op, its label and the rule broken."""
 
-    __slots__ = ("op", "label")
+    __slots__ = ("op", "label", "_constants")
 
-    def __init__(self, op: str, label: str = "") -> None:
+    def __init__(self, op: str, label: str = "", constants: Mapping[str, np.ndarray] | None = None) -> None:
         self.op = op
         self.label = label
+        self._constants = constants or {}
+
+    def constant(self, name: str) -> np.ndarray | None:
+        """The value of operand parameter ``name`` when it is a graph constant, else None.
+
+        Only for validation that the spec (or good sense) asks of constant values,
+        such as a quantization scale of zero; the IR never depends on it.
+        """
+        return self._constants.get(name)
 
     # -- failing
     def fail(self, message: str) -> NoReturn:
@@ -154,7 +163,11 @@ class Check:
     def _sequence(
         self, name: str, value: Any, length: int | None, item: Callable[[str, Any], Any]
     ) -> tuple[Any, ...]:
-        if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
+        if (
+            isinstance(value, str | bytes)
+            or not isinstance(value, Sequence | np.ndarray)
+            or (isinstance(value, np.ndarray) and value.ndim != 1)
+        ):
             self.fail(f"{name} must be a sequence, got {type(value).__name__}")
         items = tuple(item(f"{name}[{i}]", v) for i, v in enumerate(value))
         if length is not None and len(items) != length:
@@ -410,7 +423,7 @@ class OpDef:
                 (n for n in (f"output{index}", "output", "outputs") if n in self.limits), None
             )
             for d in desc.shape:
-                c.dimension(f"output dimension", d)
+                c.dimension("output dimension", d)
             if desc.element_count > MAX_DIMENSION:
                 c.fail(f"output element count {desc.element_count} exceeds {MAX_DIMENSION}")
             if desc.byte_length > MAX_TENSOR_BYTE_LENGTH:

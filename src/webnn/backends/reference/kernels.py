@@ -4,9 +4,13 @@ from . import (  # noqa: F401
     activation,
     conv,
     elementwise,
+    indexing,
     linalg,
     normalization,
     pool,
+    quantization,
+    recurrent,
     reduce,
+    scan,
     shape,
 )

@@ -1,0 +1,3 @@
+"""Reference kernels: quantization ops."""
+
+from __future__ import annotations
