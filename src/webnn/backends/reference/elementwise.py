@@ -1,10 +1,21 @@
-"""Reference kernels: element-wise ops."""
+"""Reference kernels: element-wise ops.
+
+Transcendental functions (exp, log, sin, cos, tan, erf) compute in float64 and the
+executor rounds once to the output type; sqrt and reciprocal compute in float32
+(float16 upcast), which is already correctly rounded.  Integer arithmetic wraps in
+two's complement.  Comparison and logical kernels return uint8 0 / 1.
+"""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from ... import dtypes
 from .registry import kernel, upcast
+
+# --------------------------------------------------------------------------- binary arithmetic
 
 
 def _int_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -46,3 +57,166 @@ def pow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if a.dtype.kind in "iu":
         return np.power(a, b)
     return np.power(upcast(a), upcast(b))
+
+
+# --------------------------------------------------------------------------- comparisons, logical ops
+
+
+def _bool_kernel(func):
+    def run(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return func(a, b).astype(np.uint8)
+
+    return run
+
+
+_COMPARISONS = {
+    "equal": np.equal,
+    "not_equal": np.not_equal,
+    "greater": np.greater,
+    "greater_or_equal": np.greater_equal,
+    "lesser": np.less,
+    "lesser_or_equal": np.less_equal,
+    "logical_and": lambda a, b: np.logical_and(a != 0, b != 0),
+    "logical_or": lambda a, b: np.logical_or(a != 0, b != 0),
+    "logical_xor": lambda a, b: np.logical_xor(a != 0, b != 0),
+}
+for _name, _func in _COMPARISONS.items():
+    kernel(_name)(_bool_kernel(_func))
+
+
+@kernel("logical_not")
+def logical_not(a: np.ndarray) -> np.ndarray:
+    return (a == 0).astype(np.uint8)
+
+
+@kernel("is_nan")
+def is_nan(a: np.ndarray) -> np.ndarray:
+    return np.isnan(a).astype(np.uint8)
+
+
+@kernel("is_infinite")
+def is_infinite(a: np.ndarray) -> np.ndarray:
+    return np.isinf(a).astype(np.uint8)
+
+
+# --------------------------------------------------------------------------- unary ops
+
+
+@kernel("identity")
+def identity(input: np.ndarray) -> np.ndarray:
+    return np.array(input, copy=True)
+
+
+@kernel("abs")
+def abs(input: np.ndarray) -> np.ndarray:
+    return np.abs(upcast(input))
+
+
+@kernel("neg")
+def neg(input: np.ndarray) -> np.ndarray:
+    return np.negative(upcast(input))
+
+
+@kernel("sign")
+def sign(input: np.ndarray) -> np.ndarray:
+    # 1 if > 0, -1 if < 0, 0 otherwise (zeros and NaN).
+    x = upcast(input)
+    return (x > 0).astype(x.dtype) - (x < 0).astype(x.dtype)
+
+
+def _exact_kernel(ufunc):
+    def run(input: np.ndarray) -> np.ndarray:
+        return ufunc(upcast(input))
+
+    return run
+
+
+def _float64_kernel(func):
+    def run(input: np.ndarray) -> np.ndarray:
+        return func(input.astype(np.float64))
+
+    return run
+
+
+_EXACT = {
+    "ceil": np.ceil,
+    "floor": np.floor,
+    "round_even": np.rint,  # round half to even
+    "sqrt": np.sqrt,
+    "reciprocal": np.reciprocal,
+}
+for _name, _ufunc in _EXACT.items():
+    kernel(_name)(_exact_kernel(_ufunc))
+
+_FLOAT64 = {"exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tan": np.tan}
+for _name, _ufunc in _FLOAT64.items():
+    kernel(_name)(_float64_kernel(_ufunc))
+
+
+# --------------------------------------------------------------------------- erf
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_SERIES_LIMIT = 2.5
+_SERIES_TERMS = 45
+_FRACTION_DEPTH = 40
+
+
+def erf64(x: np.ndarray) -> np.ndarray:
+    """The error function of a float64 array, accurate to a few float64 ulps.
+
+    For |x| <= 2.5 the series erf(x) = 2/sqrt(pi) * x * exp(-x^2) * sum_n (2x^2)^n / (2n+1)!!
+    (all terms positive, so no cancellation); beyond, erf(x) = sign(x) * (1 - erfc(|x|)) with
+    erfc from its continued fraction exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    result = np.empty_like(x)
+    small = np.abs(x) <= _SERIES_LIMIT
+    xs = x[small]
+    x2 = xs * xs
+    term = np.ones_like(xs)
+    total = np.ones_like(xs)
+    for n in range(1, _SERIES_TERMS + 1):
+        term = term * (2.0 * x2) / (2 * n + 1)
+        total = total + term
+    result[small] = _TWO_OVER_SQRT_PI * xs * np.exp(-x2) * total
+    large = ~small  # |x| > 2.5 and NaN
+    xl = x[large]
+    z = np.abs(xl)
+    f = z
+    for k in range(_FRACTION_DEPTH, 0, -1):
+        f = z + (0.5 * k) / f
+    erfc = np.exp(-z * z) / (math.sqrt(math.pi) * f)
+    result[large] = np.copysign(1.0 - erfc, xl)
+    return result
+
+
+kernel("erf")(_float64_kernel(erf64))
+
+
+# --------------------------------------------------------------------------- cast
+
+
+@kernel("cast")
+def cast(input: np.ndarray, data_type: str) -> np.ndarray:
+    target = dtypes.info(data_type)
+    if target.is_float or input.dtype.kind in "iu":
+        # Nearest representable value (+-inf when out of range) into a float type;
+        # two's complement truncation to the lowest bits between integer types.
+        return input.astype(target.numpy)
+    # Float to integer: truncate toward zero; out of range saturates, NaN gives 0.
+    t = np.trunc(input.astype(np.float64))
+    low = t < float(target.min)
+    high = t >= float(target.max + 1)  # a power of two, exact in float64
+    invalid = low | high | np.isnan(t)
+    result = np.where(invalid, 0.0, t).astype(target.numpy)
+    result[low] = target.min
+    result[high] = target.max
+    return result
+
+
+# --------------------------------------------------------------------------- where
+
+
+@kernel("where")
+def where(condition: np.ndarray, true_value: np.ndarray, false_value: np.ndarray) -> np.ndarray:
+    return np.where(condition != 0, true_value, false_value)
