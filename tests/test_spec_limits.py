@@ -43,7 +43,7 @@ def _parse_tables() -> dict[str, dict[str, tuple[str, str]]]:
     for attrs, body in re.findall(r"<table id=['\"]?tensor-limits-[\w-]+([^>]*)>(.*?)</table>", text, re.S):
         ops = re.findall(r"MLGraphBuilder/(\w+)\(", attrs)
         rows = {}
-        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
+        for row in body.split("<tr>")[1:]:  # split on <tr>: some rows lack their </tr>
             cells = [_cell(c) for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
             if cells:
                 rows[_operand_name(cells[0])] = (cells[1], cells[3])
