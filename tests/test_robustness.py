@@ -36,6 +36,10 @@ def _operand(rng: random.Random, builder: webnn.MLGraphBuilder, feeds: dict, pre
         data_type = rng.choice([t for t in types if t in webnn.DATA_TYPES] or list(types))
         rank = rng.randint(lo, max(lo, min(hi, 5)))
         shape = tuple(rng.randint(1, 4) for _ in range(rank))
+        if prefer is not None and prefer[1] and rank == 1 and rng.random() < 0.6:
+            channels = prefer[1][1] if len(prefer[1]) > 1 and rng.random() < 0.7 else rng.choice(prefer[1])
+            shape = (channels,)  # per-channel operands (mean, scale, bias)
+            data_type = prefer[0] if rng.random() < 0.8 else data_type
     name = f"in{len(feeds)}"
     operand = builder.input(name, list(shape), data_type)
     dtype = np.dtype(data_type)
