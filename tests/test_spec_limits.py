@@ -74,6 +74,12 @@ def _ranks(cell: str) -> tuple[int, int]:
 
 TABLES = _parse_tables() if SPEC.is_file() else {}
 
+#: Where the spec's steps are stricter than its table, the limits follow the steps.
+STEPS_OVER_TABLE = {
+    ("isNaN", "a"): ["float32", "float16"],
+    ("isInfinite", "a"): ["float32", "float16"],
+}
+
 
 def test_spec_present() -> None:
     if not TABLES:
@@ -89,7 +95,7 @@ def test_limits_match_spec(js_name: str) -> None:
     ours = OPS[name].support_limits()
     assert set(ours) == set(rows), f"{name}: operands {sorted(ours)} != spec {sorted(rows)}"
     for operand in rows:
-        spec_types = _types(_resolve(rows, operand, 0))
+        spec_types = STEPS_OVER_TABLE.get((js_name, operand)) or _types(_resolve(rows, operand, 0))
         our_types = [t for t in ours[operand]["dataTypes"] if t in SPEC_DATA_TYPES]
         assert our_types == spec_types, f"{name}.{operand}: data types {our_types} != spec {spec_types}"
         lo, hi = _ranks(_resolve(rows, operand, 1))

@@ -195,11 +195,6 @@ def conv_transpose2d(
         input_channels == filter_input_channels,
         f"input channels {input_channels} != filter input channels {filter_input_channels}",
     )
-    # Not a step of the spec, but each input channel must belong to exactly one group.
-    c.check(
-        input_channels % groups == 0,
-        f"input channels {input_channels} is not divisible by groups {groups}",
-    )
     output_channels = filter_output_channels * groups
     c.check(
         output_channels <= MAX_DIMENSION,
@@ -207,6 +202,11 @@ def conv_transpose2d(
         f"is not a valid dimension",
     )
     _check_bias(c, bias, output_channels)
+    # Not a step of the spec, but each input channel must belong to exactly one group.
+    c.check(
+        input_channels % groups == 0,
+        f"input channels {input_channels} is not divisible by groups {groups}",
+    )
 
     sizes = []
     for index, (axis, size, window, begin, end, stride, dilation) in enumerate(zip(

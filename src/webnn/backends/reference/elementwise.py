@@ -54,8 +54,17 @@ def div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 @kernel("pow")
 def pow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if a.dtype.kind in "iu":
+    if a.dtype.kind == "u":
         return np.power(a, b)
+    if a.dtype.kind == "i":
+        # a ** b wraps in two's complement; a negative b gives 1 / a ** -b truncated toward
+        # zero: 1 for a == 1, +-1 for a == -1, and 0 otherwise (a == 0 included).
+        negative = b < 0
+        magnitude = np.power(a, np.where(negative, 0, b).astype(b.dtype))
+        one = np.ones((), a.dtype)
+        odd = (b & 1) != 0
+        reciprocal = np.where(a == 1, one, np.where(a == -1, np.where(odd, -one, one), 0 * one))
+        return np.where(negative, reciprocal, magnitude)
     return np.power(upcast(a), upcast(b))
 
 
