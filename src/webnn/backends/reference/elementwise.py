@@ -8,11 +8,10 @@ two's complement.  Comparison and logical kernels return uint8 0 / 1.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ... import dtypes
+from . import special
 from .registry import kernel, upcast
 
 # --------------------------------------------------------------------------- binary arithmetic
@@ -164,42 +163,7 @@ for _name, _ufunc in _FLOAT64.items():
 
 # --------------------------------------------------------------------------- erf
 
-_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-_SERIES_LIMIT = 2.5
-_SERIES_TERMS = 45
-_FRACTION_DEPTH = 40
-
-
-def erf64(x: np.ndarray) -> np.ndarray:
-    """The error function of a float64 array, accurate to a few float64 ulps.
-
-    For |x| <= 2.5 the series erf(x) = 2/sqrt(pi) * x * exp(-x^2) * sum_n (2x^2)^n / (2n+1)!!
-    (all terms positive, so no cancellation); beyond, erf(x) = sign(x) * (1 - erfc(|x|)) with
-    erfc from its continued fraction exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))).
-    """
-    x = np.asarray(x, dtype=np.float64)
-    result = np.empty_like(x)
-    small = np.abs(x) <= _SERIES_LIMIT
-    xs = x[small]
-    x2 = xs * xs
-    term = np.ones_like(xs)
-    total = np.ones_like(xs)
-    for n in range(1, _SERIES_TERMS + 1):
-        term = term * (2.0 * x2) / (2 * n + 1)
-        total = total + term
-    result[small] = _TWO_OVER_SQRT_PI * xs * np.exp(-x2) * total
-    large = ~small  # |x| > 2.5 and NaN
-    xl = x[large]
-    z = np.abs(xl)
-    f = z
-    for k in range(_FRACTION_DEPTH, 0, -1):
-        f = z + (0.5 * k) / f
-    erfc = np.exp(-z * z) / (math.sqrt(math.pi) * f)
-    result[large] = np.copysign(1.0 - erfc, xl)
-    return result
-
-
-kernel("erf")(_float64_kernel(erf64))
+kernel("erf")(_float64_kernel(special.erf))
 
 
 # --------------------------------------------------------------------------- cast
