@@ -38,5 +38,5 @@ def test_conformance(context: webnn.MLContext, case) -> None:
         if method_name(operator["name"]) is None:
             pytest.skip(f"{operator['name']} is not implemented")
     results = run_case(context, case)
-    for name, spec in case.graph["expectedOutputs"].items():
+    for name, spec in case.expected.items():
         compare(name, results[name], spec, case.tolerance)

@@ -104,7 +104,7 @@ class Check:
     def __init__(self, op: str, label: str = "", constants: Mapping[str, np.ndarray] | None = None) -> None:
         self.op = op
         self.label = label
-        self._constants = constants or {}
+        self._constants = {} if constants is None else constants
 
     def constant(self, name: str) -> np.ndarray | None:
         """The value of operand parameter ``name`` when it is a graph constant, else None.
