@@ -19,12 +19,9 @@ HEADER = '''\
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-import numpy as np
-
 from .context import MLContext
 from .graph import MLGraph
 from .ir import OperandDescriptor
-from .tensor import MLTensor
 
 '''
 

@@ -128,7 +128,7 @@ def test_unary_rejects_bad_arguments(builder, name) -> None:
         getattr(other, name)(x)
 
 
-@pytest.mark.parametrize("data_type", ["float64", "bool", "int4", "uint4", "", None, 3, "Float32"])
+@pytest.mark.parametrize("data_type", ["float64", "bool", "int2", "", None, 3, "Float32"])
 def test_cast_rejects_bad_data_type(builder, data_type) -> None:
     with pytest.raises(TypeError, match=r"^cast 'c': data_type must be one of 'float32'"):
         builder.cast(operand(builder, [2]), data_type, {"label": "c"})
@@ -456,3 +456,49 @@ def test_integer_pow_negative_exponent_and_wrap(dtype) -> None:
         return v - (1 << bits) if v >= 1 << (bits - 1) else v
 
     np.testing.assert_array_equal(run("pow", a, b), np.array([expected(int(x), int(y)) for x, y in zip(a, b)], dtype))
+
+
+# --------------------------------------------------------------------------- int4 / uint4
+
+
+def _four_bit_reference(values: np.ndarray, data_type: str) -> np.ndarray:
+    """Two's complement wrap to 4 bits, written out arithmetically."""
+    wrapped = np.mod(values.astype(np.int64), 16)
+    if data_type == "int4":
+        wrapped = np.where(wrapped >= 8, wrapped - 16, wrapped)
+    return wrapped
+
+
+@pytest.mark.parametrize("source", ["int32", "int8", "uint8", "int64"])
+@pytest.mark.parametrize("target", ["int4", "uint4"])
+def test_cast_integers_to_four_bits_wraps(source, target) -> None:
+    context = webnn.ML().create_context(backend="reference")
+    builder = context.create_graph_builder()
+    values = np.array([0, 1, 7, 8, 15, 16, 100, 127], dtype=source)
+    x = builder.input("x", [values.size], source)
+    graph = builder.build({"y": builder.cast(x, target)})
+    y = context.compute(graph, {"x": values})["y"]
+    assert y.dtype == (np.int8 if target == "int4" else np.uint8)
+    np.testing.assert_array_equal(y, _four_bit_reference(values, target))
+
+
+@pytest.mark.parametrize("target, expected", [("int4", [7, -8, 3, -3, 0, 7, -8]), ("uint4", [9, 0, 3, 0, 0, 15, 0])])
+def test_cast_floats_to_four_bits_saturates(target, expected) -> None:
+    context = webnn.ML().create_context(backend="reference")
+    builder = context.create_graph_builder()
+    x = builder.input("x", [7], "float32")
+    graph = builder.build({"y": builder.cast(x, target)})
+    values = np.array([9.5, -9.5, 3.7, -3.7, np.nan, np.inf, -np.inf], np.float32)
+    np.testing.assert_array_equal(context.compute(graph, {"x": values})["y"], expected)
+
+
+def test_four_bit_inputs_and_constants_are_range_checked() -> None:
+    context = webnn.ML().create_context(backend="reference")
+    builder = context.create_graph_builder()
+    with pytest.raises(TypeError, match=r"int4 values must be in \[-8, 7\], got \[-9, 0\]"):
+        builder.constant({"dataType": "int4", "shape": [2]}, np.array([-9, 0], np.int8))
+    x = builder.input("x", [2], "uint4")
+    graph = builder.build({"y": builder.cast(x, "float32")})
+    np.testing.assert_array_equal(context.compute(graph, {"x": np.array([0, 15], np.uint8)})["y"], [0, 15])
+    with pytest.raises(TypeError, match=r"uint4 values must be in \[0, 15\]"):
+        context.compute(graph, {"x": np.array([0, 16], np.uint8)})

@@ -6,14 +6,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .base import ANY, FLOATS, Check, N, Operand, bidirectional_broadcast, limit, op, same
+from .base import ANY, FLOATS, Check, N, Operand, Result, bidirectional_broadcast, limit, op, same
 
 _SAME_AS_INPUT = limit(same("input"), same("input"))
 
 
 @op("relu", limits={"input": limit((*FLOATS, "int64", "int32", "int8"), (0, N)),
                     "output": _SAME_AS_INPUT})
-def relu(c: Check, input: Operand) -> object:
+def relu(c: Check, input: Operand) -> Result:
     """max(0, input), element-wise."""
     return c.output(input.data_type, input.shape)
 
@@ -43,7 +43,7 @@ _UNARY_DOCS = {
 }
 
 
-def _unary_float(c: Check, input: Operand) -> object:
+def _unary_float(c: Check, input: Operand) -> Result:
     return c.output(input.data_type, input.shape)
 
 
@@ -55,7 +55,7 @@ for _name, _doc in _UNARY_DOCS.items():
 
 
 @op("elu", limits=_FLOAT_LIMITS)
-def elu(c: Check, input: Operand, *, alpha=1.0) -> object:
+def elu(c: Check, input: Operand, *, alpha: float = 1.0) -> Result:
     """The exponential linear unit max(0, x) + alpha * (exp(min(0, x)) - 1), element-wise.
 
     ``alpha`` is a finite ``double`` (default 1), cast to the input's data type.
@@ -64,7 +64,7 @@ def elu(c: Check, input: Operand, *, alpha=1.0) -> object:
 
 
 @op("leaky_relu", limits=_FLOAT_LIMITS)
-def leaky_relu(c: Check, input: Operand, *, alpha=0.01) -> object:
+def leaky_relu(c: Check, input: Operand, *, alpha: float = 0.01) -> Result:
     """The leaky rectifier max(0, x) + alpha * min(0, x), element-wise.
 
     ``alpha`` is a finite ``double`` (default 0.01), cast to the input's data type.
@@ -73,7 +73,7 @@ def leaky_relu(c: Check, input: Operand, *, alpha=0.01) -> object:
 
 
 @op("hard_sigmoid", limits=_FLOAT_LIMITS)
-def hard_sigmoid(c: Check, input: Operand, *, alpha=0.2, beta=0.5) -> object:
+def hard_sigmoid(c: Check, input: Operand, *, alpha: float = 0.2, beta: float = 0.5) -> Result:
     """The hard sigmoid max(0, min(1, alpha * x + beta)), element-wise.
 
     ``alpha`` (default 0.2) and ``beta`` (default 0.5) are finite ``double`` values,
@@ -87,7 +87,7 @@ def hard_sigmoid(c: Check, input: Operand, *, alpha=0.2, beta=0.5) -> object:
 
 
 @op("linear", limits=_FLOAT_LIMITS)
-def linear(c: Check, input: Operand, *, alpha=1.0, beta=0.0) -> object:
+def linear(c: Check, input: Operand, *, alpha: float = 1.0, beta: float = 0.0) -> Result:
     """The affine function alpha * x + beta, element-wise.
 
     ``alpha`` (default 1) and ``beta`` (default 0) are finite ``double`` values, cast
@@ -106,7 +106,7 @@ def linear(c: Check, input: Operand, *, alpha=1.0, beta=0.0) -> object:
 @op("prelu", limits={"input": limit((*FLOATS, "int64", "int32", "int8"), (0, N)),
                      "slope": limit(same("input"), (0, N)),
                      "output": limit(same("input"), (0, N))})
-def prelu(c: Check, input: Operand, slope: Operand) -> object:
+def prelu(c: Check, input: Operand, slope: Operand) -> Result:
     """The parametric rectifier max(0, x) + slope * min(0, x), element-wise.
 
     ``slope`` has the input's data type; the spec's steps broadcast ``slope`` and
@@ -121,7 +121,9 @@ def prelu(c: Check, input: Operand, slope: Operand) -> object:
 
 
 @op("clamp", limits={"input": limit(ANY, (0, N)), "output": _SAME_AS_INPUT})
-def clamp(c: Check, input: Operand, *, min_value=None, max_value=None) -> object:
+def clamp(
+    c: Check, input: Operand, *, min_value: float | None = None, max_value: float | None = None
+) -> Result:
     """Clamps each element of the input into [min_value, max_value]: min(max(x, min_value), max_value).
 
     ``min_value`` and ``max_value`` are ``MLNumber`` values cast to the input's data
@@ -147,7 +149,7 @@ def clamp(c: Check, input: Operand, *, min_value=None, max_value=None) -> object
 
 
 @op("softmax", limits={"input": limit(FLOATS, (1, N)), "output": _SAME_AS_INPUT})
-def softmax(c: Check, input: Operand, axis) -> object:
+def softmax(c: Check, input: Operand, axis: int) -> Result:
     """The softmax exp(x - max) / sum(exp(x - max)) along ``axis``, computed stably.
 
     ``axis`` is a required ``unsigned long`` in [0, rank); the input has rank >= 1.

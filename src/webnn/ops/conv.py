@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
-from .base import FLOATS, MAX_DIMENSION, Check, Operand, limit, op, same
+from .base import FLOATS, MAX_DIMENSION, Check, Operand, Result, limit, op, same
 
 _INPUT_LAYOUTS = ("nchw", "nhwc")
 _CONV2D_FILTER_LAYOUTS = ("oihw", "hwio", "ohwi", "ihwo")
@@ -74,14 +75,14 @@ def conv2d(
     input: Operand,
     filter: Operand,
     *,
-    padding: Any = None,
-    strides: Any = None,
-    dilations: Any = None,
-    groups: Any = 1,
-    input_layout: Any = "nchw",
-    filter_layout: Any = "oihw",
+    padding: Sequence[int] | None = None,
+    strides: Sequence[int] | None = None,
+    dilations: Sequence[int] | None = None,
+    groups: int = 1,
+    input_layout: Literal["nchw", "nhwc"] = "nchw",
+    filter_layout: Literal["oihw", "hwio", "ohwi", "ihwo"] = "oihw",
     bias: Operand | None = None,
-) -> object:
+) -> Result:
     """A 2-D convolution: each output channel o of group g = o // (outputChannels / groups) sums,
     over the filter window and the group's inputChannels / groups input channels,
     input * filter, plus bias[o] when a bias is given. The input is [batches, inputChannels,
@@ -147,16 +148,16 @@ def conv_transpose2d(
     input: Operand,
     filter: Operand,
     *,
-    padding: Any = None,
-    strides: Any = None,
-    dilations: Any = None,
-    output_padding: Any = None,
-    output_sizes: Any = None,
-    groups: Any = 1,
-    input_layout: Any = "nchw",
-    filter_layout: Any = "iohw",
+    padding: Sequence[int] | None = None,
+    strides: Sequence[int] | None = None,
+    dilations: Sequence[int] | None = None,
+    output_padding: Sequence[int] | None = None,
+    output_sizes: Sequence[int] | None = None,
+    groups: int = 1,
+    input_layout: Literal["nchw", "nhwc"] = "nchw",
+    filter_layout: Literal["iohw", "hwoi", "ohwi"] = "iohw",
     bias: Operand | None = None,
-) -> object:
+) -> Result:
     """A 2-D transposed convolution (the gradient of conv2d with respect to its input): each input
     element of channel i, at (y, x), adds input * filter[i, o, fy, fx] to output channel
     g * (outputChannels / groups) + o at (y * stride + fy * dilation - beginning padding, likewise

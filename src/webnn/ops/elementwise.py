@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from .base import ANY, FLOATS, Check, N, Operand, bidirectional_broadcast, limit, op, same
+from .base import (
+    ALL_DATA_TYPES,
+    ANY,
+    FLOATS,
+    Check,
+    N,
+    Operand,
+    Result,
+    bidirectional_broadcast,
+    limit,
+    op,
+    same,
+)
 
 
 def _broadcast(c: Check, a_name: str, a: tuple[int, ...], b_name: str, b: tuple[int, ...]) -> tuple[int, ...]:
@@ -34,7 +46,7 @@ _BINARY_LIMITS = {
 }
 
 
-def _binary(c: Check, a: Operand, b: Operand) -> object:
+def _binary(c: Check, a: Operand, b: Operand) -> Result:
     shape = bidirectional_broadcast(a.shape, b.shape)
     if shape is None:
         c.fail(f"shapes {list(a.shape)} and {list(b.shape)} are not broadcastable")
@@ -72,7 +84,7 @@ _COMPARISON_LIMITS = {
 }
 
 
-def _comparison(c: Check, a: Operand, b: Operand) -> object:
+def _comparison(c: Check, a: Operand, b: Operand) -> Result:
     return c.output("uint8", _broadcast(c, "a", a.shape, "b", b.shape))
 
 
@@ -97,7 +109,7 @@ _LOGICAL_LIMITS = {
 }
 
 
-def _logical(c: Check, a: Operand, b: Operand) -> object:
+def _logical(c: Check, a: Operand, b: Operand) -> Result:
     return c.output("uint8", _broadcast(c, "a", a.shape, "b", b.shape))
 
 
@@ -106,7 +118,7 @@ for _name, _doc in _LOGICAL_DOCS.items():
 
 
 @op("logical_not", limits={"a": limit(("uint8",), (0, N)), "output": limit(("uint8",), (0, N))})
-def logical_not(c: Check, a: Operand) -> object:
+def logical_not(c: Check, a: Operand) -> Result:
     """1 where a is 0, else 0, element-wise: the logical negation of a uint8 tensor in which any
     nonzero value counts as true. The output is a uint8 tensor of 0 and 1 with a's shape."""
     return c.output("uint8", a.shape)
@@ -129,7 +141,7 @@ _PREDICATE_DOCS = {
 _PREDICATE_LIMITS = {"a": limit(FLOATS, (0, N)), "output": limit(("uint8",), (0, N))}
 
 
-def _predicate(c: Check, a: Operand) -> object:
+def _predicate(c: Check, a: Operand) -> Result:
     return c.output("uint8", a.shape)
 
 
@@ -177,7 +189,7 @@ _UNARY = {
 }
 
 
-def _unary(c: Check, input: Operand) -> object:
+def _unary(c: Check, input: Operand) -> Result:
     return c.output(input.data_type, input.shape)
 
 
@@ -189,8 +201,8 @@ for _name, (_types, _doc) in _UNARY.items():
 # --------------------------------------------------------------------------- cast
 
 
-@op("cast", limits={"input": limit(ANY, (0, N)), "output": limit(ANY, same("input"))})
-def cast(c: Check, input: Operand, data_type: str) -> object:
+@op("cast", limits={"input": limit(ALL_DATA_TYPES, (0, N)), "output": limit(ALL_DATA_TYPES, same("input"))})
+def cast(c: Check, input: Operand, data_type: str) -> Result:
     """Each element of input converted to data_type; the output has input's shape.
 
     Float to float and integer to float give the nearest representable value (ties to even),
@@ -199,9 +211,11 @@ def cast(c: Check, input: Operand, data_type: str) -> object:
     value below or above the target range (including -Infinity / +Infinity) gives the target's
     minimum / maximum, and NaN gives 0. Integer to integer keeps the value when it is in range,
     else the lowest N bits of its two's complement form reinterpreted as the target type (int8 -1
-    -> uint8 255, int32 300 -> uint8 44, uint32 4294967295 -> int32 -1).
+    -> uint8 255, int32 300 -> uint8 44, uint32 4294967295 -> int32 -1). int4 and uint4 (not spec
+    types; stored one value per int8 / uint8 element) follow the same rules with 4 bits
+    (int32 20 -> int4 4, int8 -1 -> uint4 15, float 9.5 -> int4 7).
     """
-    data_type = c.data_type("data_type", data_type, ANY)
+    data_type = c.data_type("data_type", data_type, ALL_DATA_TYPES)
     return c.output(data_type, input.shape)
 
 
@@ -214,7 +228,7 @@ def cast(c: Check, input: Operand, data_type: str) -> object:
     "false_value": limit(same("true_value"), (0, N)),
     "output": limit(same("true_value"), (0, N)),
 })
-def where(c: Check, condition: Operand, true_value: Operand, false_value: Operand) -> object:
+def where(c: Check, condition: Operand, true_value: Operand, false_value: Operand) -> Result:
     """true_value where condition is nonzero, else false_value, element-wise. condition is uint8
     (any nonzero value counts as true); true_value and false_value have the same data type, which
     is the output's. All three are broadcast bidirectionally (NumPy rules): true_value with

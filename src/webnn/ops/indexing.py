@@ -9,7 +9,7 @@ outside the tensor.
 
 from __future__ import annotations
 
-from .base import ANY, Check, N, Operand, limit, op, same
+from .base import ANY, Check, N, Operand, Result, limit, op, same
 
 INDEX_TYPES = ("int32", "uint32", "int64")
 
@@ -40,7 +40,7 @@ def _coordinate_size(c: Check, input: Operand, indices: Operand) -> int:
     "indices": limit(INDEX_TYPES, (0, N)),
     "output": limit(same("input"), (1, N)),
 })
-def gather(c: Check, input: Operand, indices: Operand, *, axis=0) -> object:
+def gather(c: Check, input: Operand, indices: Operand, *, axis: int = 0) -> Result:
     """Selects slices of ``input`` along ``axis``: ``output[a..., i..., b...] =
     input[a..., indices[i...], b...]``, where ``a`` runs over the dimensions before
     ``axis`` and ``b`` over those after it, so the output shape is
@@ -57,7 +57,7 @@ def gather(c: Check, input: Operand, indices: Operand, *, axis=0) -> object:
     "indices": limit(INDEX_TYPES, same("input")),
     "output": limit(same("input"), same("input")),
 })
-def gather_elements(c: Check, input: Operand, indices: Operand, *, axis=0) -> object:
+def gather_elements(c: Check, input: Operand, indices: Operand, *, axis: int = 0) -> Result:
     """Picks one element of ``input`` per element of ``indices`` along ``axis``:
     ``output[p] = input[p with p[axis] replaced by indices[p]]``.  ``indices`` has
     ``input``'s rank and shape except along ``axis``, and the output has ``indices``'
@@ -73,7 +73,7 @@ def gather_elements(c: Check, input: Operand, indices: Operand, *, axis=0) -> ob
     "indices": limit(INDEX_TYPES, (1, N)),
     "output": limit(same("input"), (0, N)),
 })
-def gather_nd(c: Check, input: Operand, indices: Operand) -> object:
+def gather_nd(c: Check, input: Operand, indices: Operand) -> Result:
     """Gathers slices of ``input`` addressed by coordinates: the last dimension of
     ``indices`` (size ``k <= input.rank``) holds one coordinate into the first ``k``
     dimensions of ``input``, and ``output[i...] = input[indices[i..., :]]`` (a slice
@@ -92,8 +92,8 @@ def gather_nd(c: Check, input: Operand, indices: Operand) -> object:
     "output": limit(same("input"), same("input")),
 })
 def scatter_elements(
-    c: Check, input: Operand, indices: Operand, updates: Operand, *, axis=0
-) -> object:
+    c: Check, input: Operand, indices: Operand, updates: Operand, *, axis: int = 0
+) -> Result:
     """A copy of ``input`` with ``output[p with p[axis] replaced by indices[p]] =
     updates[p]`` for every position ``p`` of ``indices``; the inverse of
     ``gather_elements``.  ``indices`` has ``input``'s shape except along ``axis``,
@@ -115,7 +115,7 @@ def scatter_elements(
     "updates": limit(same("input"), (0, N)),
     "output": limit(same("input"), (1, N)),
 })
-def scatter_nd(c: Check, input: Operand, indices: Operand, updates: Operand) -> object:
+def scatter_nd(c: Check, input: Operand, indices: Operand, updates: Operand) -> Result:
     """A copy of ``input`` with slices replaced at coordinates: the last dimension of
     ``indices`` (size ``k <= input.rank``) holds one coordinate into the first ``k``
     dimensions, and ``output[indices[i..., :]] = updates[i...]`` (a slice of shape

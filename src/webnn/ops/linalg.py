@@ -10,6 +10,7 @@ from .base import (
     Check,
     N,
     Operand,
+    Result,
     bidirectional_broadcast,
     limit,
     op,
@@ -23,7 +24,7 @@ from .base import (
     "b": limit(same("a"), (2, N)),
     "output": limit(same("a"), (2, N)),
 })
-def matmul(c: Check, a: Operand, b: Operand) -> object:
+def matmul(c: Check, a: Operand, b: Operand) -> Result:
     """The matrix product of ``a`` and ``b``, both at least 2-D.  The last two dimensions
     hold the matrices ([rows, columns]); ``a``'s columns must equal ``b``'s rows.  Any
     leading dimensions are stacks of matrices, broadcast against each other as in NumPy;
@@ -63,11 +64,11 @@ def gemm(
     b: Operand,
     *,
     c: Operand | None = None,
-    alpha: Any = 1.0,
-    beta: Any = 1.0,
-    a_transpose: Any = False,
-    b_transpose: Any = False,
-) -> object:
+    alpha: float = 1.0,
+    beta: float = 1.0,
+    a_transpose: bool = False,
+    b_transpose: bool = False,
+) -> Result:
     """The general matrix multiplication ``alpha * A @ B + beta * C`` of 2-D tensors, where
     ``A`` is ``a`` ([M, K], or [K, M] transposed first when ``a_transpose``) and ``B`` is
     ``b`` ([K, N], or [N, K] transposed first when ``b_transpose``).  The optional ``c``

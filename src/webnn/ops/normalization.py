@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal
 
-from .base import FLOATS, Check, N, Operand, limit, op, same
+from .base import FLOATS, Check, N, Operand, Result, limit, op, same
 
 _LAYOUTS = ("nchw", "nhwc")
 
@@ -38,9 +39,9 @@ def batch_normalization(
     *,
     scale: Operand | None = None,
     bias: Operand | None = None,
-    axis: Any = 1,
-    epsilon: Any = 1e-5,
-) -> object:
+    axis: int = 1,
+    epsilon: float = 1e-5,
+) -> Result:
     """Normalizes the input with precomputed per-feature statistics:
     ``scale * (input - mean) / sqrt(variance + epsilon) + bias``.  ``mean``, ``variance``
     and the optional ``scale`` (default 1) and ``bias`` (default 0) are 1-D tensors whose
@@ -71,9 +72,9 @@ def instance_normalization(
     *,
     scale: Operand | None = None,
     bias: Operand | None = None,
-    epsilon: Any = 1e-5,
-    layout: Any = "nchw",
-) -> object:
+    epsilon: float = 1e-5,
+    layout: Literal["nchw", "nhwc"] = "nchw",
+) -> Result:
     """Normalizes each channel of each sample of a 4-D input by the mean and variance of
     its spatial values, computed on the fly:
     ``scale * (input - mean) / sqrt(variance + epsilon) + bias``, where the variance is
@@ -104,9 +105,9 @@ def layer_normalization(
     *,
     scale: Operand | None = None,
     bias: Operand | None = None,
-    axes: Any = None,
-    epsilon: Any = 1e-5,
-) -> object:
+    axes: Sequence[int] | None = None,
+    epsilon: float = 1e-5,
+) -> Result:
     """Normalizes the input by the mean and variance of its values over ``axes``, computed
     on the fly: ``scale * (input - mean) / sqrt(variance + epsilon) + bias``, where the
     variance is the mean of the squared deviations.  ``axes`` defaults to every dimension

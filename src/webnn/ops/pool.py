@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Literal
 
-from .base import ANY, FLOATS, Check, Operand, limit, op, same
+from .base import ANY, FLOATS, Check, Operand, Result, limit, op, same
 
 _LAYOUTS = ("nchw", "nhwc")
 _ROUNDINGS = ("floor", "ceil")
@@ -31,14 +32,14 @@ def _pool2d(
     c: Check,
     input: Operand,
     *,
-    window_dimensions: Any = None,
-    padding: Any = None,
-    strides: Any = None,
-    dilations: Any = None,
-    layout: Any = "nchw",
-    output_shape_rounding: Any = "floor",
-    output_sizes: Any = None,
-) -> object:
+    window_dimensions: Sequence[int] | None = None,
+    padding: Sequence[int] | None = None,
+    strides: Sequence[int] | None = None,
+    dilations: Sequence[int] | None = None,
+    layout: Literal["nchw", "nhwc"] = "nchw",
+    output_shape_rounding: Literal["floor", "ceil"] = "floor",
+    output_sizes: Sequence[int] | None = None,
+) -> Result:
     layout = c.enum("layout", layout, _LAYOUTS)
     output_shape_rounding = c.enum("output_shape_rounding", output_shape_rounding, _ROUNDINGS)
     if layout == "nchw":

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import FLOATS, Check, N, Operand, limit, op, same
+from .base import FLOATS, Check, N, Operand, Result, limit, op, same
 
 #: The spec's integer types of quantized values, plus int4 / uint4.
 QUANTIZED_TYPES = ("uint8", "int8", "uint32", "int32", "int4", "uint4")
@@ -60,7 +60,7 @@ def _check_scale_and_zero_point(c: Check, input: Operand, scale: Operand, zero_p
     "zero_point": limit(QUANTIZED_TYPES, same("input")),
     "output": limit(same("zero_point"), same("input")),
 })
-def quantize_linear(c: Check, input: Operand, scale: Operand, zero_point: Operand) -> object:
+def quantize_linear(c: Check, input: Operand, scale: Operand, zero_point: Operand) -> Result:
     """Quantizes a float32 / float16 tensor to an integer tensor of zero_point's data type:
     ``output = saturate(roundHalfToEven(input / scale) + zero_point)``, where scale (of input's
     data type) and zero_point (uint8, int8, uint32, int32, int4 or uint4) have input's rank and
@@ -82,7 +82,7 @@ def quantize_linear(c: Check, input: Operand, scale: Operand, zero_point: Operan
     "zero_point": limit(same("input"), same("input")),
     "output": limit(same("scale"), same("input")),
 })
-def dequantize_linear(c: Check, input: Operand, scale: Operand, zero_point: Operand) -> object:
+def dequantize_linear(c: Check, input: Operand, scale: Operand, zero_point: Operand) -> Result:
     """Dequantizes an integer tensor (uint8, int8, uint32, int32, int4 or uint4) to scale's
     floating-point type: ``output = (input - zero_point) * scale``, where zero_point (of input's
     data type) and scale (float32 or float16) have input's rank and the same shape, and are

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from .base import FLOATS, MAX_DIMENSION, Check, Operand, limit, op, same
+from .base import FLOATS, MAX_DIMENSION, Check, Operand, Result, limit, op, same
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 DIRECTIONS = ("forward", "backward", "both")
@@ -80,8 +80,9 @@ def gru(
     c: Check, input: Operand, weight: Operand, recurrent_weight: Operand, steps: int, hidden_size: int, *,
     bias: Operand | None = None, recurrent_bias: Operand | None = None,
     initial_hidden_state: Operand | None = None, reset_after: bool = True, return_sequence: bool = False,
-    direction: str = "forward", layout: str = "zrn", activations: Sequence[str] | None = None,
-) -> object:
+    direction: Literal["forward", "backward", "both"] = "forward", layout: Literal["zrn", "rzn"] = "zrn",
+    activations: Sequence[Literal["relu", "sigmoid", "tanh"]] | None = None,
+) -> Result:
     """Gated Recurrent Unit network over ``steps`` time steps.
 
     ``input`` is ``[steps, batchSize, inputSize]``; ``weight`` is ``[numDirections, 3 * hiddenSize,
@@ -127,8 +128,9 @@ def gru(
 def gru_cell(
     c: Check, input: Operand, weight: Operand, recurrent_weight: Operand, hidden_state: Operand,
     hidden_size: int, *, bias: Operand | None = None, recurrent_bias: Operand | None = None,
-    reset_after: bool = True, layout: str = "zrn", activations: Sequence[str] | None = None,
-) -> object:
+    reset_after: bool = True, layout: Literal["zrn", "rzn"] = "zrn",
+    activations: Sequence[Literal["relu", "sigmoid", "tanh"]] | None = None,
+) -> Result:
     """One time step of a Gated Recurrent Unit: the next hidden state ``[batchSize, hiddenSize]``.
 
     ``input`` is ``[batchSize, inputSize]``, ``hidden_state`` ``[batchSize, hiddenSize]``;
@@ -168,9 +170,10 @@ def lstm(
     c: Check, input: Operand, weight: Operand, recurrent_weight: Operand, steps: int, hidden_size: int, *,
     bias: Operand | None = None, recurrent_bias: Operand | None = None,
     peephole_weight: Operand | None = None, initial_hidden_state: Operand | None = None,
-    initial_cell_state: Operand | None = None, return_sequence: bool = False, direction: str = "forward",
-    layout: str = "iofg", activations: Sequence[str] | None = None,
-) -> object:
+    initial_cell_state: Operand | None = None, return_sequence: bool = False,
+    direction: Literal["forward", "backward", "both"] = "forward", layout: Literal["iofg", "ifgo"] = "iofg",
+    activations: Sequence[Literal["relu", "sigmoid", "tanh"]] | None = None,
+) -> Result:
     """Long Short-Term Memory network over ``steps`` time steps.
 
     ``input`` is ``[steps, batchSize, inputSize]``; ``weight`` is ``[numDirections, 4 * hiddenSize,
@@ -220,9 +223,10 @@ def lstm(
 def lstm_cell(
     c: Check, input: Operand, weight: Operand, recurrent_weight: Operand, hidden_state: Operand,
     cell_state: Operand, hidden_size: int, *, bias: Operand | None = None,
-    recurrent_bias: Operand | None = None, peephole_weight: Operand | None = None, layout: str = "iofg",
-    activations: Sequence[str] | None = None,
-) -> object:
+    recurrent_bias: Operand | None = None, peephole_weight: Operand | None = None,
+    layout: Literal["iofg", "ifgo"] = "iofg",
+    activations: Sequence[Literal["relu", "sigmoid", "tanh"]] | None = None,
+) -> Result:
     """One time step of a Long Short-Term Memory cell: ``[hidden, cell]``, each ``[batchSize, hiddenSize]``.
 
     ``input`` is ``[batchSize, inputSize]``, ``hidden_state`` and ``cell_state`` ``[batchSize,

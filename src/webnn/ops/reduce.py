@@ -4,9 +4,8 @@ reduce_mean, reduce_min, reduce_product, reduce_sum, reduce_sum_square; arg_min,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from .base import ANY, FLOATS, Check, N, Operand, limit, op, same
+from .base import ANY, FLOATS, Check, N, Operand, Result, limit, op, same
 
 # --------------------------------------------------------------------------- shapes
 
@@ -89,7 +88,9 @@ _REDUCE_LIMITS = {
 }
 
 
-def _reduce(c: Check, input: Operand, *, axes: Any = None, keep_dimensions: Any = False) -> object:
+def _reduce(
+    c: Check, input: Operand, *, axes: Sequence[int] | None = None, keep_dimensions: bool = False
+) -> Result:
     keep_dimensions = c.boolean("keep_dimensions", keep_dimensions)
     axes = tuple(range(input.rank)) if axes is None else c.axes("axes", axes, input.rank)
     shape = reduction_output_shape(input.shape, axes, keep_dimensions)
@@ -118,8 +119,8 @@ _INT_MAX = {"int32": 2**31 - 1, "int64": 2**63 - 1}
 
 
 def _arg_min_max(
-    c: Check, input: Operand, axis: Any, *, keep_dimensions: Any = False, output_data_type: Any = "int32"
-) -> object:
+    c: Check, input: Operand, axis: int, *, keep_dimensions: bool = False, output_data_type: str = "int32"
+) -> Result:
     axis = c.axis("axis", axis, input.rank)
     keep_dimensions = c.boolean("keep_dimensions", keep_dimensions)
     output_data_type = c.data_type("output_data_type", output_data_type, _ARG_OUTPUT_TYPES)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from .base import Check, N, Operand, limit, op, same
+from .base import Check, N, Operand, Result, limit, op, same
 
 
 @op("cumulative_sum", limits={
     "input": limit(("float32", "float16", "int32", "uint32", "int64", "uint64"), (1, N)),
     "output": limit(same("input"), same("input")),
 })
-def cumulative_sum(c: Check, input: Operand, axis, *, exclusive=False, reversed=False) -> object:
+def cumulative_sum(
+    c: Check, input: Operand, axis: int, *, exclusive: bool = False, reversed: bool = False
+) -> Result:
     """Running sum of ``input`` along ``axis``; the output has ``input``'s shape and
     data type.  Inclusive (default): ``output[..., i, ...] = sum(input[..., j, ...]
     for j <= i)``; ``exclusive`` leaves out the current element (``j < i``, so the

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from .base import (
     Check,
     N,
     Operand,
+    Result,
     limit,
     op,
     same,
@@ -48,7 +49,7 @@ def _new_shape(c: Check, value: Any) -> tuple[int, ...]:
 
 
 @op("reshape", limits={"input": limit(ANY, (0, N)), "output": limit(same("input"), (0, N))})
-def reshape(c: Check, input: Operand, new_shape: Any) -> object:
+def reshape(c: Check, input: Operand, new_shape: Sequence[int]) -> Result:
     """The input's elements, in row-major order, with the shape new_shape (possibly of another rank;
     [] gives a scalar). new_shape's element count must equal the input's and every item must be a
     valid dimension: there is no -1 / 0 shorthand."""
@@ -62,7 +63,7 @@ def reshape(c: Check, input: Operand, new_shape: Any) -> object:
 
 
 @op("expand", limits={"input": limit(ANY, (0, N)), "output": limit(same("input"), (0, N))})
-def expand(c: Check, input: Operand, new_shape: Any) -> object:
+def expand(c: Check, input: Operand, new_shape: Sequence[int]) -> Result:
     """The input broadcast to new_shape (NumPy broadcasting, one direction only): the input's shape,
     padded with leading 1s to new_shape's rank, must equal new_shape wherever it is not 1. The output
     rank may be larger than the input's, never smaller."""
@@ -77,7 +78,7 @@ def expand(c: Check, input: Operand, new_shape: Any) -> object:
 
 
 @op("transpose", limits={"input": limit(ANY, (0, N)), "output": limit(same("input"), same("input"))})
-def transpose(c: Check, input: Operand, *, permutation: Any = None) -> object:
+def transpose(c: Check, input: Operand, *, permutation: Sequence[int] | None = None) -> Result:
     """The input with its dimensions permuted: output dimension i is input dimension permutation[i].
     permutation has one distinct axis per input dimension; the default reverses all dimensions
     ([rank - 1, ..., 0], a matrix transpose for 2-D input)."""
@@ -97,7 +98,7 @@ def transpose(c: Check, input: Operand, *, permutation: Any = None) -> object:
 
 @op("concat", limits={"inputs": limit(ANY, (1, N), many=True),
                       "output": limit(same("inputs"), same("inputs"))})
-def concat(c: Check, inputs: tuple[Operand, ...], axis: Any) -> object:
+def concat(c: Check, inputs: Sequence[Operand], axis: int) -> Result:
     """The inputs joined along axis. All inputs have the same data type and rank and the same size
     in every dimension but axis; the output's size along axis is the sum of the inputs' sizes."""
     c.check(
@@ -127,7 +128,7 @@ def concat(c: Check, inputs: tuple[Operand, ...], axis: Any) -> object:
 
 
 @op("split", limits={"input": limit(ANY, (1, N)), "outputs": limit(same("input"), same("input"))})
-def split(c: Check, input: Operand, splits: Any, *, axis: Any = 0) -> object:
+def split(c: Check, input: Operand, splits: int | Sequence[int], *, axis: int = 0) -> Result:
     """The input cut into consecutive pieces along axis, returned as a list. splits is either a
     count of equal pieces (it must divide the axis size) or the list of the pieces' sizes (positive,
     summing to the axis size). The normalized attribute splits is always the list of sizes."""
@@ -163,7 +164,10 @@ def split(c: Check, input: Operand, splits: Any, *, axis: Any = 0) -> object:
 
 
 @op("slice", limits={"input": limit(ANY, (0, N)), "output": limit(same("input"), same("input"))})
-def slice_(c: Check, input: Operand, starts: Any, sizes: Any, *, strides: Any = None) -> object:
+def slice_(
+    c: Check, input: Operand, starts: Sequence[int], sizes: Sequence[int], *,
+    strides: Sequence[int] | None = None,
+) -> Result:
     """A strided window of the input: along dimension d, the elements starts[d], starts[d] +
     strides[d], ... below starts[d] + sizes[d], so the output size is ceil(sizes[d] / strides[d]).
     sizes must be positive with starts[d] + sizes[d] <= the input size; strides default to 1."""
@@ -194,9 +198,9 @@ _PAD_MODES = ("constant", "edge", "reflection")
 
 @op("pad", limits={"input": limit(ANY, (0, N)), "output": limit(same("input"), same("input"))})
 def pad(
-    c: Check, input: Operand, beginning_padding: Any, ending_padding: Any, *,
-    mode: Any = "constant", value: Any = 0,
-) -> object:
+    c: Check, input: Operand, beginning_padding: Sequence[int], ending_padding: Sequence[int], *,
+    mode: Literal["constant", "edge", "reflection"] = "constant", value: float = 0,
+) -> Result:
     """The input with beginning_padding[d] values added before and ending_padding[d] after its
     content in each dimension d. mode 'constant' fills with value (cast to the input's data type),
     'edge' repeats the edge element, 'reflection' mirrors the content without repeating the edge
@@ -219,7 +223,7 @@ def pad(
 
 
 @op("tile", limits={"input": limit(ANY, (0, N)), "output": limit(same("input"), same("input"))})
-def tile(c: Check, input: Operand, repetitions: Any) -> object:
+def tile(c: Check, input: Operand, repetitions: Sequence[int]) -> Result:
     """The input repeated repetitions[d] times along each dimension d (NumPy's tile with one
     positive repetition count per input dimension): the output size is input size * repetitions."""
     reps = _uints(c, "repetitions", repetitions)
@@ -230,7 +234,7 @@ def tile(c: Check, input: Operand, repetitions: Any) -> object:
 
 
 @op("reverse", limits={"input": limit(ANY, (0, N)), "output": limit(same("input"), same("input"))})
-def reverse(c: Check, input: Operand, *, axes: Any = None) -> object:
+def reverse(c: Check, input: Operand, *, axes: Sequence[int] | None = None) -> Result:
     """The input with the order of its elements reversed along each of axes (distinct input
     dimensions). The default reverses every dimension; an explicit empty list reverses none."""
     axes = tuple(range(input.rank)) if axes is None else c.axes("axes", _uints(c, "axes", axes), input.rank)
@@ -238,7 +242,7 @@ def reverse(c: Check, input: Operand, *, axes: Any = None) -> object:
 
 
 @op("triangular", limits={"input": limit(ANY, (2, N)), "output": limit(same("input"), same("input"))})
-def triangular(c: Check, input: Operand, *, upper: Any = True, diagonal: Any = 0) -> object:
+def triangular(c: Check, input: Operand, *, upper: bool = True, diagonal: int = 0) -> Result:
     """The upper or lower triangular part of the matrices in the last two dimensions of the input
     (earlier dimensions are batches); the other elements become 0. With row i and column j, upper
     keeps the elements with j - i >= diagonal, lower those with j - i <= diagonal: a positive
@@ -255,9 +259,10 @@ _INTERPOLATION_MODES = ("nearest-neighbor", "linear")
 
 @op("resample2d", limits={"input": limit((*FLOATS, "uint8", "int8"), 4), "output": limit(same("input"), 4)})
 def resample2d(
-    c: Check, input: Operand, *, mode: Any = "nearest-neighbor", scales: Any = None, sizes: Any = None,
-    axes: Any = None,
-) -> object:
+    c: Check, input: Operand, *, mode: Literal["nearest-neighbor", "linear"] = "nearest-neighbor",
+    scales: Sequence[float] | None = None, sizes: Sequence[int] | None = None,
+    axes: Sequence[int] | None = None,
+) -> Result:
     """The 4-D input resized along two of its dimensions, axes (default [2, 3], the spatial
     dimensions of 'nchw'). The output sizes are sizes if given, else floor(input size * scales)
     (scales default [1, 1]). With scale = output size / input size, output coordinate o reads input

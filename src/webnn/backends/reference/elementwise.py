@@ -172,9 +172,16 @@ kernel("erf")(_float64_kernel(special.erf))
 @kernel("cast")
 def cast(input: np.ndarray, data_type: str) -> np.ndarray:
     target = dtypes.info(data_type)
-    if target.is_float or input.dtype.kind in "iu":
-        # Nearest representable value (+-inf when out of range) into a float type;
-        # two's complement truncation to the lowest bits between integer types.
+    if target.is_float:
+        # Nearest representable value (+-inf when out of range).
+        return input.astype(target.numpy)
+    if input.dtype.kind in "iu":
+        # Two's complement truncation to the target's lowest bits.
+        if target.bits < 8:
+            low = input.astype(np.int64) & ((1 << target.bits) - 1)
+            if target.is_signed:
+                low = (low ^ (1 << (target.bits - 1))) - (1 << (target.bits - 1))
+            return low.astype(target.numpy)
         return input.astype(target.numpy)
     # Float to integer: truncate toward zero; out of range saturates, NaN gives 0.
     t = np.trunc(input.astype(np.float64))
