@@ -54,7 +54,7 @@ INVALID = [
     ("reshape", [[2, 3]], "float32", [[-6]], {}, r"new_shape\[0\] -6 is out of range"),
     ("reshape", [[1]], "float32", [[1] * 9], {}, r"new_shape rank 9 is not allowed"),
     ("reshape", [[2, 3]], "float32", [6], {}, r"new_shape must be a sequence"),
-    ("reshape", [[2, 3]], "float32", [np.array(6)], {}, r"new_shape must be a sequence, got a 0-d array"),
+    ("reshape", [[2, 3]], "float32", [np.array(6)], {}, r"new_shape must be a sequence, got ndarray"),
     ("expand", [[2, 3]], "float32", [[3, 3]], {}, r"input shape \[2, 3\] is not broadcastable to new_shape \[3, 3\]"),
     ("expand", [[2, 3]], "float32", [[3]], {}, r"input shape \[2, 3\] is not broadcastable to new_shape \[3\]"),
     ("expand", [[1]], "float32", [[2, 0]], {}, r"new_shape\[1\] 0 is not a valid dimension"),

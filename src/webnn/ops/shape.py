@@ -29,16 +29,9 @@ from .base import (
 MAX_TENSOR_COUNT = 8192
 
 
-def _uints(c: Check, name: str, value: Any) -> tuple[int, ...]:
-    """``c.uints``, also failing cleanly for a 0-d array (which is not a sequence)."""
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        c.fail(f"{name} must be a sequence, got a 0-d array")
-    return c.uints(name, value)
-
-
 def _new_shape(c: Check, value: Any) -> tuple[int, ...]:
     """A ``newShape`` argument: a sequence of valid dimensions of an allowed output rank."""
-    shape = _uints(c, "new_shape", value)
+    shape = c.uints("new_shape", value)
     c.check(len(shape) <= MAX_RANK, f"new_shape rank {len(shape)} is not allowed (allowed: 0 to {MAX_RANK})")
     for i, d in enumerate(shape):
         c.dimension(f"new_shape[{i}]", d)
@@ -86,7 +79,7 @@ def transpose(c: Check, input: Operand, *, permutation: Sequence[int] | None = N
     if permutation is None:
         perm = tuple(range(rank - 1, -1, -1))
     else:
-        perm = _uints(c, "permutation", permutation)
+        perm = c.uints("permutation", permutation)
         c.check(len(perm) == rank, f"permutation must have {rank} items (the input rank), got {len(perm)}")
         perm = c.axes("permutation", perm, rank)
     shape = tuple(input.shape[p] for p in perm)
@@ -142,7 +135,7 @@ def split(c: Check, input: Operand, splits: int | Sequence[int], *, axis: int = 
         c.check(size % count == 0, f"splits {count} does not divide the input size {size} along axis {axis}")
         sizes = (size // count,) * count
     else:
-        sizes = _uints(c, "splits", splits)
+        sizes = c.uints("splits", splits)
         c.check(
             0 < len(sizes) <= MAX_TENSOR_COUNT,
             f"splits must have 1 to {MAX_TENSOR_COUNT} items, got {len(sizes)}",
@@ -172,15 +165,15 @@ def slice_(
     strides[d], ... below starts[d] + sizes[d], so the output size is ceil(sizes[d] / strides[d]).
     sizes must be positive with starts[d] + sizes[d] <= the input size; strides default to 1."""
     rank = input.rank
-    starts = _uints(c, "starts", starts)
-    sizes = _uints(c, "sizes", sizes)
+    starts = c.uints("starts", starts)
+    sizes = c.uints("sizes", sizes)
     c.check(all(s != 0 for s in sizes), f"sizes {list(sizes)} contains 0")
     c.check(len(starts) == rank, f"starts must have {rank} items (the input rank), got {len(starts)}")
     c.check(len(sizes) == rank, f"sizes must have {rank} items (the input rank), got {len(sizes)}")
     if strides is None:
         strides = (1,) * rank
     else:
-        strides = _uints(c, "strides", strides)
+        strides = c.uints("strides", strides)
         c.check(len(strides) == rank, f"strides must have {rank} items (the input rank), got {len(strides)}")
     shape = []
     for d, (dim, start, size, stride) in enumerate(zip(input.shape, starts, sizes, strides)):
@@ -207,8 +200,8 @@ def pad(
     ([1, 2, 3] padded by 2 on both sides gives [3, 2, 1, 2, 3, 2, 1]); reflection padding must be
     smaller than the dimension."""
     rank = input.rank
-    begin = _uints(c, "beginning_padding", beginning_padding)
-    end = _uints(c, "ending_padding", ending_padding)
+    begin = c.uints("beginning_padding", beginning_padding)
+    end = c.uints("ending_padding", ending_padding)
     c.check(len(begin) == rank, f"beginning_padding must have {rank} items (the input rank), got {len(begin)}")
     c.check(len(end) == rank, f"ending_padding must have {rank} items (the input rank), got {len(end)}")
     mode = c.enum("mode", mode, _PAD_MODES)
@@ -226,7 +219,7 @@ def pad(
 def tile(c: Check, input: Operand, repetitions: Sequence[int]) -> Result:
     """The input repeated repetitions[d] times along each dimension d (NumPy's tile with one
     positive repetition count per input dimension): the output size is input size * repetitions."""
-    reps = _uints(c, "repetitions", repetitions)
+    reps = c.uints("repetitions", repetitions)
     c.check(len(reps) == input.rank, f"repetitions must have {input.rank} items (the input rank), got {len(reps)}")
     c.check(all(r != 0 for r in reps), f"repetitions {list(reps)} contains 0")
     shape = [c.dimension(f"output size in dimension {d}", dim * r) for d, (dim, r) in enumerate(zip(input.shape, reps))]
@@ -237,7 +230,7 @@ def tile(c: Check, input: Operand, repetitions: Sequence[int]) -> Result:
 def reverse(c: Check, input: Operand, *, axes: Sequence[int] | None = None) -> Result:
     """The input with the order of its elements reversed along each of axes (distinct input
     dimensions). The default reverses every dimension; an explicit empty list reverses none."""
-    axes = tuple(range(input.rank)) if axes is None else c.axes("axes", _uints(c, "axes", axes), input.rank)
+    axes = tuple(range(input.rank)) if axes is None else c.axes("axes", c.uints("axes", axes), input.rank)
     return c.output(input.data_type, input.shape, axes=axes)
 
 
@@ -274,19 +267,17 @@ def resample2d(
     if scales is None:
         scales = (1.0, 1.0)
     else:
-        if isinstance(scales, np.ndarray) and scales.ndim == 0:
-            c.fail("scales must be a sequence, got a 0-d array")
         scales = c.floats("scales", scales)
         c.check(len(scales) == 2, f"scales must have 2 items, got {len(scales)}")
         c.check(all(s > 0 for s in scales), f"scales {list(scales)} must be greater than 0")
     if sizes is not None:
-        sizes = _uints(c, "sizes", sizes)
+        sizes = c.uints("sizes", sizes)
         c.check(len(sizes) == 2, f"sizes must have 2 items, got {len(sizes)}")
         c.check(all(s != 0 for s in sizes), f"sizes {list(sizes)} contains 0")
     if axes is None:
         axes = (2, 3)
     else:
-        axes = _uints(c, "axes", axes)
+        axes = c.uints("axes", axes)
         c.check(len(axes) == 2, f"axes must have 2 items, got {len(axes)}")
         axes = c.axes("axes", axes, input.rank)
     shape = list(input.shape)
