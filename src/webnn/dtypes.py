@@ -7,13 +7,12 @@ them); they are stored unpacked, one value per ``int8`` / ``uint8`` element.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 
-@dataclass(frozen=True, slots=True)
-class DataTypeInfo:
+class DataTypeInfo(NamedTuple):
     name: str
     numpy: np.dtype
     is_float: bool

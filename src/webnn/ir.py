@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import dtypes
 
 
-@dataclass(frozen=True, slots=True)
-class OperandDescriptor:
+class OperandDescriptor(NamedTuple):
     """Data type and shape of an operand (the spec's ``MLOperandDescriptor``)."""
 
     data_type: str
@@ -53,8 +51,7 @@ class OperandDescriptor:
 InputRef = int | tuple[int, ...] | None
 
 
-@dataclass(frozen=True, slots=True)
-class Operation:
+class Operation(NamedTuple):
     """One operator application.
 
     ``type`` is the snake_case op name (``"conv2d"``); ``inputs`` maps the op's
@@ -79,29 +76,44 @@ class Operation:
         return tuple(ids)
 
 
-@dataclass(frozen=True)
 class Graph:
-    """A validated computational graph.
+    """A validated computational graph (immutable).
 
     Operand ids index ``operands``.  ``constants`` holds read-only arrays whose
     dtype is the storage dtype of the operand's data type.
     """
 
+    __slots__ = ("operands", "inputs", "constants", "operations", "outputs", "_consumers")
     operands: tuple[OperandDescriptor, ...]
     inputs: Mapping[str, int]
     constants: Mapping[int, np.ndarray]
     operations: tuple[Operation, ...]
     outputs: Mapping[str, int]
-    _consumers: Mapping[int, tuple[int, ...]] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        operands: tuple[OperandDescriptor, ...],
+        inputs: Mapping[str, int],
+        constants: Mapping[int, np.ndarray],
+        operations: tuple[Operation, ...],
+        outputs: Mapping[str, int],
+    ) -> None:
         consumers: dict[int, list[int]] = {}
-        for index, op in enumerate(self.operations):
+        for index, op in enumerate(operations):
             for operand in op.input_ids():
                 consumers.setdefault(operand, []).append(index)
-        object.__setattr__(
-            self, "_consumers", MappingProxyType({k: tuple(v) for k, v in consumers.items()})
-        )
+        for name, value in (
+            ("operands", tuple(operands)),
+            ("inputs", MappingProxyType(dict(inputs))),
+            ("constants", MappingProxyType(dict(constants))),
+            ("operations", tuple(operations)),
+            ("outputs", MappingProxyType(dict(outputs))),
+            ("_consumers", MappingProxyType({k: tuple(v) for k, v in consumers.items()})),
+        ):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Graph is immutable")
 
     def consumers(self, operand: int) -> tuple[int, ...]:
         """Indices (into ``operations``) of the operations that read ``operand``."""

@@ -25,8 +25,8 @@ import math
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from types import MappingProxyType
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 
@@ -58,8 +58,7 @@ __all__ = [
 # --------------------------------------------------------------------------- limits
 
 
-@dataclass(frozen=True, slots=True)
-class Same:
+class Same(NamedTuple):
     """"Same as" another operand of the op (its data type or its rank)."""
 
     operand: str
@@ -69,8 +68,7 @@ def same(operand: str) -> Same:
     return Same(operand)
 
 
-@dataclass(frozen=True, slots=True)
-class TensorLimit:
+class TensorLimit(NamedTuple):
     """One row of a spec "tensor limits" table."""
 
     data_types: tuple[str, ...] | Same
@@ -286,14 +284,14 @@ def unidirectional_broadcast(source: Sequence[int], target: Sequence[int]) -> tu
 # --------------------------------------------------------------------------- registry
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
+    """What an op definition returns: its output descriptor(s) and normalized attributes."""
+
     outputs: OperandDescriptor | list[OperandDescriptor]
-    attrs: dict[str, Any] = field(default_factory=dict)
+    attrs: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class Param:
+class Param(NamedTuple):
     name: str
     js_name: str
     kind: str
@@ -317,24 +315,30 @@ def snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
 
-@dataclass(frozen=True)
 class OpDef:
     """Everything the spec says about one op, in one place."""
 
-    name: str
-    js_name: str
-    func: Callable[..., Any]
-    params: tuple[Param, ...]
-    limits: Mapping[str, TensorLimit]
-    doc: str = ""
-    _by_name: Mapping[str, Param] = field(init=False, repr=False)
+    __slots__ = ("name", "js_name", "func", "params", "limits", "doc", "_by_name")
 
-    def __post_init__(self) -> None:
-        by_name: dict[str, Param] = {}
-        for p in self.params:
-            by_name[p.name] = p
-            by_name[p.js_name] = p
-        object.__setattr__(self, "_by_name", by_name)
+    def __init__(
+        self,
+        name: str,
+        js_name: str,
+        func: Callable[..., Any],
+        params: tuple[Param, ...],
+        limits: Mapping[str, TensorLimit],
+        doc: str = "",
+    ) -> None:
+        self.name = name
+        self.js_name = js_name
+        self.func = func
+        self.params = params
+        self.limits = MappingProxyType(dict(limits))
+        self.doc = doc
+        self._by_name = {p.name: p for p in params} | {p.js_name: p for p in params}
+
+    def __repr__(self) -> str:
+        return f"OpDef({self.name!r})"
 
     @property
     def multi_output(self) -> bool:
