@@ -182,7 +182,9 @@ class MLGraphBuilder:
             raise TypeError("constant: the tensor is not a constant tensor (use create_constant_tensor)")
         self._check_can_build("constant")
         operand = self._new_operand(tensor.descriptor, "constant")
-        self._constants[operand._id] = tensor._data
+        data = tensor._constant_data
+        assert data is not None
+        self._constants[operand._id] = data
         self._constant_tensors[operand._id] = tensor
         return operand
 

@@ -37,13 +37,18 @@ class ML:
         accelerated: bool = True,
         device_type: str | None = None,
         backend: str | None = None,
+        num_threads: int | None = None,
+        provider_options: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> MLContext:
         """A context on the chosen backend.
 
         ``backend`` (not in the spec) names the implementation; when None, the
         ``WEBNN_BACKEND`` environment variable decides, else the first available
-        of: reference.  ``options`` may be the spec's dict
+        of: onnxruntime, reference.  ``options`` may be the spec's dict
         (``{"powerPreference": "low-power", "accelerated": False}``).
+        ``device_type`` ("cpu", "gpu", "npu"; not in the spec) asks for a device.
+        ``num_threads`` caps the backend's intra-op threads; ``provider_options``
+        (onnxruntime) maps execution provider names to their options.
         """
         if options is not None:
             if not isinstance(options, Mapping):
@@ -83,8 +88,21 @@ class ML:
             backend = available[0]
         elif backend not in available:
             raise NotSupportedError(f"create_context: backend {backend!r} is not installed here")
+        if num_threads is not None and (
+            isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1
+        ):
+            raise TypeError(f"create_context: num_threads must be a positive integer, got {num_threads!r}")
+        if provider_options is not None and not isinstance(provider_options, Mapping):
+            raise TypeError("create_context: provider_options must be a dict of provider name -> options")
         return MLContext(
-            load_backend(backend),
+            load_backend(
+                backend,
+                power_preference=power_preference,
+                accelerated=accelerated,
+                device_type=device_type,
+                num_threads=num_threads,
+                provider_options=dict(provider_options or {}),
+            ),
             power_preference=power_preference,
             accelerated=accelerated,
             device_type=device_type,
@@ -131,6 +149,10 @@ class MLContext:
     @property
     def is_lost(self) -> bool:
         return self._lost.done()
+
+    def backend_info(self) -> dict[str, Any]:
+        """Which backend runs this context's graphs, on which device and provider(s)."""
+        return self._backend.info()
 
     def __repr__(self) -> str:
         return f"MLContext(backend={self.backend!r}, device={self.device_type!r}, accelerated={self.accelerated})"
@@ -247,6 +269,7 @@ class MLContext:
             desc,
             readable=default if readable is None else bool(readable),
             writable=default if writable is None else bool(writable),
+            storage=self._backend.create_storage(desc),
         )
         self._tensors.add(tensor)
         return tensor
@@ -258,7 +281,11 @@ class MLContext:
         check_byte_length("create_constant_tensor", desc)
         array = buffer_to_array("create_constant_tensor", desc, data)
         array.flags.writeable = False
-        tensor = MLTensor(self, desc, readable=False, writable=False, constant=True, data=array)
+        tensor = MLTensor(
+            self, desc, readable=False, writable=False, constant=True,
+            storage=self._backend.create_storage(desc, array),
+        )
+        tensor._constant_data = array
         self._tensors.add(tensor)
         return tensor
 
@@ -277,7 +304,7 @@ class MLContext:
         self._check_tensor("write_tensor", tensor)
         if not tensor.writable:
             raise TypeError("write_tensor: the tensor is not writable")
-        tensor._data[...] = buffer_to_array("write_tensor", tensor.descriptor, data)
+        tensor._storage.write(buffer_to_array("write_tensor", tensor.descriptor, data))
 
     def read_tensor(self, tensor: MLTensor, out: np.ndarray | None = None) -> np.ndarray:
         """A copy of the tensor's data as an array, or written into ``out``
@@ -287,14 +314,14 @@ class MLContext:
         if not tensor.readable:
             raise TypeError("read_tensor: the tensor is not readable")
         if out is None:
-            return tensor._data.copy()
+            return tensor._storage.read()
         desc = tensor.descriptor
         if not isinstance(out, np.ndarray) or not out.flags.writeable or not out.flags.c_contiguous:
             raise TypeError("read_tensor: out must be a writable C-contiguous numpy array")
         if out.dtype == desc.numpy_dtype and out.size == desc.element_count:
-            out.reshape(-1)[...] = tensor._data.reshape(-1)
-        elif out.dtype == np.uint8 and out.nbytes == tensor._data.nbytes:
-            out.reshape(-1)[...] = np.frombuffer(tensor._data.tobytes(), dtype=np.uint8)
+            out.reshape(-1)[...] = tensor._storage.read().reshape(-1)
+        elif out.dtype == np.uint8 and out.nbytes == desc.element_count * desc.numpy_dtype.itemsize:
+            out.reshape(-1)[...] = tensor._storage.read().reshape(-1).view(np.uint8)
         else:
             raise TypeError(
                 f"read_tensor: out ({out.dtype}, {out.size} elements) does not match {desc} "
@@ -328,9 +355,10 @@ class MLContext:
                     raise TypeError(
                         f"dispatch: {what[:-1]} {name!r} is {tensor.descriptor}, the graph needs {expected[name]}"
                     )
-        results = compiled.run({name: t._data for name, t in inputs.items()})
-        for name, tensor in outputs.items():
-            tensor._data[...] = results[name]
+        compiled.dispatch(
+            {name: t._storage for name, t in inputs.items()},
+            {name: t._storage for name, t in outputs.items()},
+        )
 
     # ------------------------------------------------------------------ limits and lifetime
     def op_support_limits(self) -> dict[str, Any]:

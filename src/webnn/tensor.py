@@ -9,6 +9,7 @@ import numpy as np
 from .ir import OperandDescriptor
 
 if TYPE_CHECKING:
+    from .backends import TensorStorage
     from .context import MLContext
 
 
@@ -23,17 +24,17 @@ class MLTensor:
         readable: bool,
         writable: bool,
         constant: bool = False,
-        data: np.ndarray | None = None,
+        storage: TensorStorage,
     ) -> None:
         self._context = context
         self._desc = descriptor
         self._readable = readable
         self._writable = writable
         self._constant = constant
-        self._data: np.ndarray = (
-            np.zeros(descriptor.shape, dtype=descriptor.numpy_dtype) if data is None else data
-        )
+        self._storage = storage
         self._destroyed = False
+        #: The host copy of a constant tensor's data, for ``builder.constant(tensor)``.
+        self._constant_data: np.ndarray | None = None
 
     @property
     def context(self) -> MLContext:
@@ -74,8 +75,9 @@ class MLTensor:
 
     def destroy(self) -> None:
         """Release the tensor's memory (idempotent).  Graphs built from it as a constant keep working."""
-        self._destroyed = True
-        self._data = np.empty(0, dtype=self._desc.numpy_dtype)
+        if not self._destroyed:
+            self._destroyed = True
+            self._storage.release()
 
     def __repr__(self) -> str:
         flags = [f for f, on in (("readable", self._readable), ("writable", self._writable),

@@ -9,30 +9,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Mapping
-from typing import Protocol
 
-import numpy as np
-
-from ..ir import Graph
-
-
-class CompiledGraph(Protocol):
-    def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Inputs are arrays of the declared dtype and shape; outputs likewise."""
-        ...
-
-
-class Backend(Protocol):
-    name: str
-    accelerated: bool
-    device: str
-
-    def compile(self, graph: Graph) -> CompiledGraph: ...
-
+from .base import Backend, CompiledGraph, HostStorage, TensorStorage
 
 #: name -> (module, class, Python packages it needs), in order of automatic preference.
 BACKENDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "onnxruntime": ("webnn.backends.onnxruntime", "OnnxRuntimeBackend", ("onnxruntime", "onnx")),
     "reference": ("webnn.backends.reference", "ReferenceBackend", ()),
 }
 
@@ -44,6 +26,9 @@ def available_backends() -> list[str]:
         for name, (_, _, needs) in BACKENDS.items()
         if all(importlib.util.find_spec(n) is not None for n in needs)
     ]
+
+
+__all__ = ["BACKENDS", "Backend", "CompiledGraph", "HostStorage", "TensorStorage", "available_backends", "load_backend"]
 
 
 def load_backend(name: str, **options: object) -> Backend:

@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from ...errors import UnknownError, op_prefix
-from ...ir import Graph, Operation
+from ...ir import Graph, OperandDescriptor, Operation
+from ..base import HostStorage
 from . import kernels  # noqa: F401  (registers the kernels)
 from .registry import KERNELS
 
@@ -18,8 +19,29 @@ class ReferenceBackend:
     accelerated = False
     device = "cpu"
 
+    def __init__(
+        self,
+        *,
+        power_preference: str = "default",
+        accelerated: bool = True,
+        device_type: str | None = None,
+        num_threads: int | None = None,
+        provider_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        # The reference backend always runs on the CPU, in NumPy: device hints and the thread
+        # count do not apply to it.
+        if provider_options:
+            raise TypeError("create_context: the reference backend has no execution providers to configure")
+
     def compile(self, graph: Graph) -> CompiledReference:
         return CompiledReference(graph)
+
+    def create_storage(self, desc: OperandDescriptor, data: np.ndarray | None = None) -> HostStorage:
+        return HostStorage(desc, data)
+
+    def info(self) -> dict[str, Any]:
+        return {"backend": self.name, "device": self.device, "accelerated": self.accelerated,
+                "numpy": np.__version__}
 
 
 class CompiledReference:
@@ -60,6 +82,11 @@ class CompiledReference:
                 for operand in free:
                     del values[operand]
         return {name: _own(values[operand]) for name, operand in graph.outputs.items()}
+
+    def dispatch(self, inputs: Mapping[str, HostStorage], outputs: Mapping[str, HostStorage]) -> None:
+        results = self.run({name: storage.array for name, storage in inputs.items()})
+        for name, storage in outputs.items():
+            storage.array[...] = results[name]
 
 
 def _resolve(values: dict[int, Any], ref: Any) -> Any:

@@ -1,0 +1,153 @@
+"""The ONNX Runtime backend: one InferenceSession per graph, created at build()."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+
+from ...errors import NotSupportedError
+from ...ir import Graph, OperandDescriptor
+from ..base import HostStorage
+from . import providers as provider_choice
+
+#: I/O bindings kept per compiled graph (one per distinct set of tensors dispatched).
+_MAX_BINDINGS = 16
+
+
+class OnnxRuntimeBackend:
+    """Lowers graphs to ONNX and runs them with ONNX Runtime on the chosen execution provider."""
+
+    name = "onnxruntime"
+
+    def __init__(
+        self,
+        *,
+        power_preference: str = "default",
+        accelerated: bool = True,
+        device_type: str | None = None,
+        num_threads: int | None = None,
+        provider_options: Mapping[str, Mapping[str, Any]] | None = None,
+        available_providers: list[str] | None = None,
+    ) -> None:
+        available = ort.get_available_providers() if available_providers is None else available_providers
+        self.choice = provider_choice.choose(
+            available, accelerated=accelerated, power_preference=power_preference, device_type=device_type
+        )
+        provider_options = dict(provider_options or {})
+        unknown = sorted(set(provider_options) - set(available))
+        if unknown:
+            raise TypeError(
+                f"create_context: provider_options for {', '.join(unknown)}, which ONNX Runtime does not "
+                f"have here (available: {', '.join(available)})"
+            )
+        self.providers = [
+            (p, {str(k): str(v) for k, v in provider_options.get(p, {}).items()}) for p in self.choice.providers
+        ]
+        self.num_threads = num_threads
+        self.accelerated = self.choice.accelerated
+        self.device = self.choice.device
+
+    def session_options(self) -> ort.SessionOptions:
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        if self.num_threads is not None:
+            options.intra_op_num_threads = self.num_threads
+            options.inter_op_num_threads = 1
+        return options
+
+    def compile(self, graph: Graph) -> CompiledOnnx:
+        from .emitter import Emitter, LoweringError
+        from .lowering import lower
+
+        emitter = Emitter(graph)
+        try:
+            output_names = lower(emitter)
+        except LoweringError as exc:
+            raise NotSupportedError(f"build: the onnxruntime backend cannot run {exc}") from None
+        options = self.session_options()
+        shared = {name: ort.OrtValue.ortvalue_from_numpy(array) for name, array in emitter.shared.items()}
+        if shared:
+            options.add_external_initializers(list(shared), list(shared.values()))
+        model = emitter.model.SerializeToString()
+        del emitter
+        session = ort.InferenceSession(
+            model,
+            options,
+            providers=[p for p, _ in self.providers],
+            provider_options=[o for _, o in self.providers],
+        )
+        return CompiledOnnx(session, graph, output_names, shared)
+
+    def create_storage(self, desc: OperandDescriptor, data: np.ndarray | None = None) -> OrtStorage:
+        return OrtStorage(desc, data)
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "backend": self.name,
+            "device": self.device,
+            "accelerated": self.accelerated,
+            "providers": [p for p, _ in self.providers],
+            "onnxruntime": ort.__version__,
+            "num_threads": self.num_threads,
+        }
+
+
+class OrtStorage(HostStorage):
+    """Host memory shared with an ``OrtValue``, so that dispatch binds it without copies."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, desc: OperandDescriptor, data: np.ndarray | None = None) -> None:
+        super().__init__(desc, data)
+        self.value = ort.OrtValue.ortvalue_from_numpy(self.array)
+
+    def release(self) -> None:
+        super().release()
+        self.value = None
+
+
+class CompiledOnnx:
+    """A session and what running it needs: output names, the shared constants, I/O bindings."""
+
+    def __init__(
+        self,
+        session: ort.InferenceSession,
+        graph: Graph,
+        output_names: Mapping[str, str],
+        shared: Mapping[str, ort.OrtValue],
+    ) -> None:
+        self.session = session
+        self._run = session._sess.run  # the C++ entry point, without the Python wrapper's checks
+        self._names = list(output_names)
+        self._onnx_names = list(output_names.values())
+        self._shared = shared  # keeps the OrtValues (and the arrays they share) alive
+        self._bindings: dict[tuple[int, ...], Any] = {}
+        self._lock = threading.Lock()
+
+    def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return dict(zip(self._names, self._run(self._onnx_names, inputs, None)))
+
+    def dispatch(self, inputs: Mapping[str, OrtStorage], outputs: Mapping[str, OrtStorage]) -> None:
+        """Run with I/O binding: the same tensors reuse their binding, so nothing is allocated."""
+        storages = (*inputs.items(), None, *outputs.items())
+        key = tuple((name, id(s)) for name, s in (*inputs.items(), ("", None), *outputs.items()))
+        with self._lock:
+            cached = self._bindings.pop(key, None)
+            if cached is None:
+                binding = self.session.io_binding()
+                for name, storage in inputs.items():
+                    binding.bind_ortvalue_input(name, storage.value)
+                onnx_names = dict(zip(self._names, self._onnx_names))
+                for name, storage in outputs.items():
+                    binding.bind_ortvalue_output(onnx_names[name], storage.value)
+                # The cache holds the storages too, so their ids cannot be reused while cached.
+                cached = (binding, storages)
+            self._bindings[key] = cached  # most recent last
+            while len(self._bindings) > _MAX_BINDINGS:
+                del self._bindings[next(iter(self._bindings))]
+            self.session.run_with_iobinding(cached[0])

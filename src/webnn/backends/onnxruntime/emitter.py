@@ -1,0 +1,289 @@
+"""Building the ONNX model of a WebNN graph, node by node.
+
+The lowering functions (``lowering/``) call an :class:`Emitter` to add nodes
+and constants.  Protobuf messages are filled in directly (no ``onnx.helper``),
+constant data goes in as raw bytes, and large constants are not copied into
+the model at all: they are declared in the model and handed to the session as
+``OrtValue``s that share the graph's NumPy memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from onnx import onnx_ml_pb2 as pb
+
+from ...ir import Graph, OperandDescriptor, Operation
+from .kernels import supports
+
+OPSET = 21
+IR_VERSION = 10
+#: Constants at least this large are shared with the session instead of serialized.
+SHARED_CONSTANT_BYTES = 1024
+
+#: ONNX element types by name.  WebNN int4 / uint4 values travel as int8 / uint8 (one per
+#: byte, as stored); the 4-bit ONNX types appear only inside the model where an op needs them.
+ONNX_TYPES: dict[str, int] = {
+    "float32": pb.TensorProto.FLOAT, "float16": pb.TensorProto.FLOAT16, "float64": pb.TensorProto.DOUBLE,
+    "int32": pb.TensorProto.INT32, "uint32": pb.TensorProto.UINT32, "int64": pb.TensorProto.INT64,
+    "uint64": pb.TensorProto.UINT64, "int8": pb.TensorProto.INT8, "uint8": pb.TensorProto.UINT8,
+    "bool": pb.TensorProto.BOOL, "int4": pb.TensorProto.INT4, "uint4": pb.TensorProto.UINT4,
+}
+#: How each WebNN data type is stored in ONNX values (graph inputs, outputs, initializers).
+STORAGE: dict[str, str] = {
+    "float32": "float32", "float16": "float16", "int32": "int32", "uint32": "uint32", "int64": "int64",
+    "uint64": "uint64", "int8": "int8", "uint8": "uint8", "int4": "int8", "uint4": "uint8",
+}
+#: Wider types that compute a WebNN type's results exactly (then cast back), in order of
+#: preference, for ops whose ONNX Runtime CPU kernel lacks the type.  Two's complement wrap-around
+#: is kept: casting back keeps the low bits, and uint64 arithmetic is int64 arithmetic bit for bit.
+PROMOTIONS: dict[str, tuple[str, ...]] = {
+    "float32": (), "float16": ("float32",), "int32": ("int64",), "uint32": ("int64",), "int64": (),
+    "uint64": ("int64",), "int8": ("int32", "int64"), "uint8": ("int32", "int64"),
+    "int4": ("int8", "int32"), "uint4": ("uint8", "int32"),
+}
+
+_ATTRIBUTE_SETTERS = {
+    bool: lambda a, v: (setattr(a, "type", pb.AttributeProto.INT), setattr(a, "i", int(v))),
+    int: lambda a, v: (setattr(a, "type", pb.AttributeProto.INT), setattr(a, "i", v)),
+    float: lambda a, v: (setattr(a, "type", pb.AttributeProto.FLOAT), setattr(a, "f", v)),
+    str: lambda a, v: (setattr(a, "type", pb.AttributeProto.STRING), setattr(a, "s", v.encode())),
+}
+
+
+class LoweringError(Exception):
+    """A valid WebNN operation that this backend cannot express (names the op)."""
+
+
+class Emitter:
+    """Accumulates the ONNX graph of one WebNN graph."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.model = pb.ModelProto()
+        self.model.ir_version = IR_VERSION
+        self.model.producer_name = "webnn"
+        opset = self.model.opset_import.add()
+        opset.domain = ""
+        opset.version = OPSET
+        self.proto = self.model.graph
+        self.proto.name = "webnn"
+        #: Large constants handed to the session as OrtValues: value name -> array.
+        self.shared: dict[str, np.ndarray] = {}
+        self._names: dict[int, str] = {}
+        self._used: set[str] = set(graph.inputs)
+        self._counter = 0
+        self._small_constants: dict[tuple[Any, ...], str] = {}
+        self.op: Operation | None = None
+        for name, operand in graph.inputs.items():
+            self._names[operand] = name
+            self._value_info(self.proto.input.add(), name, graph.operands[operand])
+        for operand, array in graph.constants.items():
+            self._names[operand] = self.constant(array, STORAGE[graph.operands[operand].data_type])
+
+    # ------------------------------------------------------------------ names and values
+    def fresh(self, hint: str = "t") -> str:
+        while True:
+            self._counter += 1
+            name = f"{hint}_{self._counter}"
+            if name not in self._used:
+                self._used.add(name)
+                return name
+
+    def value(self, operand: int) -> str:
+        """The ONNX value name of a WebNN operand."""
+        return self._names[operand]
+
+    def bind(self, operand: int, name: str) -> None:
+        self._names[operand] = name
+
+    def desc(self, operand: int) -> OperandDescriptor:
+        return self.graph.operands[operand]
+
+    def input(self, name: str) -> str | None:
+        """The ONNX value of the current operation's input ``name`` (None if absent)."""
+        assert self.op is not None
+        ref = self.op.inputs[name]
+        return None if ref is None else self.value(ref)  # type: ignore[arg-type]
+
+    def inputs(self, name: str) -> list[str]:
+        """The ONNX values of a sequence input (``concat``'s ``inputs``)."""
+        assert self.op is not None
+        return [self.value(r) for r in self.op.inputs[name]]  # type: ignore[union-attr]
+
+    def input_desc(self, name: str) -> OperandDescriptor:
+        assert self.op is not None
+        ref = self.op.inputs[name]
+        return self.desc(ref[0] if isinstance(ref, tuple) else ref)  # type: ignore[arg-type,index]
+
+    def output_desc(self, index: int = 0) -> OperandDescriptor:
+        assert self.op is not None
+        return self.desc(self.op.outputs[index])
+
+    def _value_info(self, info: pb.ValueInfoProto, name: str, desc: OperandDescriptor) -> None:
+        info.name = name
+        tensor = info.type.tensor_type
+        tensor.elem_type = ONNX_TYPES[STORAGE[desc.data_type]]
+        shape = tensor.shape
+        for d in desc.shape:
+            shape.dim.add().dim_value = d
+
+    # ------------------------------------------------------------------ nodes
+    def node(
+        self, op_type: str, inputs: Sequence[str | None], outputs: int = 1, *, domain: str = "", **attrs: Any
+    ) -> Any:
+        """Add a node; returns its output name (a list of names when ``outputs`` > 1).
+
+        ``None`` inputs become "" (an omitted optional input).  Attribute values may be
+        bool, int, float, str, sequences of int / float, or NumPy arrays (tensors).
+        """
+        node = self.proto.node.add()
+        node.op_type = op_type
+        if domain:
+            node.domain = domain
+        if self.op is not None and self.op.label:
+            node.name = self.fresh(self.op.label)
+        node.input.extend("" if i is None else i for i in inputs)
+        names = [self.fresh(op_type.lower()) for _ in range(outputs)]
+        node.output.extend(names)
+        for key, value in attrs.items():
+            if value is None:
+                continue
+            attribute = node.attribute.add()
+            attribute.name = key
+            setter = _ATTRIBUTE_SETTERS.get(type(value))
+            if setter is not None:
+                setter(attribute, value)
+            elif isinstance(value, np.ndarray):
+                attribute.type = pb.AttributeProto.TENSOR
+                self._fill_tensor(attribute.t, value, STORAGE.get(str(value.dtype), str(value.dtype)))
+            elif isinstance(value, Sequence) and all(isinstance(v, int) for v in value):
+                attribute.type = pb.AttributeProto.INTS
+                attribute.ints.extend(value)
+            elif isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+                attribute.type = pb.AttributeProto.STRINGS
+                attribute.strings.extend(v.encode() for v in value)
+            elif isinstance(value, Sequence):
+                attribute.type = pb.AttributeProto.FLOATS
+                attribute.floats.extend(float(v) for v in value)
+            else:
+                raise TypeError(f"attribute {key}={value!r} of {op_type}")
+        return names[0] if outputs == 1 else names
+
+    # ------------------------------------------------------------------ constants
+    def constant(self, array: np.ndarray, data_type: str | None = None) -> str:
+        """An initializer holding ``array`` (as ``data_type``, default its own dtype)."""
+        array = np.ascontiguousarray(array)
+        data_type = data_type or str(array.dtype)
+        if data_type == "bool":
+            array = array.astype(np.bool_)
+        name = self.fresh("const")
+        tensor = self.proto.initializer.add()
+        if array.nbytes >= SHARED_CONSTANT_BYTES and data_type not in ("int4", "uint4", "bool"):
+            # Declared as external data; the session gets the array itself (no copy here).
+            tensor.name = name
+            tensor.data_type = ONNX_TYPES[data_type]
+            tensor.dims.extend(array.shape)
+            tensor.data_location = pb.TensorProto.EXTERNAL
+            for key, value in (("location", name), ("offset", "0"), ("length", str(array.nbytes))):
+                entry = tensor.external_data.add()
+                entry.key, entry.value = key, value
+            self.shared[name] = array
+        else:
+            self._fill_tensor(tensor, array, data_type)
+            tensor.name = name
+        return name
+
+    def _fill_tensor(self, tensor: pb.TensorProto, array: np.ndarray, data_type: str) -> None:
+        tensor.data_type = ONNX_TYPES[data_type]
+        tensor.dims.extend(array.shape)
+        if data_type in ("int4", "uint4"):
+            # Two values a byte, the first in the low nibble.
+            flat = (array.reshape(-1).astype(np.int16) & 0xF).astype(np.uint8)
+            if flat.size % 2:
+                flat = np.append(flat, np.uint8(0))
+            tensor.raw_data = (flat[0::2] | (flat[1::2] << 4)).tobytes()
+        else:
+            tensor.raw_data = np.ascontiguousarray(array, dtype=_numpy_type(data_type)).tobytes()
+
+    def const(self, values: Any, data_type: str) -> str:
+        """A small constant of ``data_type`` (shared between uses with the same value)."""
+        array = np.asarray(values, dtype=_numpy_type(data_type))
+        key = (data_type, array.shape, array.tobytes())
+        name = self._small_constants.get(key)
+        if name is None:
+            name = self._small_constants[key] = self.constant(array, data_type)
+        return name
+
+    def i64(self, values: Sequence[int] | int) -> str:
+        """An int64 constant (shapes, axes, pads), 1-D for a sequence, a scalar for an int."""
+        return self.const(values, "int64")
+
+    # ------------------------------------------------------------------ types
+    def cast(self, value: str, to: str) -> str:
+        return self.node("Cast", [value], to=ONNX_TYPES[to])
+
+    def compute(
+        self,
+        op_type: str,
+        inputs: Sequence[str | None],
+        data_type: str,
+        *,
+        typed: Sequence[int] | None = None,
+        result_type: str | None = None,
+        promote: Sequence[str] | None = None,
+        constraint: str = "T",
+        **attrs: Any,
+    ) -> str:
+        """``op_type`` on values of WebNN type ``data_type``.
+
+        When ONNX Runtime's CPU kernel lacks ``data_type``, the inputs at positions ``typed``
+        (default: all) are cast to the first type of ``promote`` (default
+        ``PROMOTIONS[data_type]``) that it has, and the result is cast back to
+        ``result_type`` (default ``data_type``).
+        """
+        result_type = result_type or data_type
+        storage = STORAGE[data_type]
+        if supports(OPSET, op_type, storage, constraint) is not False:
+            out = self.node(op_type, inputs, **attrs)
+            return out if result_type == data_type or result_type == storage else self.cast(out, result_type)
+        candidates = PROMOTIONS[data_type] if promote is None else promote
+        wide = next((t for t in candidates if supports(OPSET, op_type, t, constraint)), None)
+        if wide is None:
+            assert self.op is not None
+            raise LoweringError(
+                f"{self.op.type}: ONNX Runtime has no {op_type} kernel for {data_type} "
+                f"(nor for {', '.join(candidates) or 'a wider type'})"
+            )
+        positions = range(len(inputs)) if typed is None else typed
+        cast_inputs = [
+            self.cast(v, wide) if i in positions and v is not None else v for i, v in enumerate(inputs)
+        ]
+        out = self.node(op_type, cast_inputs, **attrs)
+        return self.cast(out, STORAGE[result_type])
+
+    # ------------------------------------------------------------------ finish
+    def finish(self) -> dict[str, str]:
+        """Declare the graph outputs; returns WebNN output name -> ONNX output value name.
+
+        An output that is a graph input or a constant, or the same value as an earlier
+        output, goes through an Identity node (ONNX outputs are distinct node outputs).
+        """
+        sources = set(self.graph.inputs) | {t.name for t in self.proto.initializer}
+        names: dict[str, str] = {}
+        declared: set[str] = set()
+        for name, operand in self.graph.outputs.items():
+            value = self.value(operand)
+            if value in sources or value in declared:
+                value = self.node("Identity", [value])
+            declared.add(value)
+            self._value_info(self.proto.output.add(), value, self.graph.operands[operand])
+            names[name] = value
+        return names
+
+
+def _numpy_type(data_type: str) -> np.dtype:
+    return np.dtype({"float32": "float32", "float64": "float64", "bool": "bool", "int4": "int8",
+                     "uint4": "uint8"}.get(data_type, data_type))

@@ -1,0 +1,3 @@
+"""ONNX lowerings: conv ops."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""ONNX lowerings: indexing ops."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""ONNX lowerings: linalg ops."""
+
+from __future__ import annotations

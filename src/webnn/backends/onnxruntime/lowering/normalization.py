@@ -1,0 +1,3 @@
+"""ONNX lowerings: normalization ops."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""ONNX lowerings: pool ops."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""ONNX lowerings: quantization ops."""
+
+from __future__ import annotations

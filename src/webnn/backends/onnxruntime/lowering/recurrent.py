@@ -1,0 +1,3 @@
+"""ONNX lowerings: recurrent ops."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""ONNX lowerings: reduce ops."""
+
+from __future__ import annotations

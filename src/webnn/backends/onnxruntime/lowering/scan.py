@@ -1,0 +1,3 @@
+"""ONNX lowerings: scan ops."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""ONNX lowerings: shape ops."""
+
+from __future__ import annotations
