@@ -56,7 +56,8 @@ def _class(cls: type, skip: set[str]) -> list[str]:
             returns = inspect.signature(member.fget).return_annotation
             lines += ["    @property", f"    def {name}(self) -> {returns}: ..."]
         elif inspect.isfunction(member):
-            lines.append(f"    def {name}{_signature(member)}: ...")
+            prefix = "async def" if inspect.iscoroutinefunction(member) else "def"
+            lines.append(f"    {prefix} {name}{_signature(member)}: ...")
     return lines
 
 

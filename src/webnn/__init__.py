@@ -10,6 +10,7 @@ array([[0., 2.],
        [3., 0.]], dtype=float32)
 """
 
+from .async_context import AsyncMLContext
 from .backends import available_backends
 from .builder import MLGraphBuilder, MLOperand
 from .context import ML, MLContext
@@ -28,6 +29,7 @@ from .tensor import MLTensor
 __version__ = "0.1.0"
 
 __all__ = [
+    "AsyncMLContext",
     "DATA_TYPES",
     "InvalidStateError",
     "ML",

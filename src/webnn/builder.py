@@ -317,6 +317,12 @@ class MLGraphBuilder:
         self._built = True
         return MLGraph._compile(self._context, graph)
 
+    async def build_async(self, outputs: Mapping[str, MLOperand]) -> MLGraph:
+        """``build`` in a worker thread: compilation does not block the event loop."""
+        import asyncio
+
+        return await asyncio.to_thread(self.build, outputs)
+
     def _extract(self, outputs: Mapping[str, int]) -> Graph:
         """The sub-graph reaching ``outputs``, operands renumbered densely in creation order."""
         needed_ops: set[int] = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Mapping
 from concurrent.futures import Future
@@ -359,6 +360,33 @@ class MLContext:
             {name: t._storage for name, t in inputs.items()},
             {name: t._storage for name, t in outputs.items()},
         )
+
+    # ------------------------------------------------------------------ asyncio
+    # Each runs its synchronous counterpart in a worker thread, so the event loop is never
+    # blocked; the backends release the GIL while they compute.
+
+    async def compute_async(
+        self, graph: MLGraph, inputs: Mapping[str, Any], outputs: Mapping[str, np.ndarray] | None = None
+    ) -> dict[str, np.ndarray]:
+        """``compute`` without blocking the event loop."""
+        return await asyncio.to_thread(self.compute, graph, inputs, outputs)
+
+    async def dispatch_async(
+        self, graph: MLGraph, inputs: Mapping[str, MLTensor], outputs: Mapping[str, MLTensor]
+    ) -> None:
+        """``dispatch``, awaiting its completion without blocking the event loop."""
+        await asyncio.to_thread(self.dispatch, graph, inputs, outputs)
+
+    async def read_tensor_async(self, tensor: MLTensor, out: np.ndarray | None = None) -> np.ndarray:
+        """``read_tensor`` without blocking the event loop (the spec's promise-returning readTensor)."""
+        return await asyncio.to_thread(self.read_tensor, tensor, out)
+
+    async def write_tensor_async(self, tensor: MLTensor, data: Any) -> None:
+        await asyncio.to_thread(self.write_tensor, tensor, data)
+
+    async def build_async(self, builder: MLGraphBuilder, outputs: Mapping[str, Any]) -> MLGraph:
+        """``builder.build(outputs)`` (compilation) without blocking the event loop."""
+        return await asyncio.to_thread(builder.build, outputs)
 
     # ------------------------------------------------------------------ limits and lifetime
     def op_support_limits(self) -> dict[str, Any]:
