@@ -68,48 +68,80 @@ def _limits(opdef, name: str) -> tuple:
     return opdef.resolve_types(name), opdef.resolve_ranks(name)
 
 
+def _call(opdef, context: webnn.MLContext, seed: str, label: str):
+    """One random call of ``opdef`` on a fresh builder of ``context``, replayable from ``seed``.
+
+    Returns (builder, feeds, result) or raises the builder's TypeError.
+    """
+    rng = random.Random(seed)
+    builder = context.create_graph_builder()
+    feeds: dict[str, np.ndarray] = {}
+    prefer = None
+    args = []
+    for p in opdef.positional:
+        if p.kind == "operand":
+            operand = _operand(rng, builder, feeds, prefer, _limits(opdef, p.name))
+            prefer = prefer or (operand.data_type, operand.shape)
+            args.append(operand)
+        elif p.kind == "operands":
+            first = _operand(rng, builder, feeds, prefer, _limits(opdef, p.name))
+            prefer = (first.data_type, first.shape)
+            args.append([first] + [_operand(rng, builder, feeds, prefer) for _ in range(rng.randint(0, 2))])
+        else:
+            args.append(_value(rng, builder, feeds, prefer))
+    kwargs = {}
+    for p in opdef.options:
+        if rng.random() < 0.35:
+            if p.kind == "operand" and rng.random() < 0.8:
+                kwargs[p.name] = _operand(rng, builder, feeds, prefer, _limits(opdef, p.name))
+            else:
+                kwargs[p.name] = _value(rng, builder, feeds, prefer)
+    return builder, feeds, getattr(builder, opdef.name)(*args, **kwargs, label=label)
+
+
+def _run(context, builder, feeds, result) -> tuple[list, dict]:
+    outputs = result if isinstance(result, list) else [result]
+    graph = builder.build({f"out{i}": o for i, o in enumerate(outputs)})
+    values = context.compute(graph, {n: feeds[n] for n in graph.input_names})
+    for i, o in enumerate(outputs):
+        assert values[f"out{i}"].shape == o.shape
+        assert values[f"out{i}"].dtype == np.dtype(o.data_type) or o.data_type in ("int4", "uint4")
+    return outputs, values
+
+
+def _assert_close(name: str, actual: np.ndarray, expected: np.ndarray, seed: str) -> None:
+    where = f"{name} (seed {seed!r})"
+    if actual.dtype.kind in "iu":
+        np.testing.assert_array_equal(actual, expected, err_msg=where)
+        return
+    rtol, atol = (1e-2, 1e-3) if actual.dtype == np.float16 else (1e-4, 1e-5)
+    np.testing.assert_allclose(actual.astype(np.float64), expected.astype(np.float64), rtol=rtol, atol=atol,
+                               equal_nan=True, err_msg=where)
+
+
+OTHER_BACKENDS = [b for b in webnn.available_backends() if b != "reference"]
+
+
 @pytest.mark.parametrize("name", sorted(OPS))
 def test_random_calls_raise_only_type_error(name: str) -> None:
+    """Random calls: only TypeError; accepted graphs run on every backend and agree with the reference."""
     opdef = OPS[name]
-    rng = random.Random(name)
+    reference = webnn.ML().create_context(backend="reference")
+    others = [webnn.ML().create_context(backend=b) for b in OTHER_BACKENDS]
     accepted = 0
     for trial in range(TRIALS):
-        context = webnn.ML().create_context(backend="reference")
-        builder = context.create_graph_builder()
-        feeds: dict[str, np.ndarray] = {}
-        prefer = None
-        args = []
-        for p in opdef.positional:
-            if p.kind == "operand":
-                operand = _operand(rng, builder, feeds, prefer, _limits(opdef, p.name))
-                prefer = prefer or (operand.data_type, operand.shape)
-                args.append(operand)
-            elif p.kind == "operands":
-                first = _operand(rng, builder, feeds, prefer, _limits(opdef, p.name))
-                prefer = (first.data_type, first.shape)
-                args.append([first] + [_operand(rng, builder, feeds, prefer) for _ in range(rng.randint(0, 2))])
-            else:
-                args.append(_value(rng, builder, feeds, prefer))
-        kwargs = {}
-        for p in opdef.options:
-            if rng.random() < 0.35:
-                if p.kind == "operand" and rng.random() < 0.8:
-                    kwargs[p.name] = _operand(rng, builder, feeds, prefer, _limits(opdef, p.name))
-                else:
-                    kwargs[p.name] = _value(rng, builder, feeds, prefer)
+        seed, label = f"{name}-{trial}", f"t{trial}"
         try:
-            result = getattr(builder, name)(*args, **kwargs, label=f"t{trial}")
+            builder, feeds, result = _call(opdef, reference, seed, label)
         except TypeError as exc:
-            assert str(exc).startswith(f"{name} 't{trial}'") or str(exc).startswith(f"{name}:"), str(exc)
+            assert str(exc).startswith(f"{name} '{label}'") or str(exc).startswith(f"{name}:"), str(exc)
             continue
         accepted += 1
-        outputs = result if isinstance(result, list) else [result]
-        graph = builder.build({f"out{i}": o for i, o in enumerate(outputs)})
-        used = {n: feeds[n] for n in graph.input_names}
-        values = context.compute(graph, used)
-        for i, o in enumerate(outputs):
-            assert values[f"out{i}"].shape == o.shape
-            assert values[f"out{i}"].dtype == np.dtype(o.data_type) or o.data_type in ("int4", "uint4")
+        outputs, expected = _run(reference, builder, feeds, result)
+        for context in others:
+            _, values = _run(context, *_call(opdef, context, seed, label))
+            for key in expected:
+                _assert_close(f"{name} on {context.backend}: {key}", values[key], expected[key], seed)
     assert accepted or name in _RARELY_VALID, f"{name}: no random call was accepted; the fuzzer tests nothing"
 
 
