@@ -198,30 +198,38 @@ class MLContext:
                 results[name] = array
         return results
 
-    def _check_inputs(self, graph: MLGraph, inputs: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    def _check_inputs(self, graph: MLGraph, inputs: Mapping[str, Any]) -> Mapping[str, np.ndarray]:
+        """The inputs as arrays of the declared dtype and shape (converted only when they are not)."""
+        if not isinstance(inputs, Mapping) or inputs.keys() != graph._input_descriptors.keys():
+            self._input_mismatch(graph, inputs)
+        feeds: dict[str, np.ndarray] | None = None
+        for name, dtype, shape, sub_byte in graph._input_specs:
+            value = inputs[name]
+            if type(value) is np.ndarray and value.dtype == dtype and value.shape == shape and not sub_byte:
+                continue  # the fast path: used as it is
+            desc = graph._input_descriptors[name]
+            what = f"compute: input {name!r}"
+            if isinstance(value, np.ndarray) and value.shape != desc.shape:
+                raise TypeError(f"{what} has shape {list(value.shape)}, the graph needs {desc}")
+            if isinstance(value, np.ndarray) and value.dtype == dtype:
+                check_value_range(what, desc, value)
+                converted = value
+            else:
+                converted = buffer_to_array(what, desc, value)
+            if feeds is None:
+                feeds = dict(inputs)
+            feeds[name] = converted
+        return inputs if feeds is None else feeds
+
+    @staticmethod
+    def _input_mismatch(graph: MLGraph, inputs: Any) -> None:
         if not isinstance(inputs, Mapping):
             raise TypeError(f"compute: inputs must be a dict of name -> array, got {type(inputs).__name__}")
         expected = graph._input_descriptors
-        if inputs.keys() != expected.keys():
-            missing = sorted(set(expected) - set(inputs))
-            extra = sorted(set(inputs) - set(expected))
-            parts = ([f"missing {missing}"] if missing else []) + ([f"unknown {extra}"] if extra else [])
-            raise TypeError(f"compute: inputs do not match the graph's inputs: {'; '.join(parts)}")
-        feeds: dict[str, np.ndarray] = {}
-        for name, desc in expected.items():
-            value = inputs[name]
-            if isinstance(value, np.ndarray) and value.dtype == desc.numpy_dtype:
-                if value.shape != desc.shape:
-                    raise TypeError(f"compute: input {name!r} has shape {list(value.shape)}, the graph needs {desc}")
-                check_value_range(f"compute: input {name!r}", desc, value)
-                view = value.view()
-                view.flags.writeable = False
-                feeds[name] = view
-            else:
-                if isinstance(value, np.ndarray) and value.shape != desc.shape:
-                    raise TypeError(f"compute: input {name!r} has shape {list(value.shape)}, the graph needs {desc}")
-                feeds[name] = buffer_to_array(f"compute: input {name!r}", desc, value)
-        return feeds
+        missing = sorted(set(expected) - set(inputs))
+        extra = sorted(set(inputs) - set(expected), key=str)
+        parts = ([f"missing {missing}"] if missing else []) + ([f"unknown {extra}"] if extra else [])
+        raise TypeError(f"compute: inputs do not match the graph's inputs: {'; '.join(parts)}")
 
     def _check_outputs(self, graph: MLGraph, outputs: Mapping[str, Any]) -> None:
         if not isinstance(outputs, Mapping):

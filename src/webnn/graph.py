@@ -21,6 +21,11 @@ class MLGraph:
         self._compiled: CompiledGraph | None = compiled
         self._input_descriptors = graph.input_descriptors
         self._output_descriptors = graph.output_descriptors
+        #: (name, numpy dtype, shape, needs a range check) per input, for compute's fast path.
+        self._input_specs = tuple(
+            (name, d.numpy_dtype, d.shape, d.data_type in ("int4", "uint4"))
+            for name, d in self._input_descriptors.items()
+        )
 
     @classmethod
     def _compile(cls, context: MLContext, graph: Graph) -> MLGraph:

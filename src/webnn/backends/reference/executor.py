@@ -68,7 +68,9 @@ class CompiledReference:
         graph = self._graph
         values: dict[int, Any] = dict(graph.constants)
         for name, operand in graph.inputs.items():
-            values[operand] = inputs[name]
+            view = inputs[name].view()
+            view.flags.writeable = False  # kernels must not write into the caller's arrays
+            values[operand] = view
         with np.errstate(all="ignore"):
             for op, fn, free in self._steps:
                 args = {name: _resolve(values, ref) for name, ref in op.inputs.items()}
