@@ -13,6 +13,9 @@ import webnn
 from webnn.ops import OPS
 
 TRIALS = 120
+#: Ops whose random calls are rarely valid get more tries, up to MAX_TRIALS.
+MIN_ACCEPTED = 5
+MAX_TRIALS = 600
 
 VALUES = [
     None, True, False, -(2**31), -1, 0, 1, 2, 3, 2**32, 0.5, -1.5, float("nan"), float("inf"),
@@ -129,7 +132,9 @@ def test_random_calls_raise_only_type_error(name: str) -> None:
     reference = webnn.ML().create_context(backend="reference")
     others = [webnn.ML().create_context(backend=b) for b in OTHER_BACKENDS]
     accepted = 0
-    for trial in range(TRIALS):
+    for trial in range(MAX_TRIALS):
+        if trial >= TRIALS and accepted >= MIN_ACCEPTED:
+            break
         seed, label = f"{name}-{trial}", f"t{trial}"
         try:
             builder, feeds, result = _call(opdef, reference, seed, label)

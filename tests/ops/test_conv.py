@@ -9,15 +9,18 @@ import pytest
 
 import webnn
 
-
-@pytest.fixture(scope="module")
-def context() -> webnn.MLContext:
-    return webnn.ML().create_context(backend="reference")
+# Numeric tests use the shared ``context`` fixture (every backend); validation tests use
+# ``spec_builder`` (the builder's checks do not depend on the backend).
 
 
 @pytest.fixture
 def builder(context) -> webnn.MLGraphBuilder:
     return context.create_graph_builder()
+
+
+@pytest.fixture
+def spec_builder() -> webnn.MLGraphBuilder:
+    return webnn.ML().create_context(backend="reference").create_graph_builder()
 
 
 # --------------------------------------------------------------------------- naive formulas
@@ -227,6 +230,155 @@ def test_conv_transpose2d_output_sizes_ignore_output_padding(context, builder) -
         actual, naive_conv_transpose2d(x, w, None, [0] * 4, [2, 2], [1, 1], 1, [5, 4]))
 
 
+# --------------------------------------------------------------------------- constant filters
+
+
+def run_constant(context, name, x, w, options, bias=None, dtype="float32"):
+    """Like :func:`run`, with the filter and the bias as graph constants."""
+    builder = context.create_graph_builder()
+    xi = builder.input("x", {"dataType": dtype, "shape": list(x.shape)})
+    if bias is not None:
+        options = {**options, "bias": builder.constant({"dataType": dtype, "shape": list(bias.shape)}, bias)}
+    wc = builder.constant({"dataType": dtype, "shape": list(w.shape)}, w)
+    graph = builder.build({"y": getattr(builder, name)(xi, wc, options)})
+    return context.compute(graph, {"x": x})["y"], graph
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("input_layout", ["nchw", "nhwc"])
+@pytest.mark.parametrize("filter_layout", ["oihw", "hwio", "ohwi", "ihwo"])
+def test_conv2d_constant_filter_layouts(context, dtype, input_layout, filter_layout) -> None:
+    rng = np.random.default_rng(21)
+    # 32 x 3 x 3 x 3 float32 weights: large enough to be shared with the session, not serialized.
+    x = rng.standard_normal((2, 6, 9, 8)).astype(dtype)
+    w = rng.standard_normal((32, 3, 3, 3)).astype(dtype)
+    bias = rng.standard_normal(32).astype(dtype)
+    options = {"groups": 2, "padding": [1, 2, 0, 1], "strides": [2, 1], "dilations": [1, 2]}
+    expected = naive_conv2d(x.astype(np.float64), w.astype(np.float64), bias, [1, 2, 0, 1], [2, 1], [1, 2], 2)
+    actual, _ = run_constant(
+        context, "conv2d", to_layout(x, "nchw", input_layout), to_layout(w, "oihw", filter_layout),
+        {**options, "inputLayout": input_layout, "filterLayout": filter_layout}, bias, dtype,
+    )
+    assert actual.dtype == np.dtype(dtype)
+    tolerance = dict(rtol=1e-5, atol=1e-5) if dtype == "float32" else dict(rtol=2e-3, atol=1e-2)
+    np.testing.assert_allclose(actual.astype(np.float64), to_layout(expected, "nchw", input_layout), **tolerance)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("input_layout", ["nchw", "nhwc"])
+@pytest.mark.parametrize("filter_layout", ["iohw", "hwoi", "ohwi"])
+def test_conv_transpose2d_constant_filter_layouts(context, dtype, input_layout, filter_layout) -> None:
+    rng = np.random.default_rng(22)
+    x = rng.standard_normal((1, 8, 4, 5)).astype(dtype)
+    w = rng.standard_normal((8, 4, 3, 3)).astype(dtype)  # iohw, groups 2: 8 output channels
+    bias = rng.standard_normal(8).astype(dtype)
+    options = {"groups": 2, "strides": [2, 3], "padding": [1, 0, 2, 1], "dilations": [2, 1],
+               "outputSizes": [10, 13]}
+    expected = naive_conv_transpose2d(x.astype(np.float64), w.astype(np.float64), bias, [1, 0, 2, 1], [2, 3],
+                                      [2, 1], 2, [10, 13])
+    actual, _ = run_constant(
+        context, "conv_transpose2d", to_layout(x, "nchw", input_layout), to_layout(w, "iohw", filter_layout),
+        {**options, "inputLayout": input_layout, "filterLayout": filter_layout}, bias, dtype,
+    )
+    assert actual.dtype == np.dtype(dtype) and actual.shape == to_layout(expected, "nchw", input_layout).shape
+    tolerance = dict(rtol=1e-5, atol=1e-5) if dtype == "float32" else dict(rtol=2e-3, atol=1e-2)
+    np.testing.assert_allclose(actual.astype(np.float64), to_layout(expected, "nchw", input_layout), **tolerance)
+
+
+def test_constant_filter_shared_by_two_convs(context) -> None:
+    rng = np.random.default_rng(23)
+    x = rng.standard_normal((1, 4, 6, 6)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 4, 16)).astype(np.float32)  # hwio
+    builder = context.create_graph_builder()
+    xi = builder.input("x", [1, 4, 6, 6])
+    wc = builder.constant(w)
+    a = builder.conv2d(xi, wc, filter_layout="hwio")
+    b = builder.conv2d(xi, wc, filter_layout="hwio", padding=[1, 1, 1, 1])
+    graph = builder.build({"a": a, "b": b, "w": builder.identity(wc)})
+    out = context.compute(graph, {"x": x})
+    oihw = w.transpose(3, 2, 0, 1)
+    np.testing.assert_allclose(out["a"], naive_conv2d(x, oihw, None, [0] * 4, [1, 1], [1, 1], 1), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(out["b"], naive_conv2d(x, oihw, None, [1] * 4, [1, 1], [1, 1], 1), rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(out["w"], w)
+
+
+def test_conv_transpose2d_float16_nhwc(context, builder) -> None:
+    rng = np.random.default_rng(24)
+    x = rng.standard_normal((2, 4, 3, 4)).astype(np.float16)
+    w = rng.standard_normal((4, 3, 2, 3)).astype(np.float16)  # iohw, depthwise-like: 4 groups
+    bias = rng.standard_normal(12).astype(np.float16)
+    options = {"groups": 4, "strides": [2, 2], "outputPadding": [1, 0], "inputLayout": "nhwc",
+               "filterLayout": "ohwi"}
+    actual, _ = run(context, builder, "conv_transpose2d", to_layout(x, "nchw", "nhwc"),
+                    to_layout(w, "iohw", "ohwi"), options, bias, dtype="float16")
+    expected = naive_conv_transpose2d(x.astype(np.float64), w.astype(np.float64), bias, [0] * 4, [2, 2], [1, 1],
+                                      4, [7, 9])
+    assert actual.dtype == np.float16
+    np.testing.assert_allclose(actual.astype(np.float64), to_layout(expected, "nchw", "nhwc"), rtol=2e-3, atol=1e-2)
+
+
+# --------------------------------------------------------------------------- ONNX graphs
+
+
+def _onnx_nodes(graph) -> list:
+    pytest.importorskip("onnxruntime")
+    from webnn.backends.onnxruntime.emitter import Emitter
+    from webnn.backends.onnxruntime.lowering import lower
+
+    emitter = Emitter(graph.ir)
+    lower(emitter)
+    return list(emitter.model.graph.node)
+
+
+def _mobilenet_block(builder, layout):
+    """An inverted residual block of MobileNetV2 (expand 1x1, depthwise 3x3, project 1x1)."""
+    rng = np.random.default_rng(25)
+    filter_layout = {"nchw": "oihw", "nhwc": "ohwi"}[layout]
+    depthwise_layout = {"nchw": "oihw", "nhwc": "ihwo"}[layout]
+    shape = [1, 16, 14, 14] if layout == "nchw" else [1, 14, 14, 16]
+    x = builder.input("x", shape)
+
+    def weights(o, i, k, layout_):
+        return builder.constant(to_layout(rng.standard_normal((o, i, k, k)).astype(np.float32), "oihw", layout_))
+
+    def bias(o):
+        return builder.constant(rng.standard_normal(o).astype(np.float32))
+
+    common = {"input_layout": layout}
+    y = builder.conv2d(x, weights(96, 16, 1, filter_layout), bias=bias(96), filter_layout=filter_layout, **common)
+    y = builder.conv2d(y, weights(96, 1, 3, depthwise_layout), bias=bias(96), groups=96, padding=[1, 1, 1, 1],
+                       strides=[2, 2], filter_layout=depthwise_layout, **common)
+    y = builder.conv2d(y, weights(24, 96, 1, filter_layout), bias=bias(24), filter_layout=filter_layout, **common)
+    return builder.build({"y": y})
+
+
+def test_nchw_oihw_float32_convs_are_plain_conv_nodes() -> None:
+    builder = webnn.ML().create_context(backend="reference").create_graph_builder()
+    nodes = _onnx_nodes(_mobilenet_block(builder, "nchw"))
+    assert [n.op_type for n in nodes] == ["Conv"] * 3
+    assert all(len(n.input) == 3 for n in nodes)  # the bias is the Conv's third input
+
+
+def test_constant_filters_in_other_layouts_are_permuted_at_lowering() -> None:
+    builder = webnn.ML().create_context(backend="reference").create_graph_builder()
+    graph = _mobilenet_block(builder, "nhwc")
+    nodes = _onnx_nodes(graph)
+    assert [n.op_type for n in nodes].count("Conv") == 3
+    # Only the activations are transposed (one pair per conv), never the weights.
+    assert [n.op_type for n in nodes].count("Transpose") == 6
+    assert not any(n.op_type == "Cast" for n in nodes)
+    conv_inputs = {i for n in nodes if n.op_type == "Conv" for i in n.input[1:]}
+    assert not conv_inputs & {n.output[0] for n in nodes}
+
+
+def test_mobilenet_block_nhwc_matches_nchw(context) -> None:
+    x = np.random.default_rng(26).standard_normal((1, 16, 14, 14)).astype(np.float32)
+    nchw = context.compute(_mobilenet_block(context.create_graph_builder(), "nchw"), {"x": x})["y"]
+    nhwc = context.compute(_mobilenet_block(context.create_graph_builder(), "nhwc"),
+                           {"x": np.ascontiguousarray(x.transpose(0, 2, 3, 1))})["y"]
+    np.testing.assert_allclose(nhwc, nchw.transpose(0, 2, 3, 1), rtol=1e-4, atol=1e-4)
+
+
 # --------------------------------------------------------------------------- validation
 
 
@@ -266,13 +418,13 @@ def _operands(builder, in_shape, filter_shape, in_type="float32", filter_type=No
          r"output width \d+ is not a valid dimension"),
     ],
 )
-def test_conv2d_rejects_invalid_calls(builder, in_shape, filter_shape, options, message) -> None:
-    x, w = _operands(builder, in_shape, filter_shape)
+def test_conv2d_rejects_invalid_calls(spec_builder, in_shape, filter_shape, options, message) -> None:
+    x, w = _operands(spec_builder, in_shape, filter_shape)
     if "bias" in options:
         dtype, shape = options["bias"]
-        options = {**options, "bias": builder.input("b", {"dataType": dtype, "shape": shape})}
+        options = {**options, "bias": spec_builder.input("b", {"dataType": dtype, "shape": shape})}
     with pytest.raises(TypeError, match=rf"^conv2d 'stem': {message}"):
-        builder.conv2d(x, w, {**options, "label": "stem"})
+        spec_builder.conv2d(x, w, {**options, "label": "stem"})
 
 
 @pytest.mark.parametrize(
@@ -281,10 +433,10 @@ def test_conv2d_rejects_invalid_calls(builder, in_shape, filter_shape, options, 
      ("float32", "float16", r"filter data type float16 is not allowed")],
 )
 @pytest.mark.parametrize("name", ["conv2d", "conv_transpose2d"])
-def test_convs_reject_data_types(builder, name, in_type, filter_type, message) -> None:
-    x, w = _operands(builder, [1, 2, 3, 3], [2, 2, 1, 1], in_type, filter_type)
+def test_convs_reject_data_types(spec_builder, name, in_type, filter_type, message) -> None:
+    x, w = _operands(spec_builder, [1, 2, 3, 3], [2, 2, 1, 1], in_type, filter_type)
     with pytest.raises(TypeError, match=rf"^{name}: {message}"):
-        getattr(builder, name)(x, w)
+        getattr(spec_builder, name)(x, w)
 
 
 @pytest.mark.parametrize(
@@ -317,10 +469,10 @@ def test_convs_reject_data_types(builder, name, in_type, filter_type, message) -
         ([1, 3, 5, 5], [3, 4, 3, 3], {"padding": [4, 4, 0, 0]}, r"output height -1 is not a valid dimension"),
     ],
 )
-def test_conv_transpose2d_rejects_invalid_calls(builder, in_shape, filter_shape, options, message) -> None:
-    x, w = _operands(builder, in_shape, filter_shape)
+def test_conv_transpose2d_rejects_invalid_calls(spec_builder, in_shape, filter_shape, options, message) -> None:
+    x, w = _operands(spec_builder, in_shape, filter_shape)
     if "bias" in options:
         dtype, shape = options["bias"]
-        options = {**options, "bias": builder.input("b", {"dataType": dtype, "shape": shape})}
+        options = {**options, "bias": spec_builder.input("b", {"dataType": dtype, "shape": shape})}
     with pytest.raises(TypeError, match=rf"^conv_transpose2d 'up': {message}"):
-        builder.conv_transpose2d(x, w, {**options, "label": "up"})
+        spec_builder.conv_transpose2d(x, w, {**options, "label": "up"})

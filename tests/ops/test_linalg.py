@@ -7,15 +7,13 @@ import pytest
 
 import webnn
 
-
-@pytest.fixture(scope="module")
-def context() -> webnn.MLContext:
-    return webnn.ML().create_context(backend="reference")
+# Numeric tests use the shared ``context`` fixture (every backend); validation tests use
+# ``builder``, on the reference backend (the builder's checks do not depend on the backend).
 
 
 @pytest.fixture
-def builder(context) -> webnn.MLGraphBuilder:
-    return context.create_graph_builder()
+def builder() -> webnn.MLGraphBuilder:
+    return webnn.ML().create_context(backend="reference").create_graph_builder()
 
 
 def run(context, name, arrays, options=None):
@@ -163,3 +161,65 @@ def test_gemm_defaults(context) -> None:
     y = run(context, "gemm", {"a": a, "b": b, "c": c})
     expected = a.astype(np.float64) @ b.astype(np.float64) + c
     np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_matmul_and_gemm_with_constant_weights(context, dtype) -> None:
+    # 64 x 48 weights: large enough to be shared with the session rather than serialized
+    a = random([5, 64], dtype, 7)
+    w = random([64, 48], dtype, 8)
+    c = random([48], dtype, 9)
+    builder = context.create_graph_builder()
+    x = builder.input("a", [5, 64], np.dtype(dtype).name)
+    wc = builder.constant(w)
+    graph = builder.build({
+        "mm": builder.matmul(x, wc),
+        "gemm": builder.gemm(x, builder.constant(np.ascontiguousarray(w.T)), c=builder.constant(c), b_transpose=True,
+                             alpha=2.0, beta=0.5),
+    })
+    out = context.compute(graph, {"a": a})
+    product = a.astype(np.float64) @ w.astype(np.float64)
+    tolerance = dict(rtol=1e-5, atol=1e-4) if dtype == np.float32 else dict(rtol=5e-3, atol=5e-2)
+    assert out["mm"].dtype == dtype and out["gemm"].dtype == dtype
+    np.testing.assert_allclose(out["mm"], product, **tolerance)
+    np.testing.assert_allclose(out["gemm"], 2.0 * product + 0.5 * c.astype(np.float64), **tolerance)
+
+
+def test_gemm_float16_accumulates_in_float32(context) -> None:
+    a = np.ones([1, 65], np.float16)
+    a[0, 0] = 2048
+    b = np.ones([65, 2], np.float16)
+    y = run(context, "gemm", {"a": a, "b": b, "c": np.zeros([2], np.float16)})
+    assert y.dtype == np.float16 and y.tolist() == [[2112, 2112]]
+
+
+def test_matmul_same_operand_twice(context) -> None:
+    a = random([4, 4], seed=10)
+    builder = context.create_graph_builder()
+    ac = builder.constant(a.astype(np.float16))
+    graph = builder.build({"y": builder.matmul(ac, ac)})
+    y = context.compute(graph, {})["y"]
+    a16 = a.astype(np.float16).astype(np.float64)
+    np.testing.assert_allclose(y, a16 @ a16, **TOLERANCE[np.float16])
+
+
+def _onnx_op_types(graph) -> list[str]:
+    pytest.importorskip("onnxruntime")
+    from webnn.backends.onnxruntime.emitter import Emitter
+    from webnn.backends.onnxruntime.lowering import lower
+
+    emitter = Emitter(graph.ir)
+    lower(emitter)
+    return [n.op_type for n in emitter.model.graph.node]
+
+
+def test_float32_linalg_are_single_nodes() -> None:
+    context = webnn.ML().create_context(backend="reference")
+    builder = context.create_graph_builder()
+    a = builder.input("a", [2, 3, 4])
+    assert _onnx_op_types(builder.build({"y": builder.matmul(a, builder.constant(random([4, 5])))})) == ["MatMul"]
+    builder = context.create_graph_builder()
+    a = builder.input("a", [4, 3])
+    c = builder.input("c", [1, 5])
+    y = builder.gemm(a, builder.constant(random([5, 4])), c=c, a_transpose=True, b_transpose=True, alpha=3.0)
+    assert _onnx_op_types(builder.build({"y": y})) == ["Gemm"]

@@ -10,14 +10,13 @@ import webnn
 POOLS = ["average_pool2d", "l2_pool2d", "max_pool2d"]
 
 
-@pytest.fixture(scope="module")
-def context() -> webnn.MLContext:
-    return webnn.ML().create_context(backend="reference")
+# Numeric tests use the shared ``context`` fixture (every backend); validation tests use
+# ``builder``, on the reference backend (the builder's checks do not depend on the backend).
 
 
 @pytest.fixture
-def builder(context) -> webnn.MLGraphBuilder:
-    return context.create_graph_builder()
+def builder() -> webnn.MLGraphBuilder:
+    return webnn.ML().create_context(backend="reference").create_graph_builder()
 
 
 # --------------------------------------------------------------------------- validation
@@ -246,3 +245,132 @@ def test_large_pools_are_vectorised(context) -> None:
     padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
     windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(2, 3))[:, :, ::2, ::2]
     np.testing.assert_array_equal(y, windows.max(axis=(-2, -1))[:, :, :56, :56])
+
+
+# --------------------------------------------------------------------------- more geometries and types
+
+# Geometries that need more than a pool with padding on ONNX Runtime: padding at least as large
+# as the window, windows over padding only (also past a 'ceil' end), dilated windows past the end.
+AWKWARD = [
+    ((3, 4), {"windowDimensions": [2, 2], "padding": [3, 0, 0, 3], "strides": [1, 2]}),
+    ((4, 4), {"windowDimensions": [1, 1], "padding": [1, 2, 2, 1], "strides": [2, 1]}),
+    ((5, 6), {"windowDimensions": [2, 3], "padding": [2, 4, 3, 0], "strides": [3, 2], "dilations": [2, 1],
+              "outputShapeRounding": "ceil"}),
+    ((2, 3), {"windowDimensions": [2, 2], "dilations": [4, 3], "padding": [1, 4, 2, 2]}),
+    ((7, 5), {"windowDimensions": [3, 2], "strides": [3, 2], "padding": [0, 2, 1, 1], "outputShapeRounding": "ceil"}),
+    # padding smaller than the window, yet the dilated window skips the whole input
+    ((4, 6), {"windowDimensions": [2, 2], "dilations": [5, 2], "padding": [1, 1, 1, 1]}),
+]
+
+
+def _out_sizes(in_sizes, options):
+    window, padding, strides, dilations = _geometry(options, in_sizes)
+    rounding = np.ceil if options.get("outputShapeRounding") == "ceil" else np.floor
+    return tuple(
+        int(rounding((in_sizes[i] - (window[i] - 1) * dilations[i] - 1 + padding[2 * i] + padding[2 * i + 1])
+                     / strides[i])) + 1
+        for i in range(2)
+    )
+
+
+@pytest.mark.parametrize("name", POOLS)
+@pytest.mark.parametrize("layout", ["nchw", "nhwc"])
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("case", range(len(AWKWARD)))
+def test_pool_awkward_geometries(context, name, layout, dtype, case) -> None:
+    in_sizes, options = AWKWARD[case]
+    rng = np.random.default_rng(case)
+    shape = (2, 3, *in_sizes) if layout == "nchw" else (2, *in_sizes, 3)
+    x = rng.uniform(-10, 10, shape).astype(dtype)
+    out_sizes = _out_sizes(in_sizes, options)
+    y = run_pool(context, name, x, dtype, {**options, "layout": layout})
+    expected = naive_pool(x, name, *_geometry(options, in_sizes), out_sizes, layout)
+    assert y.dtype == np.dtype(dtype)
+    assert (y.shape[2:] if layout == "nchw" else y.shape[1:3]) == out_sizes
+    tolerance = dict(rtol=2e-6, atol=1e-6) if dtype == "float32" else dict(rtol=2e-3, atol=1e-3)
+    np.testing.assert_allclose(y.astype(np.float64), expected, **tolerance)
+
+
+@pytest.mark.parametrize("data_type", ["int8", "uint8", "int32", "uint32", "int64", "uint64", "float16"])
+@pytest.mark.parametrize("layout", ["nchw", "nhwc"])
+@pytest.mark.parametrize("case", [0, 2, 3, 4, 5])
+def test_max_pool_awkward_geometries_exact(context, data_type, layout, case) -> None:
+    in_sizes, options = AWKWARD[case]
+    shape = (1, 2, *in_sizes) if layout == "nchw" else (1, *in_sizes, 2)
+    rng = np.random.default_rng(case)
+    if data_type == "float16":
+        x = rng.uniform(-60000, 60000, shape).astype(np.float16)
+    else:
+        info = np.iinfo(data_type)
+        x = rng.integers(info.min, info.max, shape, dtype=data_type, endpoint=True)
+        x.flat[0] = info.min
+    y = run_pool(context, "max_pool2d", x, data_type, {**options, "layout": layout})
+    assert y.dtype == np.dtype(data_type)
+    window, padding, strides, dilations = _geometry(options, in_sizes)
+    out_sizes = _out_sizes(in_sizes, options)
+    xs = x if layout == "nchw" else x.transpose(0, 3, 1, 2)
+    expected = np.zeros((1, 2, *out_sizes), dtype=object)
+    for oy, ox in np.ndindex(*out_sizes):
+        rows = [r for r in (oy * strides[0] - padding[0] + i * dilations[0] for i in range(window[0]))
+                if 0 <= r < in_sizes[0]]
+        cols = [q for q in (ox * strides[1] - padding[2] + j * dilations[1] for j in range(window[1]))
+                if 0 <= q < in_sizes[1]]
+        for ch in range(2):
+            values = [xs[0, ch, r, q].item() for r in rows for q in cols]
+            expected[0, ch, oy, ox] = max(values) if values else 0
+    if layout == "nhwc":
+        expected = expected.transpose(0, 2, 3, 1)
+    assert [v.item() for v in y.flat] == list(expected.flat)
+
+
+@pytest.mark.parametrize("data_type", ["int8", "uint8", "int32", "uint32", "int64", "uint64", "float16"])
+def test_global_max_pool_all_types(context, data_type) -> None:
+    rng = np.random.default_rng(9)
+    if data_type == "float16":
+        x = rng.uniform(-100, 100, (2, 3, 5, 4)).astype(np.float16)
+    else:
+        info = np.iinfo(data_type)
+        x = rng.integers(info.min, info.max, (2, 3, 5, 4), dtype=data_type, endpoint=True)
+    y = run_pool(context, "max_pool2d", x, data_type, {})
+    assert y.dtype == np.dtype(data_type)
+    np.testing.assert_array_equal(y, x.max(axis=(2, 3), keepdims=True))
+
+
+@pytest.mark.parametrize("name", ["average_pool2d", "l2_pool2d"])
+@pytest.mark.parametrize("layout", ["nchw", "nhwc"])
+def test_float16_pools_with_layouts(context, name, layout) -> None:
+    rng = np.random.default_rng(12)
+    shape = (1, 4, 9, 8) if layout == "nchw" else (1, 9, 8, 4)
+    x = rng.uniform(0, 30, shape).astype(np.float16)
+    options = {"windowDimensions": [3, 3], "strides": [2, 2], "padding": [1, 1, 0, 2], "layout": layout,
+               "outputShapeRounding": "ceil"}
+    y = run_pool(context, name, x, "float16", options)
+    expected = naive_pool(x, name, *_geometry(options, (9, 8)), _out_sizes((9, 8), options), layout)
+    assert y.dtype == np.float16
+    np.testing.assert_allclose(y.astype(np.float64), expected, rtol=2e-3)
+
+
+def _onnx_op_types(graph) -> list[str]:
+    pytest.importorskip("onnxruntime")
+    from webnn.backends.onnxruntime.emitter import Emitter
+    from webnn.backends.onnxruntime.lowering import lower
+
+    emitter = Emitter(graph.ir)
+    lower(emitter)
+    return [n.op_type for n in emitter.model.graph.node]
+
+
+@pytest.mark.parametrize("name, onnx_op", [
+    ("average_pool2d", "AveragePool"), ("l2_pool2d", "LpPool"), ("max_pool2d", "MaxPool"),
+])
+def test_float32_nchw_pools_are_single_nodes(name, onnx_op) -> None:
+    context = webnn.ML().create_context(backend="reference")
+    builder = context.create_graph_builder()
+    x = builder.input("x", [1, 8, 13, 13])
+    # ceil rounding is expressed as end padding, never as ONNX's ceil_mode
+    y = getattr(builder, name)(x, {"windowDimensions": [3, 3], "strides": [2, 2], "padding": [1, 1, 1, 1],
+                                   "outputShapeRounding": "ceil"})
+    assert _onnx_op_types(builder.build({"y": y})) == [onnx_op]
+    builder = context.create_graph_builder()
+    global_pool = getattr(builder, name)(builder.input("x", [1, 8, 13, 13]))
+    assert _onnx_op_types(builder.build({"y": global_pool})) == ["Global" + onnx_op]

@@ -271,6 +271,7 @@ class Emitter:
         An output that is a graph input or a constant, or the same value as an earlier
         output, goes through an Identity node (ONNX outputs are distinct node outputs).
         """
+        self._drop_unused_constants()
         sources = set(self.graph.inputs) | {t.name for t in self.proto.initializer}
         names: dict[str, str] = {}
         declared: set[str] = set()
@@ -282,6 +283,20 @@ class Emitter:
             self._value_info(self.proto.output.add(), value, self.graph.operands[operand])
             names[name] = value
         return names
+
+
+    def _drop_unused_constants(self) -> None:
+        """Remove initializers no node reads (e.g. a weight a lowering replaced by a transposed copy):
+        ONNX Runtime rejects unused shared initializers, and they would waste memory."""
+        used = {name for node in self.proto.node for name in node.input}
+        used.update(self.value(operand) for operand in self.graph.outputs.values())
+        keep = [t for t in self.proto.initializer if t.name in used]
+        if len(keep) != len(self.proto.initializer):
+            for t in self.proto.initializer:
+                if t.name not in used:
+                    self.shared.pop(t.name, None)
+            del self.proto.initializer[:]
+            self.proto.initializer.extend(keep)
 
 
 def _numpy_type(data_type: str) -> np.dtype:
