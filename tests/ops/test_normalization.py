@@ -8,25 +8,26 @@ import pytest
 import webnn
 
 
-@pytest.fixture(scope="module")
-def context() -> webnn.MLContext:
-    return webnn.ML().create_context(backend="reference")
-
-
 @pytest.fixture
-def builder(context) -> webnn.MLGraphBuilder:
-    return context.create_graph_builder()
+def builder() -> webnn.MLGraphBuilder:
+    """Validation runs on one backend; the numeric tests use the shared ``context`` fixture
+    (every available backend)."""
+    return webnn.ML().create_context(backend="reference").create_graph_builder()
 
 
-def run(context, name, arrays, options=None, positional=("input",)):
-    """Build ``name`` with every array in ``arrays`` as a graph input: those named in
-    ``positional`` are positional arguments, the others options."""
+def run(context, name, arrays, options=None, positional=("input",), constants=()):
+    """Build ``name`` with every array in ``arrays`` as a graph input (a graph constant if
+    named in ``constants``): those named in ``positional`` are positional arguments, the
+    others options."""
     builder = context.create_graph_builder()
-    operands = {k: builder.input(k, list(v.shape), v.dtype.name) for k, v in arrays.items()}
+    operands = {
+        k: builder.constant(v) if k in constants else builder.input(k, list(v.shape), v.dtype.name)
+        for k, v in arrays.items()
+    }
     args = [operands[k] for k in positional]
     opts = {k: v for k, v in operands.items() if k not in positional} | (options or {})
     graph = builder.build({"y": getattr(builder, name)(*args, opts)})
-    return context.compute(graph, arrays)["y"]
+    return context.compute(graph, {k: v for k, v in arrays.items() if k not in constants})["y"]
 
 
 def random(shape, dtype=np.float32, seed=0, low=-3.0, high=3.0):
@@ -233,3 +234,114 @@ def test_float16_epsilon_is_cast(context) -> None:
     assert np.isnan(y).all()
     y = run(context, "layer_normalization", {"input": x.astype(np.float32)}, {"epsilon": 1e-8})
     np.testing.assert_array_equal(y, np.zeros([1, 4], np.float32))
+
+
+# --------------------------------------------------------------------------- constants, options, precision
+
+
+def _batch_norm_expected(arrays, axis, eps):
+    b = [1] * arrays["input"].ndim
+    b[axis] = arrays["input"].shape[axis]
+    f = {k: v.astype(np.float64).reshape(b) for k, v in arrays.items() if k != "input"}
+    y = (arrays["input"].astype(np.float64) - f["mean"]) / np.sqrt(f["variance"] + eps)
+    if "scale" in f:
+        y = y * f["scale"]
+    if "bias" in f:
+        y = y + f["bias"]
+    return y
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("constants", [
+    ("mean", "variance", "scale", "bias"), ("mean", "variance"), ("variance",), ("variance", "bias"), ("scale",),
+])
+@pytest.mark.parametrize("shape, axis, present", [
+    ([2, 3, 4, 5, 2], 2, ("scale", "bias")), ([3, 4], 1, ("scale",)), ([6], 0, ("bias",)), ([2, 5, 3], 0, ()),
+])
+def test_batch_normalization_constant_parameters(context, dtype, constants, shape, axis, present) -> None:
+    size = shape[axis]
+    arrays = {"input": random(shape, dtype, 1), "mean": random([size], dtype, 2),
+              "variance": random([size], dtype, 3, 0.1, 2.0)}
+    arrays |= {k: random([size], dtype, 4 + i) for i, k in enumerate(("scale", "bias")) if k in present}
+    y = run(context, "batch_normalization", arrays, {"axis": axis, "epsilon": 1e-3},
+            positional=("input", "mean", "variance"), constants=[c for c in constants if c in arrays])
+    assert y.dtype == dtype and y.shape == tuple(shape)
+    np.testing.assert_allclose(y, _batch_norm_expected(arrays, axis, 1e-3), **TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("constants", [(), ("mean", "variance", "scale", "bias")])
+def test_batch_normalization_large_mean_is_accurate(context, constants) -> None:
+    # x - mean first: x * k + (bias - mean * k) would lose the small deviations.
+    size = 4
+    arrays = {
+        "input": (1000.0 + random([3, size, 8], seed=1, low=-0.01, high=0.01)).astype(np.float32),
+        "mean": np.full([size], 1000.0, np.float32),
+        "variance": np.full([size], 1e-4, np.float32),
+        "scale": random([size], seed=2, low=0.5, high=2.0),
+        "bias": random([size], seed=3),
+    }
+    y = run(context, "batch_normalization", arrays, {"epsilon": 1e-6},
+            positional=("input", "mean", "variance"), constants=constants)
+    np.testing.assert_allclose(y, _batch_norm_expected(arrays, 1, 1e-6), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("layout", ["nchw", "nhwc"])
+@pytest.mark.parametrize("present, constants", [((), ()), (("scale",), ("scale",)), (("bias",), ()),
+                                                 (("scale", "bias"), ("scale", "bias"))])
+def test_instance_normalization_options(context, dtype, layout, present, constants) -> None:
+    shape = [2, 3, 4, 5] if layout == "nchw" else [2, 4, 5, 3]
+    arrays = {"input": (7.0 + random(shape, dtype, 1)).astype(dtype)}
+    arrays |= {k: random([3], dtype, 2 + i) for i, k in enumerate(("scale", "bias")) if k in present}
+    y = run(context, "instance_normalization", arrays, {"layout": layout}, constants=constants)
+    assert y.dtype == dtype and y.shape == tuple(shape)
+    channels_last = arrays["input"] if layout == "nhwc" else arrays["input"].transpose(0, 2, 3, 1)
+    expected = normalize_ref(channels_last, (1, 2), eps=1e-5)
+    if "scale" in arrays:
+        expected = expected * arrays["scale"].astype(np.float64)
+    if "bias" in arrays:
+        expected = expected + arrays["bias"].astype(np.float64)
+    if layout == "nchw":
+        expected = expected.transpose(0, 3, 1, 2)
+    np.testing.assert_allclose(y, expected, **TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+@pytest.mark.parametrize("shape, axes", [
+    ([2, 3, 4, 5], [2, 3]),     # trailing, in order
+    ([2, 3, 4, 5], [3, 2]),     # trailing, unsorted
+    ([2, 3, 4, 5], [1, 2]),     # sorted, not trailing
+    ([2, 3, 4, 5], [3, 0, 2]),  # neither
+    ([2, 3, 4], []),            # nothing reduced
+])
+@pytest.mark.parametrize("present", [("scale",), ("bias",), ("scale", "bias")])
+@pytest.mark.parametrize("constant", [False, True])
+def test_layer_normalization_axes_and_options(context, dtype, shape, axes, present, constant) -> None:
+    dims = [shape[a] for a in axes]
+    arrays = {"input": (5.0 + random(shape, dtype, 1)).astype(dtype)}
+    arrays |= {k: random(dims, dtype, 2 + i) for i, k in enumerate(("scale", "bias")) if k in present}
+    y = run(context, "layer_normalization", arrays, {"axes": axes, "epsilon": 1e-4},
+            constants=present if constant else ())
+    assert y.dtype == dtype and y.shape == tuple(shape)
+    expected = normalize_ref(arrays["input"], axes, arrays.get("scale"), arrays.get("bias"), 1e-4)
+    np.testing.assert_allclose(y, expected, **TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("constants", [("input", "scale", "bias"), ("scale", "bias"), ()])
+def test_layer_normalization_scalar_constants(context, constants) -> None:
+    arrays = {"input": np.array(2.5, np.float32), "scale": np.array(3.0, np.float32),
+              "bias": np.array(-1.0, np.float32)}
+    y = run(context, "layer_normalization", arrays, constants=constants)
+    assert y.shape == () and y.dtype == np.float32
+    np.testing.assert_array_equal(y, np.float32(-1.0))
+
+
+@pytest.mark.parametrize("name, options", [("layer_normalization", {"axes": [1]}),
+                                           ("layer_normalization", {"axes": [0]}),
+                                           ("instance_normalization", {})])
+def test_normalization_special_values(context, name, options) -> None:
+    x = np.array([[[[1.0, 2.0], [np.inf, 3.0]], [[np.nan, 1.0], [2.0, 2.0]]]], np.float32)
+    shaped = x.reshape(2, 4) if name == "layer_normalization" else x
+    y = run(context, name, {"input": shaped}, options)
+    reference = run(webnn.ML().create_context(backend="reference"), name, {"input": shaped}, options)
+    np.testing.assert_allclose(y, reference, rtol=1e-6, atol=1e-6)

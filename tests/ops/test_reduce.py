@@ -18,14 +18,11 @@ FLOAT_ONLY = ["reduce_l2", "reduce_log_sum", "reduce_log_sum_exp", "reduce_mean"
 INTEGER_OK = ["reduce_l1", "reduce_product", "reduce_sum", "reduce_sum_square"]
 
 
-@pytest.fixture(scope="module")
-def context() -> webnn.MLContext:
-    return webnn.ML().create_context(backend="reference")
-
-
 @pytest.fixture
-def builder(context) -> webnn.MLGraphBuilder:
-    return context.create_graph_builder()
+def builder() -> webnn.MLGraphBuilder:
+    """Validation runs on one backend; the numeric tests use the shared ``context`` fixture
+    (every available backend)."""
+    return webnn.ML().create_context(backend="reference").create_graph_builder()
 
 
 def run(context, name, x, data_type=None, *args, **options):
@@ -281,3 +278,114 @@ def test_arg_nan_gives_first_nan_index(context, name) -> None:
     want = [1, 1, 0] if name == "arg_min" else [1, 2, 2]
     assert y.dtype == np.int32
     np.testing.assert_array_equal(y, want)
+
+
+# --------------------------------------------------------------------------- more types and layouts
+
+
+@pytest.mark.parametrize("name", INTEGER_OK)
+@pytest.mark.parametrize("data_type", ["int32", "uint32", "int64", "uint64"])
+@pytest.mark.parametrize("shape, axes, keep", [
+    ((2, 3, 4, 5), [0, 2], False),
+    ((2, 3, 4, 5), [3, 1], True),
+    ((2, 3, 4, 5), None, False),
+    ((3, 7, 5), [1], False),       # an odd size: the product tree carries one value
+    ((1, 5, 1, 3), [0, 2], True),  # only dimensions of size 1 reduced
+    ((1, 5, 1, 3), [2, 3], False),
+    ((11,), [0], True),
+])
+def test_integer_reductions_axes(context, name, data_type, shape, axes, keep) -> None:
+    info = np.iinfo(data_type)
+    rng = np.random.default_rng(len(shape) + (axes or [9])[0])
+    x = rng.integers(info.min, info.max, shape, dtype=data_type, endpoint=True)
+    options = {"keepDimensions": keep} if axes is None else {"axes": axes, "keepDimensions": keep}
+    y = run(context, name, x, **options)
+    objects = x.astype(object)
+    mapped = {"reduce_l1": np.abs(objects), "reduce_sum_square": objects * objects}.get(name, objects)
+    reduced = tuple(range(len(shape))) if axes is None else tuple(axes)
+    fold = np.prod if name == "reduce_product" else np.sum
+    exact = np.asarray(fold(mapped, axis=reduced, keepdims=keep), dtype=object)
+    want = _wrap(exact.ravel().tolist(), data_type).reshape(exact.shape)
+    assert y.dtype == np.dtype(data_type) and y.shape == want.shape
+    np.testing.assert_array_equal(y, want)
+
+
+@pytest.mark.parametrize("data_type", ["int32", "uint32", "int64", "uint64", "float32", "float16"])
+def test_empty_axes_apply_elementwise(context, data_type) -> None:
+    if data_type.startswith(("int", "uint")):
+        info = np.iinfo(data_type)
+        x = np.array([[info.min, info.max, 0], [3, 2**15, 7]], dtype=data_type)
+    else:
+        x = np.array([[-2.5, 3.0, 0.0], [1.5, -0.25, 40.0]], dtype=data_type)
+    names = INTEGER_OK + ["reduce_max", "reduce_min"]
+    if data_type.startswith("float"):
+        names += FLOAT_ONLY
+    for name in names:
+        y = run(context, name, x, axes=[])
+        with np.errstate(all="ignore"):
+            want = {
+                "reduce_l1": np.abs(x), "reduce_l2": np.abs(x), "reduce_sum_square": x * x,
+                "reduce_log_sum": np.log(x.astype(np.float64)).astype(x.dtype),
+            }.get(name, x)
+        assert y.dtype == x.dtype and y.shape == x.shape, name
+        np.testing.assert_array_equal(y, want, err_msg=name)
+
+
+@pytest.mark.parametrize("name", REDUCTIONS)
+def test_scalar_constant_input(context, name) -> None:
+    builder = context.create_graph_builder()
+    c = builder.constant(np.array(2.0, np.float32))
+    graph = builder.build({"y": getattr(builder, name)(c, {"keepDimensions": True})})
+    y = context.compute(graph, {})["y"]
+    want = {"reduce_sum_square": 4.0, "reduce_log_sum": math.log(2.0)}.get(name, 2.0)
+    assert y.shape == () and y.dtype == np.float32
+    np.testing.assert_allclose(y, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["reduce_max", "reduce_min"])
+@pytest.mark.parametrize("data_type", ["float32", "float16"])
+def test_max_min_nan_anywhere_propagates(context, name, data_type) -> None:
+    x = np.array([[np.nan, 1.0, 2.0], [1.0, np.nan, 2.0], [1.0, 2.0, np.nan], [1.0, 5.0, -3.0]], data_type)
+    y = run(context, name, x, axes=[1], keepDimensions=True)
+    assert y.dtype == np.dtype(data_type) and y.shape == (4, 1)
+    assert np.isnan(y[:3]).all()
+    assert y[3, 0] == (5.0 if name == "reduce_max" else -3.0)
+
+
+@pytest.mark.parametrize("name", ["reduce_max", "reduce_min", "arg_max", "arg_min"])
+@pytest.mark.parametrize("data_type", ["uint32", "uint64", "int64"])
+def test_max_min_keep_unsigned_order(context, name, data_type) -> None:
+    info = np.iinfo(data_type)
+    big = [info.max, info.max - 1, 2 ** (info.bits - 1), 2 ** (info.bits - 1) - 1, 1, 0]
+    values = big if info.min == 0 else [info.max, info.min, -1, 0, info.min + 1, 1]
+    x = np.array([values, values[::-1], values[2:] + values[:2]], dtype=data_type)
+    pick = {"reduce_max": np.max, "reduce_min": np.min, "arg_max": np.argmax, "arg_min": np.argmin}[name]
+    if name.startswith("arg"):
+        y = run(context, name, x, None, 1)
+        assert y.dtype == np.int32
+    else:
+        y = run(context, name, x, axes=[1])
+        assert y.dtype == np.dtype(data_type)
+    np.testing.assert_array_equal(y, pick(x, axis=1))
+
+
+@pytest.mark.parametrize("name", ARGS)
+@pytest.mark.parametrize("data_type", ["float16", "float32"])
+@pytest.mark.parametrize("output_data_type", ["int32", "int64"])
+def test_arg_nan_along_any_axis(context, name, data_type, output_data_type) -> None:
+    x = np.arange(24, dtype=data_type).reshape(2, 3, 4) % 5
+    x[0, 2, 1] = np.nan
+    x[1, 1, 3] = np.nan
+    x[1, 2, 3] = np.nan
+    for axis in range(3):
+        y = run(context, name, x, None, axis, outputDataType=output_data_type)
+        want = np.argmax(x, axis=axis) if name == "arg_max" else np.argmin(x, axis=axis)
+        assert y.dtype == np.dtype(output_data_type)
+        np.testing.assert_array_equal(y, want)
+
+
+def test_reduce_l2_float16_range(context) -> None:
+    x = np.array([[3e4, 4e4], [3e-5, 4e-5], [6e-8, 0.0]], np.float16)
+    y = run(context, "reduce_l2", x, axes=[1])
+    assert y.dtype == np.float16
+    np.testing.assert_allclose(y, np.array([5e4, 5e-5, 6e-8], np.float16), rtol=1e-3)

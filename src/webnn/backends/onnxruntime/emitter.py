@@ -136,7 +136,7 @@ class Emitter:
     ) -> Any:
         """Add a node; returns its output name (a list of names when ``outputs`` > 1).
 
-        ``None`` inputs become "" (an omitted optional input).  Attribute values may be
+        ``None`` inputs are omitted optional inputs: trailing ones are dropped, others become "".  Attribute values may be
         bool, int, float, str, sequences of int / float, or NumPy arrays (tensors).
         """
         node = self.proto.node.add()
@@ -145,6 +145,9 @@ class Emitter:
             node.domain = domain
         if self.op is not None and self.op.label:
             node.name = self.fresh(self.op.label)
+        inputs = list(inputs)
+        while inputs and inputs[-1] is None:  # omitted trailing optional inputs are left out
+            inputs.pop()
         node.input.extend("" if i is None else i for i in inputs)
         names = [self.fresh(op_type.lower()) for _ in range(outputs)]
         node.output.extend(names)
@@ -175,7 +178,7 @@ class Emitter:
     # ------------------------------------------------------------------ constants
     def constant(self, array: np.ndarray, data_type: str | None = None) -> str:
         """An initializer holding ``array`` (as ``data_type``, default its own dtype)."""
-        array = np.ascontiguousarray(array)
+        array = np.asarray(array, order="C")  # (np.ascontiguousarray would make 0-D arrays 1-D)
         data_type = data_type or str(array.dtype)
         if data_type == "bool":
             array = array.astype(np.bool_)
@@ -206,7 +209,7 @@ class Emitter:
                 flat = np.append(flat, np.uint8(0))
             tensor.raw_data = (flat[0::2] | (flat[1::2] << 4)).tobytes()
         else:
-            tensor.raw_data = np.ascontiguousarray(array, dtype=_numpy_type(data_type)).tobytes()
+            tensor.raw_data = np.asarray(array, dtype=_numpy_type(data_type), order="C").tobytes()
 
     def const(self, values: Any, data_type: str) -> str:
         """A small constant of ``data_type`` (shared between uses with the same value)."""
