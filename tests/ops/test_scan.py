@@ -8,21 +8,18 @@ import pytest
 import webnn
 
 
-@pytest.fixture(scope="module")
-def context() -> webnn.MLContext:
-    return webnn.ML().create_context(backend="reference")
-
-
 @pytest.fixture
-def builder(context) -> webnn.MLGraphBuilder:
-    return context.create_graph_builder()
+def builder() -> webnn.MLGraphBuilder:
+    """Validation runs on one backend; the numeric tests use the shared ``context`` fixture."""
+    return webnn.ML().create_context(backend="reference").create_graph_builder()
 
 
-def run(context, x, axis, **options):
+def run(context, x, axis, constant=False, **options):
     builder = context.create_graph_builder()
-    operand = builder.input("x", list(x.shape), x.dtype.name)
+    desc = {"dataType": x.dtype.name, "shape": list(x.shape)}
+    operand = builder.constant(desc, x) if constant else builder.input("x", desc)
     graph = builder.build({"y": builder.cumulative_sum(operand, axis, options)})
-    return context.compute(graph, {"x": x})["y"]
+    return context.compute(graph, {} if constant else {"x": x})["y"]
 
 
 def formula(x: np.ndarray, axis: int, exclusive: bool, reversed: bool) -> np.ndarray:
@@ -109,3 +106,19 @@ def test_cumulative_sum_float16_accumulates_in_float32(context) -> None:
     np.testing.assert_array_equal(y[:, 0], np.arange(1, 4097).astype(np.float16))
     x = np.ones((4097, 2), np.float16)
     np.testing.assert_array_equal(run(context, x, 0, exclusive=True, reversed=True)[0], [4096, 4096])
+
+
+@pytest.mark.parametrize("data_type", ["float32", "int32", "uint64"])
+def test_cumulative_sum_of_a_constant(context, data_type) -> None:
+    x = np.arange(1, 13).reshape(3, 4).astype(data_type)
+    for exclusive, reversed in OPTIONS:
+        y = run(context, x, 1, constant=True, exclusive=exclusive, reversed=reversed)
+        assert y.dtype == x.dtype
+        np.testing.assert_array_equal(y, formula(x, 1, exclusive, reversed).astype(data_type))
+
+
+def test_cumulative_sum_rank_1_of_length_1(context) -> None:
+    x = np.array([2.5], np.float32)
+    np.testing.assert_array_equal(run(context, x, 0), [2.5])
+    np.testing.assert_array_equal(run(context, x, 0, exclusive=True), [0])
+    np.testing.assert_array_equal(run(context, x, 0, exclusive=True, reversed=True), [0])

@@ -265,7 +265,7 @@ class Emitter:
             self.cast(v, wide) if i in positions and v is not None else v for i, v in enumerate(inputs)
         ]
         out = self.node(op_type, cast_inputs, **attrs)
-        return self.cast(out, STORAGE[result_type])
+        return self.cast(out, STORAGE.get(result_type, result_type))
 
     # ------------------------------------------------------------------ finish
     def finish(self) -> dict[str, str]:

@@ -1,12 +1,226 @@
-"""ONNX lowerings: activation ops."""
+"""ONNX lowerings: activation ops.
+
+float32 uses the ONNX activation op itself wherever ONNX Runtime's CPU kernel matches the
+reference within the WPT tolerances over the whole input range; elsewhere a short
+decomposition computes the reference's own formula.  float16 (which these kernels lack, bar
+Clip / Max) is computed in float32 and rounded once at the end, like the reference.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
+import numpy as np
+
 from ....ir import Operation
-from ..emitter import Emitter
-from . import lowering
+from ..emitter import STORAGE, Emitter
+from ..kernels import supports
+from . import Lowering, lowering
+
+_OPSET = 21
 
 
-@lowering("relu")
+def _activation(*names: str) -> Callable[[Lowering], Lowering]:
+    """``lowering(*names)``, keeping 0-D results 0-D.
+
+    ``Emitter.constant`` passes arrays through ``np.ascontiguousarray``, which makes a 0-D
+    array 1-D, so a scalar constant (a graph constant or one of ours) broadcasts a 0-D
+    result to shape [1]: a Reshape to [] restores the rank.
+    """
+
+    def register(func: Lowering) -> Lowering:
+        @functools.wraps(func)
+        def lowered(e: Emitter, op: Operation) -> str:
+            result = func(e, op)
+            if not e.output_desc().shape:
+                result = e.node("Reshape", [result, e.i64([])])
+            return result
+
+        return lowering(*names)(lowered)
+
+    return register
+
+
+def _widen(e: Emitter, value: str, data_type: str) -> str:
+    """``value`` as float32 when it is float16 (float ops run in float32 here)."""
+    return e.cast(value, "float32") if data_type == "float16" else value
+
+
+def _narrow(e: Emitter, value: str, data_type: str) -> str:
+    """A float32 result back as ``data_type`` (one rounding for float16)."""
+    return e.cast(value, "float16") if data_type == "float16" else value
+
+
+def _f32(e: Emitter, value: float) -> str:
+    return e.const(value, "float32")
+
+
+def _dtype(e: Emitter) -> str:
+    return e.output_desc().data_type
+
+
+# --------------------------------------------------------------------------- relu
+
+
+@_activation("relu")
 def relu(e: Emitter, op: Operation) -> str:
-    return e.compute("Relu", [e.input("input")], e.output_desc().data_type)
+    dtype = _dtype(e)
+    x = e.input("input")
+    if supports(_OPSET, "Relu", STORAGE[dtype]):
+        return e.node("Relu", [x])
+    # float16 / int64: max(x, 0) is exact in the type itself (Max propagates NaN, like the reference).
+    return e.compute("Max", [x, e.const(0, STORAGE[dtype])], dtype)
+
+
+# --------------------------------------------------------------------------- no options
+
+
+@_activation("sigmoid")
+def sigmoid(e: Emitter, op: Operation) -> str:
+    dtype = _dtype(e)
+    x = e.input("input")
+    if dtype == "float16":
+        # Sigmoid's float32 kernel loses relative accuracy only below float16's range.
+        return e.compute("Sigmoid", [x], dtype)
+    # ONNX Runtime's float32 Sigmoid is an approximation whose relative error passes the WPT
+    # tolerance below x = -4 and grows without bound (half the value at x = -16, 0 from -18
+    # on); 1 / (1 + exp(-x)) is accurate to a few ULP wherever exp(-x) is finite (it gives 0
+    # only below x = -88.7, where the true value is a subnormal under 3e-39).
+    denominator = e.node("Add", [e.node("Exp", [e.node("Neg", [x])]), _f32(e, 1.0)])
+    return e.node("Reciprocal", [denominator])
+
+
+@_activation("tanh")
+def tanh(e: Emitter, op: Operation) -> str:
+    return e.compute("Tanh", [e.input("input")], _dtype(e))
+
+
+@_activation("softplus")
+def softplus(e: Emitter, op: Operation) -> str:
+    # ln(1 + exp(x)) without overflow (+inf -> +inf, -inf -> 0), like the reference.
+    return e.compute("Softplus", [e.input("input")], _dtype(e))
+
+
+@_activation("softsign")
+def softsign(e: Emitter, op: Operation) -> str:
+    dtype = _dtype(e)
+    x = _widen(e, e.input("input"), dtype)
+    # Softsign(+-inf) is NaN in ONNX Runtime (and slightly above 1 near the float32 maximum);
+    # the reference gives the limit +-1, which is already the rounded result from 2**24 on.
+    bound = float(2**24)
+    clipped = e.node("Clip", [x, _f32(e, -bound), _f32(e, bound)])
+    return _narrow(e, e.node("Softsign", [clipped]), dtype)
+
+
+@_activation("gelu")
+def gelu(e: Emitter, op: Operation) -> str:
+    # The exact erf form (not the tanh approximation).
+    return e.compute("Gelu", [e.input("input")], _dtype(e), approximate="none")
+
+
+@_activation("hard_swish")
+def hard_swish(e: Emitter, op: Operation) -> str:
+    dtype = _dtype(e)
+    x = _widen(e, e.input("input"), dtype)
+    # x * max(0, min(6, x + 3)) / 6 step by step, as the reference rounds it.  ONNX's
+    # HardSwish (x * HardSigmoid(x) with alpha 1/6) cancels catastrophically near x = -3.
+    gate = e.node("Clip", [e.node("Add", [x, _f32(e, 3.0)]), _f32(e, 0.0), _f32(e, 6.0)])
+    y = e.node("Div", [e.node("Mul", [x, gate]), _f32(e, 6.0)])
+    return _narrow(e, y, dtype)
+
+
+# --------------------------------------------------------------------------- scalar options
+
+
+@_activation("elu")
+def elu(e: Emitter, op: Operation) -> str:
+    dtype = _dtype(e)
+    alpha = float(op.attrs["alpha"])
+    x = e.input("input")
+    if dtype == "float16":
+        # Elu's float32 kernel is accurate to well within float16's precision.
+        return e.compute("Elu", [x], dtype, alpha=alpha)
+    # ONNX Runtime's Elu computes alpha * (exp(x) - 1), which cancels for small negative x
+    # (1e-4 relative error at x = -0.001, wholly lost below |x| = 3e-8); the reference has
+    # expm1.  expm1(x) = 2t / (1 - t) with t = tanh(x / 2) keeps full relative precision:
+    # max(0, x) + alpha * expm1(min(0, x)).
+    half = e.node("Mul", [e.node("Min", [x, _f32(e, 0.0)]), _f32(e, 0.5)])
+    t = e.node("Tanh", [half])
+    expm1 = e.node("Div", [e.node("Mul", [t, _f32(e, 2.0 * alpha)]), e.node("Sub", [_f32(e, 1.0), t])])
+    return e.node("Add", [e.node("Relu", [x]), expm1])
+
+
+@_activation("leaky_relu")
+def leaky_relu(e: Emitter, op: Operation) -> str:
+    return e.compute("LeakyRelu", [e.input("input")], _dtype(e), alpha=float(op.attrs["alpha"]))
+
+
+@_activation("hard_sigmoid")
+def hard_sigmoid(e: Emitter, op: Operation) -> str:
+    return e.compute(
+        "HardSigmoid", [e.input("input")], _dtype(e),
+        alpha=float(op.attrs["alpha"]), beta=float(op.attrs["beta"]),
+    )
+
+
+@_activation("linear")
+def linear(e: Emitter, op: Operation) -> str:
+    dtype = _dtype(e)
+    alpha, beta = float(op.attrs["alpha"]), float(op.attrs["beta"])
+    x = _widen(e, e.input("input"), dtype)
+    y = x if alpha == 1.0 else e.node("Mul", [x, _f32(e, alpha)])
+    y = e.node("Add", [y, _f32(e, beta)])
+    return _narrow(e, y, dtype)
+
+
+# --------------------------------------------------------------------------- prelu, clamp, softmax
+
+
+@_activation("prelu")
+def prelu(e: Emitter, op: Operation) -> str:
+    dtype = _dtype(e)
+    x, slope = e.input("input"), e.input("slope")
+    out_shape = tuple(e.output_desc().shape)
+    if dtype in ("float32", "float16"):
+        x, slope = _widen(e, x, dtype), _widen(e, slope, dtype)
+        if tuple(e.input_desc("input").shape) != out_shape:
+            # ONNX PRelu broadcasts the slope to the input only; WebNN broadcasts both ways.
+            x = e.node("Expand", [x, e.i64(list(out_shape))])
+        return _narrow(e, e.node("PRelu", [x, slope]), dtype)
+    # Integers: where(x < 0, slope * x, x) with wrapping multiplication.
+    storage = STORAGE[dtype]
+    negative = e.node("Less", [x, e.const(0, storage)])
+    product = e.compute("Mul", [slope, x], dtype)
+    return e.compute("Where", [negative, product, x], dtype, typed=(1, 2))
+
+
+def _type_limits(storage: str) -> tuple[float | int, float | int]:
+    if storage.startswith("float"):
+        return -np.inf, np.inf
+    info = np.iinfo(storage)
+    return int(info.min), int(info.max)
+
+
+@_activation("clamp")
+def clamp(e: Emitter, op: Operation) -> str:
+    dtype = _dtype(e)
+    storage = STORAGE[dtype]
+    low, high = op.attrs["min_value"], op.attrs["max_value"]
+    lowest, highest = _type_limits(storage)
+    x = e.input("input")
+    if low <= lowest and high >= highest:
+        return e.node("Identity", [x])
+    if storage.startswith("float"):
+        # An absent float bound is +-FLT_MAX in ONNX Runtime's Clip, which would clamp the
+        # infinities: give both.
+        return e.node("Clip", [x, e.const(low, storage), e.const(high, storage)])
+    # An integer bound at the type's limit (the +-inf defaults) clamps nothing: leave it out.
+    bounds = [None if low <= lowest else e.const(low, storage),
+              None if high >= highest else e.const(high, storage)]
+    return e.compute("Clip", [x, *bounds], dtype)
+
+
+@_activation("softmax")
+def softmax(e: Emitter, op: Operation) -> str:
+    return e.compute("Softmax", [e.input("input")], _dtype(e), axis=int(op.attrs["axis"]))

@@ -1,14 +1,331 @@
-"""ONNX lowerings: element-wise ops."""
+"""ONNX lowerings: element-wise ops.
+
+Where ONNX Runtime's CPU kernels and WebNN agree, an op is one ONNX node (through
+``Emitter.compute``, which widens types the kernel lacks: float16 runs in float32 and is
+rounded once at the end, like the reference).  Elsewhere the lowering keeps WebNN's result:
+
+* integer ``div``: ONNX Runtime fails on a zero divisor and traps on ``INT_MIN / -1``; both
+  divisors are replaced by 1 and the quotient multiplied back (``a / 0`` is 0 as in the
+  reference, ``INT_MIN / -1`` wraps to ``INT_MIN``);
+* integer ``pow``: ONNX Runtime goes through ``double`` (no wrap-around, undefined results when
+  out of range), so it is square-and-multiply with wrapping ``Mul``, and the rule for negative
+  exponents (1 for a = 1, +-1 for a = -1, 0 otherwise) is applied explicitly;
+* float32 ``sign``: ONNX gives NaN for NaN, WebNN 0;
+* ``cast`` from float to an integer type saturates (NaN gives 0) where ONNX is undefined, and
+  casts to int4 / uint4 (stored as int8 / uint8) keep the low 4 bits;
+* ``where`` on float16 and uint64 (no CPU kernel) selects in float32 / int64, which is exact.
+"""
 
 from __future__ import annotations
 
+import weakref
+
+import numpy as np
+
+from .... import dtypes
 from ....ir import Operation
-from ..emitter import Emitter
+from ..emitter import OPSET, PROMOTIONS, STORAGE, Emitter
+from ..kernels import supports
 from . import lowering
+
+# --------------------------------------------------------------------------- helpers
+
+
+_SCALARS: weakref.WeakKeyDictionary[Emitter, dict[tuple[str, bytes], str]] = weakref.WeakKeyDictionary()
+
+
+def _scalar(e: Emitter, value: object, data_type: str) -> str:
+    """A 0-d constant of ``data_type`` (shared between uses in one model).
+
+    ``Emitter.const`` makes 1-element 1-D constants of scalars (``np.ascontiguousarray``
+    promotes 0-d arrays), which would give 0-d results the shape [1]; a ``Constant`` node keeps
+    the rank (ONNX Runtime folds it into an initializer).
+    """
+    array = np.asarray(value, dtype=np.dtype(STORAGE[data_type]))
+    cache = _SCALARS.setdefault(e, {})
+    key = (data_type, array.tobytes())
+    name = cache.get(key)
+    if name is None:
+        name = cache[key] = e.node("Constant", [], value=array)
+    return name
+
+
+def _input(e: Emitter, name: str) -> str:
+    """The ONNX value of input ``name``; a 0-d graph constant as a 0-d value (the emitter's
+    initializers of 0-d constants have the shape [1], which broadcasting would keep)."""
+    assert e.op is not None
+    ref = e.op.inputs[name]
+    assert isinstance(ref, int)
+    array = e.graph.constants.get(ref)
+    if array is not None and array.ndim == 0:
+        return _scalar(e, array, e.desc(ref).data_type)
+    return e.value(ref)
+
+
+def _constant(e: Emitter, op: Operation, name: str) -> np.ndarray | None:
+    """The value of input ``name`` when it is a graph constant (else None)."""
+    ref = op.inputs[name]
+    if isinstance(ref, int):
+        return e.graph.constants.get(ref)
+    return None
+
+
+def _select(e: Emitter, condition: str, true_value: str, false_value: str, data_type: str) -> str:
+    """``Where`` (bool condition) on WebNN ``data_type`` values, exact for every type: types
+    without a CPU kernel select in a type that holds their values (float16 in float32, the
+    unsigned ones in the signed type of the same or a greater width, bit for bit)."""
+    storage = STORAGE[data_type]
+    if supports(OPSET, "Where", storage):
+        return e.node("Where", [condition, true_value, false_value])
+    wide = "float32" if storage == "float16" else "int64"
+    out = e.node("Where", [condition, e.cast(true_value, wide), e.cast(false_value, wide)])
+    return e.cast(out, storage)
+
+
+def _to_bool(e: Emitter, value: str) -> str:
+    """A WebNN boolean (uint8, nonzero is true) as an ONNX bool."""
+    return e.cast(value, "bool")
+
+
+def _from_bool(e: Emitter, value: str) -> str:
+    return e.cast(value, "uint8")
+
+
+# --------------------------------------------------------------------------- binary arithmetic
 
 _BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "max": "Max", "min": "Min"}
 
 
 @lowering(*_BINARY)
 def binary(e: Emitter, op: Operation) -> str:
-    return e.compute(_BINARY[op.type], [e.input("a"), e.input("b")], e.output_desc().data_type)
+    return e.compute(_BINARY[op.type], [_input(e, "a"), _input(e, "b")], e.output_desc().data_type)
+
+
+@lowering("div")
+def div(e: Emitter, op: Operation) -> str:
+    data_type = e.output_desc().data_type
+    a, b = _input(e, "a"), _input(e, "b")
+    if dtypes.info(data_type).is_float:
+        return e.compute("Div", [a, b], data_type)
+    signed = dtypes.info(data_type).is_signed
+    known = _constant(e, op, "b")
+    if known is not None and not (known == 0).any() and not (signed and (known == -1).any()):
+        return e.compute("Div", [a, b], data_type)  # no divisor needs care
+    storage = STORAGE[data_type]
+    # Divisors 0 and -1 become 1 and the quotient is multiplied by the real divisor: a * 0 = 0
+    # (the reference's a / 0) and a * -1 wraps (INT_MIN / -1 = INT_MIN), where ONNX Runtime
+    # reports an error for 0 and the CPU traps for INT_MIN / -1.
+    zero = _scalar(e, 0, storage)
+    one = _scalar(e, 1, storage)
+    if signed:
+        guard = e.node("Or", [e.node("Equal", [b, zero]), e.node("Equal", [b, _scalar(e, -1, storage)])])
+        safe = _select(e, guard, one, b, data_type)
+        factor = _select(e, guard, b, one, data_type)
+    else:
+        safe = e.compute("Max", [b, one], data_type)
+        factor = e.compute("Min", [b, one], data_type)
+    quotient = e.compute("Div", [a, safe], data_type)
+    return e.compute("Mul", [quotient, factor], data_type)
+
+
+@lowering("pow")
+def power(e: Emitter, op: Operation) -> str:
+    data_type = e.output_desc().data_type
+    a, b = _input(e, "a"), _input(e, "b")
+    if dtypes.info(data_type).is_float:
+        return e.compute("Pow", [a, b], data_type, constraint="T")
+    return _integer_pow(e, op, a, b, data_type)
+
+
+def _integer_pow(e: Emitter, op: Operation, a: str, b: str, data_type: str) -> str:
+    """a ** b by square-and-multiply over the bits of b: Mul wraps as WebNN's integers do."""
+    info = dtypes.info(data_type)
+    storage = STORAGE[data_type]
+    # The work type: the storage type, or int64 for uint64 (no Where kernel), bit for bit.
+    work = storage if supports(OPSET, "Where", storage) else "int64"
+    if work != storage:
+        a, b = e.cast(a, work), e.cast(b, work)
+    magnitude_bits = info.bits - 1 if info.is_signed else info.bits
+    known = _constant(e, op, "b")
+    may_be_negative = info.is_signed
+    if known is not None:
+        # Only the bits the constant exponents use (and the negative case only if they have it).
+        known = np.asarray(known)
+        may_be_negative = info.is_signed and bool((known < 0).any())
+        largest = known.max(initial=0, where=known >= 0)
+        magnitude_bits = min(magnitude_bits, int(largest).bit_length())
+    iterations = max(magnitude_bits, 1)
+    zero, one = _scalar(e, 0, work), _scalar(e, 1, work)
+    width = np.iinfo(np.dtype(work)).bits
+    result = base = None
+    for k in range(iterations):
+        base = a if k == 0 else e.node("Mul", [base, base])
+        mask = 1 << k
+        if np.dtype(work).kind == "i" and mask >= 1 << (width - 1):
+            mask -= 1 << width  # the sign bit of int64 (uint64 exponents)
+        clear = e.node("Equal", [e.node("BitwiseAnd", [b, _scalar(e, mask, work)]), zero])
+        factor = e.node("Where", [clear, one, base])
+        result = factor if result is None else e.node("Mul", [result, factor])
+    assert result is not None
+    if may_be_negative:
+        # A negative exponent: 1 / a ** -b truncated.  For a = +-1 the loop's result already is
+        # a ** b (only the parity of b matters, and it is bit 0); anything else gives 0.
+        unit = e.node("Equal", [e.node("Abs", [a]), one])
+        vanish = e.node("And", [e.node("Less", [b, zero]), e.node("Not", [unit])])
+        result = e.node("Where", [vanish, zero, result])
+    return result if work == storage else e.cast(result, storage)
+
+
+# --------------------------------------------------------------------------- comparisons, logical ops
+
+_COMPARISONS = {
+    "equal": "Equal", "greater": "Greater", "greater_or_equal": "GreaterOrEqual",
+    "lesser": "Less", "lesser_or_equal": "LessOrEqual",
+}
+
+
+def _compare(e: Emitter, op_type: str, a: str, b: str, data_type: str) -> str:
+    """A comparison node (bool result) on WebNN ``data_type`` values, widened (exactly) where
+    the CPU kernel lacks the type (float16)."""
+    storage = STORAGE[data_type]
+    if not supports(OPSET, op_type, storage):
+        wide = next(t for t in PROMOTIONS[data_type] if supports(OPSET, op_type, t))
+        a, b = e.cast(a, wide), e.cast(b, wide)
+    return e.node(op_type, [a, b])
+
+
+@lowering(*_COMPARISONS)
+def comparison(e: Emitter, op: Operation) -> str:
+    data_type = e.input_desc("a").data_type
+    return _from_bool(e, _compare(e, _COMPARISONS[op.type], _input(e, "a"), _input(e, "b"), data_type))
+
+
+@lowering("not_equal")
+def not_equal(e: Emitter, op: Operation) -> str:
+    data_type = e.input_desc("a").data_type
+    equal = _compare(e, "Equal", _input(e, "a"), _input(e, "b"), data_type)
+    return _from_bool(e, e.node("Not", [equal]))
+
+
+_LOGICAL = {"logical_and": "And", "logical_or": "Or", "logical_xor": "Xor"}
+
+
+@lowering(*_LOGICAL)
+def logical(e: Emitter, op: Operation) -> str:
+    out = e.node(_LOGICAL[op.type], [_to_bool(e, _input(e, "a")), _to_bool(e, _input(e, "b"))])
+    return _from_bool(e, out)
+
+
+@lowering("logical_not")
+def logical_not(e: Emitter, op: Operation) -> str:
+    return _from_bool(e, e.node("Equal", [_input(e, "a"), _scalar(e, 0, "uint8")]))
+
+
+@lowering("is_nan")
+def is_nan(e: Emitter, op: Operation) -> str:
+    return e.compute("IsNaN", [_input(e, "a")], e.input_desc("a").data_type, result_type="uint8", constraint="T1")
+
+
+@lowering("is_infinite")
+def is_infinite(e: Emitter, op: Operation) -> str:
+    return e.compute("IsInf", [_input(e, "a")], e.input_desc("a").data_type, result_type="uint8", constraint="T1")
+
+
+# --------------------------------------------------------------------------- unary ops
+
+_UNARY = {
+    "abs": "Abs", "neg": "Neg", "ceil": "Ceil", "floor": "Floor", "round_even": "Round",
+    "cos": "Cos", "sin": "Sin", "tan": "Tan", "erf": "Erf", "exp": "Exp", "log": "Log",
+    "sqrt": "Sqrt", "reciprocal": "Reciprocal",
+}
+
+
+@lowering(*_UNARY)
+def unary(e: Emitter, op: Operation) -> str:
+    return e.compute(_UNARY[op.type], [_input(e, "input")], e.output_desc().data_type)
+
+
+@lowering("sign")
+def sign(e: Emitter, op: Operation) -> str:
+    data_type = e.output_desc().data_type
+    x = _input(e, "input")
+    out = e.compute("Sign", [x], data_type)
+    if data_type == "float32":  # ONNX's Sign(NaN) is NaN; WebNN's is 0
+        out = e.node("Where", [e.node("IsNaN", [x]), _scalar(e, 0, "float32"), out])
+    return out
+
+
+@lowering("identity")
+def identity(e: Emitter, op: Operation) -> str:
+    return _input(e, "input")  # an output that is a graph input gets its Identity node at finish()
+
+
+# --------------------------------------------------------------------------- cast
+
+
+@lowering("cast")
+def cast(e: Emitter, op: Operation) -> str:
+    source, target = e.input_desc("input").data_type, e.output_desc().data_type
+    x = _input(e, "input")
+    if source == target:
+        return x
+    source_info, target_info = dtypes.info(source), dtypes.info(target)
+    if target_info.is_float:
+        # Nearest value, +-Infinity out of range (int4 / uint4 sources are their int8 / uint8
+        # storage values).  Integers reach float16 through float32 without double rounding:
+        # an integer that float32 rounds is beyond float16's range.
+        return e.cast(x, target)
+    if source_info.is_float:
+        return _float_to_integer(e, x, source, target)
+    return _integer_to_integer(e, x, source, target)
+
+
+def _float_to_integer(e: Emitter, x: str, source: str, target: str) -> str:
+    """Truncation toward zero, saturating out of range, NaN to 0 (ONNX leaves these undefined)."""
+    info = dtypes.info(target)
+    storage = STORAGE[target]
+    if source != "float32":
+        x = e.cast(x, "float32")  # exact
+    x = e.node("Where", [e.node("IsNaN", [x]), _scalar(e, 0, "float32"), x])
+    low = np.float32(info.min)  # 0 or a power of two: exact
+    high = np.float32(info.max)
+    if float(high) > info.max:  # rounded up: take the float32 below it
+        high = np.nextafter(high, np.float32(-np.inf))
+    clipped = e.node("Clip", [x, _scalar(e, low, "float32"), _scalar(e, high, "float32")])
+    out = e.cast(clipped, storage)
+    if int(high) < info.max:
+        # Values above the largest float32 that fits saturate to the maximum.
+        above = e.node("Greater", [x, _scalar(e, high, "float32")])
+        if supports(OPSET, "Where", storage):
+            out = e.node("Where", [above, _scalar(e, info.max, storage), out])
+        else:
+            step = e.node("Mul", [e.cast(above, storage), _scalar(e, info.max - int(high), storage)])
+            out = e.node("Add", [out, step])
+    return out
+
+
+def _integer_to_integer(e: Emitter, x: str, source: str, target: str) -> str:
+    """The low bits of the two's complement value, read as the target type."""
+    storage, source_storage = STORAGE[target], STORAGE[source]
+    if target == "uint4":
+        if source_storage != "uint8":
+            x = e.cast(x, "uint8")
+        return e.node("BitwiseAnd", [x, _scalar(e, 15, "uint8")])
+    if target == "int4":
+        if source_storage != "int8":
+            x = e.cast(x, "int8")
+        # ((x + 8) mod 16) - 8 in int8 (wrapping): sign-extends the low 4 bits.
+        low = e.node("BitwiseAnd", [e.node("Add", [x, _scalar(e, 8, "int8")]), _scalar(e, 15, "int8")])
+        return e.node("Sub", [low, _scalar(e, 8, "int8")])
+    if source_storage == storage:
+        return x  # e.g. int4 -> int8: the stored values are the values
+    return e.cast(x, storage)
+
+
+# --------------------------------------------------------------------------- where
+
+
+@lowering("where")
+def where(e: Emitter, op: Operation) -> str:
+    condition = _to_bool(e, _input(e, "condition"))
+    return _select(e, condition, _input(e, "true_value"), _input(e, "false_value"), e.output_desc().data_type)
