@@ -8,38 +8,14 @@ Clip / Max) is computed in float32 and rounded once at the end, like the referen
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-
 import numpy as np
 
 from ....ir import Operation
 from ..emitter import STORAGE, Emitter
 from ..kernels import supports
-from . import Lowering, lowering
+from . import lowering
 
 _OPSET = 21
-
-
-def _activation(*names: str) -> Callable[[Lowering], Lowering]:
-    """``lowering(*names)``, keeping 0-D results 0-D.
-
-    ``Emitter.constant`` passes arrays through ``np.ascontiguousarray``, which makes a 0-D
-    array 1-D, so a scalar constant (a graph constant or one of ours) broadcasts a 0-D
-    result to shape [1]: a Reshape to [] restores the rank.
-    """
-
-    def register(func: Lowering) -> Lowering:
-        @functools.wraps(func)
-        def lowered(e: Emitter, op: Operation) -> str:
-            result = func(e, op)
-            if not e.output_desc().shape:
-                result = e.node("Reshape", [result, e.i64([])])
-            return result
-
-        return lowering(*names)(lowered)
-
-    return register
 
 
 def _widen(e: Emitter, value: str, data_type: str) -> str:
@@ -63,7 +39,7 @@ def _dtype(e: Emitter) -> str:
 # --------------------------------------------------------------------------- relu
 
 
-@_activation("relu")
+@lowering("relu")
 def relu(e: Emitter, op: Operation) -> str:
     dtype = _dtype(e)
     x = e.input("input")
@@ -76,7 +52,7 @@ def relu(e: Emitter, op: Operation) -> str:
 # --------------------------------------------------------------------------- no options
 
 
-@_activation("sigmoid")
+@lowering("sigmoid")
 def sigmoid(e: Emitter, op: Operation) -> str:
     dtype = _dtype(e)
     x = e.input("input")
@@ -91,18 +67,18 @@ def sigmoid(e: Emitter, op: Operation) -> str:
     return e.node("Reciprocal", [denominator])
 
 
-@_activation("tanh")
+@lowering("tanh")
 def tanh(e: Emitter, op: Operation) -> str:
     return e.compute("Tanh", [e.input("input")], _dtype(e))
 
 
-@_activation("softplus")
+@lowering("softplus")
 def softplus(e: Emitter, op: Operation) -> str:
     # ln(1 + exp(x)) without overflow (+inf -> +inf, -inf -> 0), like the reference.
     return e.compute("Softplus", [e.input("input")], _dtype(e))
 
 
-@_activation("softsign")
+@lowering("softsign")
 def softsign(e: Emitter, op: Operation) -> str:
     dtype = _dtype(e)
     x = _widen(e, e.input("input"), dtype)
@@ -113,13 +89,13 @@ def softsign(e: Emitter, op: Operation) -> str:
     return _narrow(e, e.node("Softsign", [clipped]), dtype)
 
 
-@_activation("gelu")
+@lowering("gelu")
 def gelu(e: Emitter, op: Operation) -> str:
     # The exact erf form (not the tanh approximation).
     return e.compute("Gelu", [e.input("input")], _dtype(e), approximate="none")
 
 
-@_activation("hard_swish")
+@lowering("hard_swish")
 def hard_swish(e: Emitter, op: Operation) -> str:
     dtype = _dtype(e)
     x = _widen(e, e.input("input"), dtype)
@@ -133,7 +109,7 @@ def hard_swish(e: Emitter, op: Operation) -> str:
 # --------------------------------------------------------------------------- scalar options
 
 
-@_activation("elu")
+@lowering("elu")
 def elu(e: Emitter, op: Operation) -> str:
     dtype = _dtype(e)
     alpha = float(op.attrs["alpha"])
@@ -151,12 +127,12 @@ def elu(e: Emitter, op: Operation) -> str:
     return e.node("Add", [e.node("Relu", [x]), expm1])
 
 
-@_activation("leaky_relu")
+@lowering("leaky_relu")
 def leaky_relu(e: Emitter, op: Operation) -> str:
     return e.compute("LeakyRelu", [e.input("input")], _dtype(e), alpha=float(op.attrs["alpha"]))
 
 
-@_activation("hard_sigmoid")
+@lowering("hard_sigmoid")
 def hard_sigmoid(e: Emitter, op: Operation) -> str:
     return e.compute(
         "HardSigmoid", [e.input("input")], _dtype(e),
@@ -164,7 +140,7 @@ def hard_sigmoid(e: Emitter, op: Operation) -> str:
     )
 
 
-@_activation("linear")
+@lowering("linear")
 def linear(e: Emitter, op: Operation) -> str:
     dtype = _dtype(e)
     alpha, beta = float(op.attrs["alpha"]), float(op.attrs["beta"])
@@ -177,7 +153,7 @@ def linear(e: Emitter, op: Operation) -> str:
 # --------------------------------------------------------------------------- prelu, clamp, softmax
 
 
-@_activation("prelu")
+@lowering("prelu")
 def prelu(e: Emitter, op: Operation) -> str:
     dtype = _dtype(e)
     x, slope = e.input("input"), e.input("slope")
@@ -202,7 +178,7 @@ def _type_limits(storage: str) -> tuple[float | int, float | int]:
     return int(info.min), int(info.max)
 
 
-@_activation("clamp")
+@lowering("clamp")
 def clamp(e: Emitter, op: Operation) -> str:
     dtype = _dtype(e)
     storage = STORAGE[dtype]
@@ -221,6 +197,6 @@ def clamp(e: Emitter, op: Operation) -> str:
     return e.compute("Clip", [x, *bounds], dtype)
 
 
-@_activation("softmax")
+@lowering("softmax")
 def softmax(e: Emitter, op: Operation) -> str:
     return e.compute("Softmax", [e.input("input")], _dtype(e), axis=int(op.attrs["axis"]))
