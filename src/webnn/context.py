@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Mapping
 from concurrent.futures import Future
@@ -23,6 +22,12 @@ from .ops.base import MAX_RANK, MAX_TENSOR_BYTE_LENGTH
 from .tensor import MLTensor
 
 POWER_PREFERENCES = ("default", "high-performance", "low-power")
+
+
+async def _to_thread(func: Any, /, *args: Any) -> Any:
+    import asyncio  # imported on first use: it costs more than the rest of webnn's import
+
+    return await asyncio.to_thread(func, *args)
 DEVICE_TYPES = ("cpu", "gpu", "npu")
 
 
@@ -377,24 +382,24 @@ class MLContext:
         self, graph: MLGraph, inputs: Mapping[str, Any], outputs: Mapping[str, np.ndarray] | None = None
     ) -> dict[str, np.ndarray]:
         """``compute`` without blocking the event loop."""
-        return await asyncio.to_thread(self.compute, graph, inputs, outputs)
+        return await _to_thread(self.compute, graph, inputs, outputs)
 
     async def dispatch_async(
         self, graph: MLGraph, inputs: Mapping[str, MLTensor], outputs: Mapping[str, MLTensor]
     ) -> None:
         """``dispatch``, awaiting its completion without blocking the event loop."""
-        await asyncio.to_thread(self.dispatch, graph, inputs, outputs)
+        await _to_thread(self.dispatch, graph, inputs, outputs)
 
     async def read_tensor_async(self, tensor: MLTensor, out: np.ndarray | None = None) -> np.ndarray:
         """``read_tensor`` without blocking the event loop (the spec's promise-returning readTensor)."""
-        return await asyncio.to_thread(self.read_tensor, tensor, out)
+        return await _to_thread(self.read_tensor, tensor, out)
 
     async def write_tensor_async(self, tensor: MLTensor, data: Any) -> None:
-        await asyncio.to_thread(self.write_tensor, tensor, data)
+        await _to_thread(self.write_tensor, tensor, data)
 
     async def build_async(self, builder: MLGraphBuilder, outputs: Mapping[str, Any]) -> MLGraph:
         """``builder.build(outputs)`` (compilation) without blocking the event loop."""
-        return await asyncio.to_thread(builder.build, outputs)
+        return await _to_thread(builder.build, outputs)
 
     # ------------------------------------------------------------------ limits and lifetime
     def op_support_limits(self) -> dict[str, Any]:

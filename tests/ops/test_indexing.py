@@ -13,13 +13,14 @@ INDEX_TYPES = ["int32", "uint32", "int64"]
 
 
 @pytest.fixture(scope="module")
-def context() -> webnn.MLContext:
+def reference() -> webnn.MLContext:
     return webnn.ML().create_context(backend="reference")
 
 
 @pytest.fixture
-def builder(context) -> webnn.MLGraphBuilder:
-    return context.create_graph_builder()
+def builder(reference) -> webnn.MLGraphBuilder:
+    """For validation-only tests (no computation): one backend is enough."""
+    return reference.create_graph_builder()
 
 
 def run(context, name, arrays, **options):
@@ -231,3 +232,118 @@ def test_scatter_does_not_modify_its_input(context) -> None:
     np.testing.assert_array_equal(result["y"], [0, 8, 0, 0])
     np.testing.assert_array_equal(result["z"], [0, 0])
     np.testing.assert_array_equal(data, 0)
+
+
+ALL_TYPES = ["float32", "float16", "int32", "uint32", "int64", "uint64", "int8", "uint8"]
+
+
+def values(rng, shape, data_type):
+    if np.dtype(data_type).kind == "f":
+        return rng.standard_normal(shape).astype(data_type)
+    info = np.iinfo(data_type)
+    return rng.integers(info.min, info.max, shape, dtype=data_type, endpoint=True)
+
+
+@pytest.mark.parametrize("data_type", ALL_TYPES)
+def test_every_data_type_moves_exactly(context, data_type) -> None:
+    rng = np.random.default_rng(7)
+    x = values(rng, (3, 4), data_type)
+    i = np.array([[2, -1, 0, 7], [-9, 1, 1, 3]], np.int32)
+    rows = [fix(v, 3) for v in i.reshape(-1)]
+    np.testing.assert_array_equal(run(context, "gather", [x, i]), x[rows].reshape(2, 4, 4))
+    e = np.array([[2, -1], [-9, 1], [3, 7]], np.int64)
+    cols = np.vectorize(lambda v: fix(v, 4))(e)
+    np.testing.assert_array_equal(run(context, "gather_elements", [x, e], axis=1), np.take_along_axis(x, cols, axis=1))
+    np.testing.assert_array_equal(run(context, "gather_nd", [x, i[:, :2]]), x[[2, 0], [3, 1]])
+    u = values(rng, (2, 4), data_type)
+    want = x.copy()
+    want[[0, 2]] = u[::-1]
+    np.testing.assert_array_equal(run(context, "scatter_nd", [x, np.array([[2], [-3]], np.int64), u]), want)
+    want = x.copy()
+    want[[2, 0, 0, 2], [0, 1, 2, 3]] = u[1]  # row 1 comes last: it wins
+    y = run(context, "scatter_elements", [x, np.array([[2, 0, 0, 2]] * 2, np.uint32), u], axis=0)
+    assert y.dtype == x.dtype
+    np.testing.assert_array_equal(y, want)
+
+
+def run_with_constant_indices(context, name, x, indices, *rest, **options):
+    """``name`` with ``indices`` as a graph constant (the other operands are inputs)."""
+    builder = context.create_graph_builder()
+    a = builder.input("a", list(x.shape), x.dtype.name)
+    extra = [builder.input(f"r{i}", list(r.shape), r.dtype.name) for i, r in enumerate(rest)]
+    y = getattr(builder, name)(a, builder.constant(indices), *extra, options)
+    graph = builder.build({"y": y})
+    return context.compute(graph, {"a": x, **{f"r{i}": r for i, r in enumerate(rest)}})["y"]
+
+
+@pytest.mark.parametrize("index_type", INDEX_TYPES)
+def test_constant_indices(context, index_type) -> None:
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    signed = index_type != "uint32"
+    raw = np.array([5, -1, 2, -7] if signed else [5, 3, 2, 0]).astype(index_type)
+    fixed = [fix(v, 4) for v in raw]
+    # a 0-D index drops the axis
+    scalar = np.array(-2 if signed else 9, index_type)
+    y = run_with_constant_indices(context, "gather", x, scalar, axis=2)
+    np.testing.assert_array_equal(y, x[:, :, fix(scalar, 4)])
+    np.testing.assert_array_equal(run_with_constant_indices(context, "gather", x, raw, axis=2), x[:, :, fixed])
+    grid = np.broadcast_to(raw, (2, 3, 4)).copy()
+    np.testing.assert_array_equal(run_with_constant_indices(context, "gather_elements", x, grid, axis=2), x[..., fixed])
+    coords = np.array([[1, 5], [-2, -1], [0, 1]] if signed else [[1, 5], [0, 2], [0, 1]]).astype(index_type)
+    want = np.stack([x[fix(a, 2), fix(b, 3)] for a, b in coords])
+    np.testing.assert_array_equal(run_with_constant_indices(context, "gather_nd", x, coords), want)
+    # repeated targets: the last update in row-major order wins
+    updates = -np.arange(12, dtype=np.float32).reshape(3, 4) - 1
+    want = x.copy()
+    for (a, b), u in zip(coords, updates):
+        want[fix(a, 2), fix(b, 3)] = u
+    np.testing.assert_array_equal(run_with_constant_indices(context, "scatter_nd", x, coords, updates), want)
+    same = np.array([[0, 1], [0, 1], [1, 0], [0, 1]], index_type)
+    updates = -np.arange(16, dtype=np.float32).reshape(4, 4) - 1
+    want = x.copy()
+    want[0, 1], want[1, 0] = updates[3], updates[2]
+    np.testing.assert_array_equal(run_with_constant_indices(context, "scatter_nd", x, same, updates), want)
+    updates = -np.arange(24, dtype=np.float32).reshape(2, 3, 4) - 1
+    want = x.copy()
+    for p in np.ndindex(grid.shape):
+        want[p[0], p[1], fix(grid[p], 4)] = updates[p]
+    np.testing.assert_array_equal(
+        run_with_constant_indices(context, "scatter_elements", x, grid, updates, axis=2), want
+    )
+
+
+@pytest.mark.parametrize("index_type", INDEX_TYPES)
+@pytest.mark.parametrize("shape, k", [((50, 40, 30), 1), ((50, 40, 30), 2), ((50, 40, 30), 3), ((40, 40, 6), 2)])
+def test_scatter_nd_many_repeated_targets(context, index_type, shape, k) -> None:
+    # Far more coordinates than targets, so every target is written many times; big enough
+    # for a multi-threaded kernel to split the work.
+    rng = np.random.default_rng(k)
+    x = rng.standard_normal(shape).astype(np.float32)
+    count = 20_000 // max(1, int(np.prod(shape[k:])) // 30)
+    indices = np.stack([random_indices(rng, (count,), min(shape[d], 3), index_type) for d in range(k)], axis=-1)
+    updates = rng.standard_normal((count, *shape[k:])).astype(np.float32)
+    want = x.copy()
+    for p in range(count):
+        want[tuple(fix(indices[p][d], shape[d]) for d in range(k))] = updates[p]
+    np.testing.assert_array_equal(run(context, "scatter_nd", [x, indices, updates]), want)
+
+
+@pytest.mark.parametrize("index_type", INDEX_TYPES)
+def test_gather_nd_equal_dimensions(context, index_type) -> None:
+    x = np.arange(16, dtype=np.int64).reshape(4, 4)
+    rng = np.random.default_rng(3)
+    indices = random_indices(rng, (10, 2), 4, index_type)
+    want = np.array([x[fix(a, 4), fix(b, 4)] for a, b in indices])
+    np.testing.assert_array_equal(run(context, "gather_nd", [x, indices]), want)
+
+
+@pytest.mark.parametrize("data_type", ["uint8", "int64", "uint64", "int8", "uint32"])
+def test_scatter_elements_integer_types(context, data_type) -> None:
+    rng = np.random.default_rng(11)
+    x = values(rng, (3, 5), data_type)
+    indices = random_indices(rng, (3, 12), 5, "int64")
+    updates = values(rng, (3, 12), data_type)
+    want = x.copy()
+    for p in np.ndindex(indices.shape):
+        want[p[0], fix(indices[p], 5)] = updates[p]
+    np.testing.assert_array_equal(run(context, "scatter_elements", [x, indices, updates], axis=1), want)

@@ -12,13 +12,14 @@ import webnn
 
 
 @pytest.fixture(scope="module")
-def context() -> webnn.MLContext:
+def reference() -> webnn.MLContext:
     return webnn.ML().create_context(backend="reference")
 
 
 @pytest.fixture
-def builder(context) -> webnn.MLGraphBuilder:
-    return context.create_graph_builder()
+def builder(reference) -> webnn.MLGraphBuilder:
+    """For validation-only tests (no computation): one backend is enough."""
+    return reference.create_graph_builder()
 
 
 def run(context, make, *arrays):
@@ -204,7 +205,8 @@ def test_split_and_attributes_are_normalized(builder) -> None:
 
 # --------------------------------------------------------------------------- numerics
 
-DTYPES = ["float32", "float16", "int32", "uint8", "int64"]
+#: Every data type the shape ops accept (each backend must move every one of them exactly).
+DTYPES = ["float32", "float16", "int32", "uint32", "int64", "uint64", "int8", "uint8"]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -311,7 +313,7 @@ def test_reverse_matches_flip(context, dtype, axes) -> None:
     np.testing.assert_array_equal(y, expected)
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float16", "int32", "uint8"])
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("upper", [True, False])
 @pytest.mark.parametrize("diagonal", [-5, -2, -1, 0, 1, 3, 7])
 @pytest.mark.parametrize("shape", [(4, 6), (2, 3, 5, 4)])
@@ -376,6 +378,12 @@ def naive_resample2d(x, mode, sizes, axes):
         ((2, 6, 5, 3), {"sizes": [4, 13], "axes": [1, 2]}),
         ((4, 3, 5, 2), {"sizes": [9, 7], "axes": [2, 0]}),
         ((3, 4, 1, 1), {"scales": [3, 2]}),
+        ((2, 3, 4, 5), {"sizes": [7, 3], "axes": [0, 3]}),
+        ((2, 3, 4, 5), {"sizes": [5, 2], "axes": [3, 1]}),
+        # ties between two input elements (6 -> 9, 14 -> 19, 8 -> 2): round down
+        ((1, 2, 6, 14), {"sizes": [9, 19]}),
+        ((1, 2, 8, 8), {"sizes": [2, 4]}),
+        ((1, 1, 2, 1400), {"sizes": [3, 1001]}),
     ],
 )
 @pytest.mark.parametrize("dtype", ["float32", "float16", "uint8", "int8"])
@@ -393,3 +401,89 @@ def test_resample2d_matches_per_pixel_formula(context, mode, shape, options, dty
         assert np.abs(y.astype(np.float64) - expected).max() <= 0.5 + 1e-4
     else:
         np.testing.assert_allclose(y, expected, rtol=1e-3 if dtype == "float16" else 1e-5, atol=1e-2 if dtype == "float16" else 1e-4)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8"])
+def test_resample2d_linear_integer_ties_round_to_even(context, dtype) -> None:
+    # 2 -> 3 along the width: the middle output is the mean of a pair, (a + b) / 2, computed in
+    # float32 and rounded half to even, so that odd sums land on the even neighbour.
+    info = np.iinfo(dtype)
+    a = np.arange(info.min, info.max, dtype=np.int64)
+    pairs = np.stack([a, a + 1], axis=-1).astype(dtype)  # every sum a + (a + 1) is odd
+    x = pairs.reshape(1, 1, -1, 2)
+    y = run(context, lambda b, v: b.resample2d(v, {"mode": "linear", "sizes": [x.shape[2], 3]}), x)
+    mean = np.rint((pairs[:, 0].astype(np.float64) + pairs[:, 1]) / 2).astype(dtype)
+    np.testing.assert_array_equal(y[0, 0], np.stack([pairs[:, 0], mean, pairs[:, 1]], axis=-1))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_shape_ops_on_scalars_and_constants(context, dtype) -> None:
+    # 0-D inputs (graph inputs and constants) keep their 0-D shape through no-op shape ops.
+    value = random((), dtype)
+    builder = context.create_graph_builder()
+    x = builder.input("x", [], dtype)
+    c = builder.constant(np.asarray(value))
+    outputs = {
+        "t": builder.transpose(x), "s": builder.slice(c, [], []), "p": builder.pad(c, [], []),
+        "r": builder.reverse(c), "e": builder.expand(c, [2, 1]), "tc": builder.transpose(c),
+        "rs": builder.reshape(c, [1, 1]), "ti": builder.tile(c, []),
+    }
+    graph = builder.build(outputs)
+    out = context.compute(graph, {"x": value})
+    for name, shape in {"t": (), "s": (), "p": (), "r": (), "e": (2, 1), "tc": (), "rs": (1, 1), "ti": ()}.items():
+        assert out[name].shape == shape and out[name].dtype == value.dtype, name
+        np.testing.assert_array_equal(out[name], np.broadcast_to(value, shape))
+
+
+# --------------------------------------------------------------------------- ONNX Runtime graphs
+
+needs_onnxruntime = pytest.mark.skipif(
+    "onnxruntime" not in webnn.available_backends(), reason="onnxruntime is not installed"
+)
+
+
+def onnx_ops(make, *descs):
+    """The ONNX op types the onnxruntime backend emits for ``make(builder, *inputs)``."""
+    from webnn.backends.onnxruntime.emitter import Emitter
+    from webnn.backends.onnxruntime.lowering import lower
+
+    context = webnn.ML().create_context(backend="onnxruntime")
+    builder = context.create_graph_builder()
+    inputs = [builder.input(f"x{i}", shape, dtype) for i, (shape, dtype) in enumerate(descs)]
+    result = make(builder, *inputs)
+    graph = builder.build({"y": result} if not isinstance(result, list) else {f"y{i}": r for i, r in enumerate(result)})
+    emitter = Emitter(graph.ir)
+    lower(emitter)
+    return [node.op_type for node in emitter.proto.node]
+
+
+@needs_onnxruntime
+@pytest.mark.parametrize(
+    "make, descs, expected",
+    [
+        (lambda b, x: b.reshape(x, [6, 4]), [([2, 3, 4], "float32")], ["Reshape"]),
+        (lambda b, x: b.transpose(x), [([2, 3, 4], "float32")], ["Transpose"]),
+        (lambda b, x: b.transpose(x, {"permutation": [0, 1, 2]}), [([2, 3, 4], "float32")], ["Identity"]),
+        (lambda b, x: b.slice(x, [0, 1], [4, 2], {"strides": [1, 2]}), [([4, 5], "float32")], ["Slice"]),
+        (lambda b, x: b.pad(x, [1, 0], [0, 2], {"mode": "reflection"}), [([4, 5], "float32")], ["Pad"]),
+        (lambda b, x: b.pad(x, [1, 0], [0, 2]), [([4, 5], "float16")], ["Cast", "Pad", "Cast"]),
+        (lambda b, x: b.tile(x, [2, 3]), [([4, 5], "float32")], ["Tile"]),
+        (lambda b, x: b.tile(x, [2, 3]), [([4, 5], "float16")], ["Reshape", "Expand", "Reshape"]),
+        (lambda b, x: b.reverse(x), [([4, 5], "int8")], ["Slice"]),
+        (lambda b, x: b.triangular(x), [([4, 5], "float32")], ["Trilu"]),
+        (lambda b, x: b.triangular(x, {"upper": False}), [([4, 5], "uint8")], ["Where"]),
+        (lambda b, x: b.resample2d(x, {"scales": [2, 2]}), [([1, 3, 4, 5], "float32")], ["Resize"]),
+        (lambda b, x: b.resample2d(x, {"sizes": [2, 10], "mode": "linear"}), [([1, 3, 4, 5], "float32")], ["Resize"]),
+        (lambda b, x: b.resample2d(x, {"sizes": [10, 4], "axes": [1, 2], "mode": "linear"}),
+         [([1, 5, 2, 3], "float32")], ["Resize"]),
+        (lambda b, x: b.resample2d(x, {"sizes": [8, 10], "axes": [0, 3], "mode": "linear"}),
+         [([4, 3, 1, 5], "float32")], ["Transpose", "Resize", "Transpose"]),
+        # other ratios: float32 weights from the exact coordinates, one axis at a time
+        (lambda b, x: b.resample2d(x, {"sizes": [4, 7], "mode": "linear"}), [([1, 3, 4, 5], "float32")],
+         ["Gather", "Mul", "Gather", "Mul", "Add"]),
+        # ties that float32 arithmetic could tip the other way: the spec's picks, gathered
+        (lambda b, x: b.resample2d(x, {"sizes": [6, 7]}), [([1, 3, 4, 14], "float32")], ["Gather", "Gather"]),
+    ],
+)
+def test_onnx_lowering_is_lean(make, descs, expected) -> None:
+    assert onnx_ops(make, *descs) == expected

@@ -50,6 +50,12 @@ class OnnxRuntimeBackend:
         self.num_threads = num_threads
         self.accelerated = self.choice.accelerated
         self.device = self.choice.device
+        # Load the lowering machinery now, with the context, so build() only builds.
+        from . import lowering  # noqa: F401
+        from .emitter import OPSET
+        from .kernels import cpu_kernel_types
+
+        cpu_kernel_types(OPSET)
 
     def session_options(self) -> ort.SessionOptions:
         options = ort.SessionOptions()

@@ -32,14 +32,6 @@ def _constant_indices(e: Emitter, op: Operation) -> np.ndarray | None:
     return None if array is None else np.asarray(array).astype(np.int64)
 
 
-def _index_constant(e: Emitter, indices: np.ndarray) -> str:
-    """An int64 initializer holding ``indices`` (a 0-d one through a Reshape to [], as
-    ``Emitter.constant`` stores 0-d arrays with shape [1])."""
-    if indices.ndim:
-        return e.constant(indices.astype(np.int64), "int64")
-    return e.node("Reshape", [e.constant(indices.reshape(1).astype(np.int64), "int64"), e.i64([])])
-
-
 def _normalize(indices: np.ndarray, size: int | np.ndarray) -> np.ndarray:
     """WebNN's index rule in NumPy: from the end when negative, then clamped to [0, size)."""
     size = np.asarray(size, np.int64)
@@ -80,7 +72,7 @@ def gather(e: Emitter, op: Operation) -> str:
     size = e.input_desc("input").shape[axis]
     constant = _constant_indices(e, op)
     if constant is not None:
-        indices = _index_constant(e, _normalize(constant, size))
+        indices = e.constant(_normalize(constant, size), "int64")
     else:
         indices, index_type = _index_value(e, wide=False)
         indices = _clip(e, indices, index_type, size, e.input_desc("indices").data_type == "uint32")
@@ -93,7 +85,7 @@ def gather_elements(e: Emitter, op: Operation) -> str:
     size = e.input_desc("input").shape[axis]
     constant = _constant_indices(e, op)
     if constant is not None:
-        indices = _index_constant(e, _normalize(constant, size))
+        indices = e.constant(_normalize(constant, size), "int64")
     else:
         indices, index_type = _index_value(e, wide=False)
         indices = _clip(e, indices, index_type, size, e.input_desc("indices").data_type == "uint32")
@@ -106,7 +98,7 @@ def gather_nd(e: Emitter, op: Operation) -> str:
     k = e.input_desc("indices").shape[-1]
     constant = _constant_indices(e, op)
     if constant is not None:
-        indices = _index_constant(e, _normalize(constant, np.asarray(shape[:k])))
+        indices = e.constant(_normalize(constant, np.asarray(shape[:k])), "int64")
     else:
         indices, _ = _index_value(e, wide=True)
         indices = _clip_per_dimension(e, indices, shape[:k], e.input_desc("indices").data_type == "uint32")
@@ -122,7 +114,7 @@ def scatter_elements(e: Emitter, op: Operation) -> str:
     size = e.input_desc("input").shape[axis]
     constant = _constant_indices(e, op)
     if constant is not None:
-        indices = _index_constant(e, _normalize(constant, size))
+        indices = e.constant(_normalize(constant, size), "int64")
     else:
         indices, index_type = _index_value(e, wide=False)
         indices = _clip(e, indices, index_type, size, e.input_desc("indices").data_type == "uint32")

@@ -19,17 +19,8 @@ from ..kernels import supports
 from . import lowering
 
 _INT64_MIN = -(2**63)
-
-
-def _unchanged(e: Emitter, x: str) -> str:
-    """The op's result when it is its input ``x`` unchanged: ``x`` itself, no node.
-
-    ``Emitter.constant`` stores a 0-d constant with shape [1] (``np.ascontiguousarray``
-    gives at least one dimension), so a 0-d constant input is reshaped back to [].
-    """
-    if not e.output_desc().shape and x in {t.name for t in e.proto.initializer}:
-        return e.node("Reshape", [x, e.i64([])])
-    return x
+#: The largest constant mask triangular stores in the model (elements); larger go through Trilu.
+_MAX_MASK = 1 << 16
 
 
 # --------------------------------------------------------------------------- reshape, expand, transpose
@@ -40,7 +31,7 @@ def reshape(e: Emitter, op: Operation) -> str:
     x = e.input("input")
     shape = tuple(op.attrs["new_shape"])
     if shape == e.input_desc("input").shape:
-        return _unchanged(e, x)
+        return x
     return e.node("Reshape", [x, e.i64(list(shape))])
 
 
@@ -49,7 +40,7 @@ def expand(e: Emitter, op: Operation) -> str:
     x = e.input("input")
     shape = e.output_desc().shape
     if shape == e.input_desc("input").shape:
-        return _unchanged(e, x)
+        return x
     if math.prod(shape) == e.input_desc("input").element_count:  # only size-1 dimensions added
         return e.node("Reshape", [x, e.i64(list(shape))])
     return e.node("Expand", [x, e.i64(list(shape))])
@@ -60,7 +51,7 @@ def transpose(e: Emitter, op: Operation) -> str:
     perm = list(op.attrs["permutation"])
     x = e.input("input")
     if perm == sorted(perm):
-        return _unchanged(e, x)
+        return x
     return e.node("Transpose", [x], perm=perm)
 
 
@@ -71,7 +62,7 @@ def transpose(e: Emitter, op: Operation) -> str:
 def concat(e: Emitter, op: Operation) -> str:
     inputs = e.inputs("inputs")
     if len(inputs) == 1:
-        return _unchanged(e, inputs[0])
+        return inputs[0]
     return e.node("Concat", inputs, axis=op.attrs["axis"])
 
 
@@ -102,7 +93,7 @@ def slice_(e: Emitter, op: Operation) -> str:
         ends.append(start + size)
         steps.append(stride)
     if not axes:
-        return _unchanged(e, x)
+        return x
     inputs = [x, e.i64(starts), e.i64(ends), e.i64(axes)]
     if any(s != 1 for s in steps):
         inputs.append(e.i64(steps))
@@ -117,7 +108,7 @@ def pad(e: Emitter, op: Operation) -> str:
     x = e.input("input")
     begin, end = list(op.attrs["beginning_padding"]), list(op.attrs["ending_padding"])
     if not any(begin) and not any(end):
-        return _unchanged(e, x)
+        return x
     data_type = e.input_desc("input").data_type
     storage = STORAGE[data_type]
     # float16 has no Pad kernel: float32 holds every float16 value exactly, so pad there.
@@ -137,7 +128,7 @@ def tile(e: Emitter, op: Operation) -> str:
     x = e.input("input")
     reps = list(op.attrs["repetitions"])
     if all(r == 1 for r in reps):
-        return _unchanged(e, x)
+        return x
     storage = STORAGE[e.input_desc("input").data_type]
     if supports(OPSET, "Tile", storage):
         return e.node("Tile", [x, e.i64(reps)])
@@ -157,7 +148,7 @@ def reverse(e: Emitter, op: Operation) -> str:
     shape = e.input_desc("input").shape
     axes = sorted(a for a in op.attrs["axes"] if shape[a] > 1)
     if not axes:
-        return _unchanged(e, x)
+        return x
     n = len(axes)
     return e.node("Slice", [x, e.i64([-1] * n), e.i64([_INT64_MIN] * n), e.i64(axes), e.i64([-1] * n)])
 
@@ -171,17 +162,18 @@ def triangular(e: Emitter, op: Operation) -> str:
     desc = e.input_desc("input")
     rows, cols = desc.shape[-2:]
     upper, diagonal = op.attrs["upper"], op.attrs["diagonal"]
-    offset = np.arange(cols)[None, :] - np.arange(rows)[:, None]  # column - row
-    keep = offset >= diagonal if upper else offset <= diagonal
-    if keep.all():
-        return _unchanged(e, x)
+    # Kept: column - row >= diagonal (upper) or <= diagonal (lower).
+    if (upper and 1 - rows >= diagonal) or (not upper and cols - 1 <= diagonal):
+        return x  # every element is kept
     storage = STORAGE[desc.data_type]
     if supports(OPSET, "Trilu", storage):
         return e.node("Trilu", [x, e.i64(diagonal)], upper=int(upper))
-    if supports(OPSET, "Where", storage):
+    if supports(OPSET, "Where", storage) and rows * cols <= _MAX_MASK:
         # A constant mask: one Where, no casts (int8, uint8, uint32).
+        offset = np.arange(cols)[None, :] - np.arange(rows)[:, None]
+        keep = offset >= diagonal if upper else offset <= diagonal
         return e.node("Where", [e.const(keep, "bool"), x, e.const(0, storage)])
-    # float16 / uint64: Trilu in float32 / int64, both exact for data movement.
+    # Trilu on a wider type (float16 in float32, uint64 in int64, ...): exact for data movement.
     return e.compute("Trilu", [x, e.i64(diagonal)], desc.data_type, typed=[0], upper=int(upper))
 
 
@@ -255,7 +247,7 @@ def resample2d(e: Emitter, op: Operation) -> str:
     shape, data_type = desc.shape, desc.data_type
     axes, sizes = list(op.attrs["axes"]), list(op.attrs["sizes"])
     if all(shape[a] == s for a, s in zip(axes, sizes)):
-        return _unchanged(e, x)  # every coordinate maps onto itself
+        return x  # every coordinate maps onto itself
     storage = STORAGE[data_type]
 
     if op.attrs["mode"] == "nearest-neighbor":
