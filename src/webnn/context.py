@@ -124,6 +124,7 @@ class MLContext:
         self._requested_accelerated = accelerated
         self._device_type = device_type
         self._lost: Future[dict[str, str]] = Future()
+        self._is_lost = False
         self._graphs: WeakSet[MLGraph] = WeakSet()
         self._tensors: WeakSet[MLTensor] = WeakSet()
 
@@ -154,7 +155,7 @@ class MLContext:
 
     @property
     def is_lost(self) -> bool:
-        return self._lost.done()
+        return self._is_lost
 
     def backend_info(self) -> dict[str, Any]:
         """Which backend runs this context's graphs, on which device and provider(s)."""
@@ -424,6 +425,7 @@ class MLContext:
         """Lose the context: its graphs and tensors are destroyed, ``lost`` resolves."""
         if self.is_lost:
             return
+        self._is_lost = True
         self._lost.set_result({"message": "destroy() was called"})
         for graph in list(self._graphs):
             graph.destroy()

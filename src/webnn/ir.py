@@ -128,8 +128,13 @@ class Graph:
         return {name: self.operands[i] for name, i in self.outputs.items()}
 
 
+_ATOMS = frozenset({int, float, str, bool, type(None)})
+
+
 def freeze(value: Any) -> Any:
     """Lists become tuples, dicts read-only mappings, recursively."""
+    if type(value) in _ATOMS:
+        return value
     if isinstance(value, list | tuple):
         return tuple(freeze(v) for v in value)
     if isinstance(value, dict):

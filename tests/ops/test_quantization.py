@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zlib
 
 import numpy as np
 import pytest
@@ -20,14 +21,18 @@ STORAGE = {
 }
 
 
+# Numeric tests take the shared ``context`` fixture (tests/conftest.py): they run on every backend.
+# Validation happens in the builder, before any backend is involved: one backend is enough.
+
+
 @pytest.fixture(scope="module")
-def context() -> webnn.MLContext:
+def reference_context() -> webnn.MLContext:
     return webnn.ML().create_context(backend="reference")
 
 
 @pytest.fixture
-def builder(context) -> webnn.MLGraphBuilder:
-    return context.create_graph_builder()
+def builder(reference_context) -> webnn.MLGraphBuilder:
+    return reference_context.create_graph_builder()
 
 
 def operands(builder, name, input_shape=(2, 4), scale_shape=(1, 4), *, float_type="float32",
@@ -398,3 +403,119 @@ def test_inputs_are_not_modified(context) -> None:
     compute(context, "quantize_linear", x, scale, zero_point)
     for a, b in zip((x, scale, zero_point), copies):
         np.testing.assert_array_equal(a, b)
+
+
+# --------------------------------------------------------------------------- every type, every layout
+
+#: (input shape, scale shape) pairs that cover the onnxruntime lowering's paths: per-tensor,
+#: per-axis (also with blocks around the axis), ONNX's blocked form, and element-wise arithmetic.
+PATHS = {
+    "per-tensor-4d": ((2, 3, 4, 5), (1, 1, 1, 1)),
+    "per-axis-middle": ((2, 3, 4, 5), (1, 3, 1, 1)),
+    "blocks-around-an-axis": ((2, 6, 4), (1, 3, 1)),
+    "rows-and-blocks": ((4, 8), (4, 2)),
+    "blocked-first-axis": ((6, 4), (2, 4)),
+    "broadcast-middle": ((3, 4, 5), (3, 1, 5)),
+    "two-blocked-axes": ((6, 4), (2, 2)),
+    "mixed-3d": ((4, 6, 2), (2, 3, 2)),
+    "scalar": ((), ()),
+}
+VARIANTS = [("float32", False), ("float16", True), ("float16", False), ("float32", True)]
+
+
+def special_values(x: np.ndarray) -> np.ndarray:
+    flat = x.reshape(-1)
+    flat[: min(5, flat.size)] = [np.nan, np.inf, -np.inf, 1e30, -0.0][: min(5, flat.size)]
+    return x
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("int_type", list(RANGES))
+@pytest.mark.parametrize("path", list(PATHS))
+def test_quantize_every_type_and_layout(context, path, int_type) -> None:
+    rng = np.random.default_rng(zlib.crc32(f"{path} {int_type}".encode()))
+    input_shape, scale_shape = PATHS[path]
+    lo, hi = RANGES[int_type]
+    for float_type, constant_scale in VARIANTS:
+        x = special_values(rng.uniform(-300, 300, input_shape).astype(STORAGE[float_type]))
+        scale = rng.uniform(0.1, 3.0, scale_shape).astype(STORAGE[float_type])
+        zero_point = rng.integers(lo, hi, scale_shape, endpoint=True).astype(STORAGE[int_type])
+        out, y = compute(context, "quantize_linear", x, scale, zero_point, types={"z": int_type},
+                         constant_scale=constant_scale)
+        assert out.data_type == int_type and y.dtype == STORAGE[int_type] and y.shape == input_shape
+        np.testing.assert_array_equal(y, quantize_ref(x, scale, zero_point, int_type),
+                                      err_msg=f"{float_type} constant_scale={constant_scale}")
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("int_type", list(RANGES))
+@pytest.mark.parametrize("path", list(PATHS))
+def test_dequantize_every_type_and_layout(context, path, int_type) -> None:
+    rng = np.random.default_rng(zlib.crc32(f"{path} {int_type} dequantize".encode()))
+    input_shape, scale_shape = PATHS[path]
+    lo, hi = RANGES[int_type]
+    for float_type, constant_scale in VARIANTS:
+        x = rng.integers(lo, hi, input_shape, endpoint=True).astype(STORAGE[int_type])
+        zero_point = rng.integers(lo, hi, scale_shape, endpoint=True).astype(STORAGE[int_type])
+        if RANGES[int_type][1] > 2**16 and float_type == "float16":  # keep float16 results finite
+            scale = (2.0 ** -rng.integers(14, 24, scale_shape)).astype(np.float16)
+        else:
+            scale = rng.uniform(-2.0, 2.0, scale_shape).astype(STORAGE[float_type])
+        out, y = compute(context, "dequantize_linear", x, scale, zero_point,
+                         types={"x": int_type, "z": int_type}, constant_scale=constant_scale)
+        assert out.data_type == float_type and y.dtype == STORAGE[float_type] and y.shape == input_shape
+        np.testing.assert_array_equal(y, dequantize_ref(x, scale, zero_point),
+                                      err_msg=f"{float_type} constant_scale={constant_scale}")
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("path", ["per-tensor-4d", "per-axis-middle", "blocked-first-axis", "two-blocked-axes"])
+@pytest.mark.parametrize("int_type", ["int8", "int4", "uint8", "int32"])
+def test_quantize_nan_quotients_of_a_runtime_scale(context, path, int_type) -> None:
+    # x / scale is NaN for NaN x, for 0 / 0 and for inf / inf: the result is 0 (not the zero point).
+    input_shape, scale_shape = PATHS[path]
+    x = np.zeros(input_shape, np.float32)
+    x.reshape(-1)[:3] = [np.nan, np.inf, 1.0]
+    scale = np.zeros(scale_shape, np.float32)
+    scale.reshape(-1)[0] = np.inf if np.prod(scale_shape) > 1 else 0.0
+    zero_point = np.full(scale_shape, 3, STORAGE[int_type])
+    _, y = compute(context, "quantize_linear", x, scale, zero_point, types={"z": int_type})
+    np.testing.assert_array_equal(y, quantize_ref(x, scale, zero_point, int_type))
+    assert y.reshape(-1)[0] == 0
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_dequantize_32_bit_to_float16_rounds_once(context) -> None:
+    # Exact products just off a float16 midpoint, whose float32 rounding is that midpoint (rounding
+    # through float32 would go the wrong way), and around 65520, the midpoint of 65504 and infinity.
+    cases = [
+        ([2**30 + 2**19 + 1, -(2**30 + 2**19 + 1), 2**30 + 3 * 2**19 - 1, 2**30 + 2**19], 2.0**-24),
+        ([1073479679, 1073479681, -1073479679, 1073479680], 2.0**-14),
+    ]
+    for values, scale_value in cases:
+        scale = np.array([scale_value], np.float16)
+        for int_type in ("int32", "uint32"):
+            x = np.array(values, np.int64)
+            zero_point = np.zeros(1, STORAGE[int_type])
+            if int_type == "uint32":
+                zero_point[0] = 2**31
+                x = x + 2**31
+            x = x.astype(STORAGE[int_type])
+            _, y = compute(context, "dequantize_linear", x, scale, zero_point)
+            expected = np.array(values, np.float64) * scale_value
+            np.testing.assert_array_equal(y, expected.astype(np.float16), err_msg=int_type)
+    assert list(y) == [65504, np.inf, -65504, np.inf]
+
+
+@pytest.mark.parametrize("name", OPS)
+def test_scalar_constants(context, name) -> None:
+    # Every operand a rank-0 constant: the output is rank 0 too.
+    builder = context.create_graph_builder()
+    value = np.array(7.4 if name == "quantize_linear" else 9, np.float32 if name == "quantize_linear" else np.int8)
+    x = builder.constant(value)
+    s = builder.constant(np.array(2.0, np.float32))
+    z = builder.constant(np.array(-3, np.int8))
+    graph = builder.build({"y": getattr(builder, name)(x, s, z)})
+    y = context.compute(graph, {})["y"]
+    assert y.shape == ()
+    assert y == (1 if name == "quantize_linear" else 24.0)

@@ -79,33 +79,43 @@ def ref_rnn(cell, x, num_states, weights, initial, direction):
 # --------------------------------------------------------------------------- helpers
 
 
-@pytest.fixture
-def context() -> webnn.MLContext:
+# Numeric tests take the shared ``context`` fixture (tests/conftest.py): they run on every backend.
+# Validation happens in the builder, before any backend is involved: one backend is enough.
+
+
+@pytest.fixture(scope="module")
+def reference_context() -> webnn.MLContext:
     return webnn.ML().create_context(backend="reference")
 
 
 @pytest.fixture
-def builder(context) -> webnn.MLGraphBuilder:
-    return context.create_graph_builder()
+def builder(reference_context) -> webnn.MLGraphBuilder:
+    return reference_context.create_graph_builder()
 
 
 def rand(rng, *shape, dtype=np.float32):
     return rng.uniform(-1, 1, shape).astype(dtype)
 
 
-def run(context, build, feeds):
-    """Builds a graph from ``build(builder, inputs) -> {name: operand}`` and computes it."""
+def run(context, build, feeds, constants=()):
+    """Builds a graph from ``build(builder, inputs) -> {name: operand}`` and computes it.
+
+    Feeds named in ``constants`` become graph constants instead of inputs.
+    """
     builder = context.create_graph_builder()
     ops: dict[str, webnn.MLOperand] = {}
 
     class Inputs:  # creates each graph input on first use, so that unused feeds are left out
         def __getitem__(self, name):
             if name not in ops:
-                ops[name] = builder.input(name, list(feeds[name].shape), str(feeds[name].dtype))
+                if name in constants:
+                    ops[name] = builder.constant(feeds[name])
+                else:
+                    ops[name] = builder.input(name, list(feeds[name].shape), str(feeds[name].dtype))
             return ops[name]
 
     graph = builder.build(build(builder, Inputs()))
-    return context.compute(graph, {name: feeds[name] for name in ops})
+    return context.compute(graph, {name: feeds[name] for name in ops if name not in constants})
 
 
 # --------------------------------------------------------------------------- numerics
@@ -293,6 +303,138 @@ def test_lstm_float16_larger(context) -> None:
     assert out["seq"].dtype == np.float16
     np.testing.assert_allclose(out["seq"], seq, rtol=2e-3, atol=2e-3)
     np.testing.assert_allclose(out["c"], c_n, rtol=2e-3, atol=2e-3)
+
+
+@pytest.mark.parametrize("case", [
+    # direction, reset_after, layout, biases, initial state, constant weights, dtype, activations
+    ("forward", True, "zrn", "both", True, True, "float32", None),
+    ("backward", False, "rzn", "bias", False, True, "float32", ("tanh", "relu")),
+    ("both", True, "rzn", "recurrent", True, False, "float32", ("sigmoid", "sigmoid")),
+    ("both", False, "zrn", None, False, True, "float16", None),
+    ("forward", False, "rzn", "both", True, False, "float16", ("relu", "tanh")),
+    ("backward", True, "zrn", "recurrent", False, False, "float32", None),
+    ("both", True, "zrn", "bias", True, True, "float16", ("tanh", "tanh")),
+], ids=str)
+def test_gru_options(context, case) -> None:
+    direction, reset_after, layout, biases, initial, constant, dtype, acts = case
+    rng = np.random.default_rng(8)
+    steps, batch, inputs, hidden = 3, 2, 3, 4
+    dirs = 2 if direction == "both" else 1
+    feeds = {"x": rand(rng, steps, batch, inputs, dtype=dtype), "w": rand(rng, dirs, 3 * hidden, inputs, dtype=dtype),
+             "r": rand(rng, dirs, 3 * hidden, hidden, dtype=dtype), "b": rand(rng, dirs, 3 * hidden, dtype=dtype),
+             "rb": rand(rng, dirs, 3 * hidden, dtype=dtype), "h": rand(rng, dirs, batch, hidden, dtype=dtype)}
+    use_b, use_rb = biases in ("both", "bias"), biases in ("both", "recurrent")
+
+    def build(bld, o):
+        options = {"direction": direction, "resetAfter": reset_after, "layout": layout, "returnSequence": True}
+        options |= {"activations": list(acts)} if acts else {}
+        options |= {"bias": o["b"]} if use_b else {}
+        options |= {"recurrentBias": o["rb"]} if use_rb else {}
+        options |= {"initialHiddenState": o["h"]} if initial else {}
+        return dict(zip(("h", "seq"), bld.gru(o["x"], o["w"], o["r"], steps, hidden, options)))
+
+    out = run(context, build, feeds, constants=("w", "r", "b", "rb", "h") if constant else ())
+    f = {k: v.astype(np.float64) for k, v in feeds.items()}
+    weights = [(f["w"][d], f["r"][d], f["b"][d] if use_b else None, f["rb"][d] if use_rb else None, reset_after,
+                layout, acts or ("sigmoid", "tanh")) for d in range(dirs)]
+    h0 = f["h"] if initial else np.zeros((dirs, batch, hidden))
+    (h_n,), seq = ref_rnn(ref_gru_cell, f["x"], 1, weights, [h0], direction)
+    tol = 2e-3 if dtype == "float16" else 1e-5
+    assert out["h"].dtype == out["seq"].dtype == np.dtype(dtype)
+    np.testing.assert_allclose(out["h"], h_n, rtol=tol, atol=tol)
+    np.testing.assert_allclose(out["seq"], seq, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("case", [
+    # direction, layout, biases, peephole, initial states, constant weights, dtype, activations
+    ("forward", "ifgo", "both", True, "both", True, "float32", None),
+    ("backward", "iofg", "bias", True, None, False, "float32", ("tanh", "relu", "sigmoid")),
+    ("both", "ifgo", "recurrent", True, "cell", True, "float32", None),
+    ("both", "iofg", None, False, "hidden", False, "float16", ("sigmoid", "sigmoid", "relu")),
+    ("forward", "ifgo", "both", True, "hidden", False, "float16", None),
+    ("backward", "ifgo", "both", False, "both", True, "float16", ("relu", "tanh", "tanh")),
+], ids=str)
+def test_lstm_options(context, case) -> None:
+    direction, layout, biases, peephole, initial, constant, dtype, acts = case
+    rng = np.random.default_rng(9)
+    steps, batch, inputs, hidden = 3, 2, 3, 4
+    dirs = 2 if direction == "both" else 1
+    feeds = {"x": rand(rng, steps, batch, inputs, dtype=dtype), "w": rand(rng, dirs, 4 * hidden, inputs, dtype=dtype),
+             "r": rand(rng, dirs, 4 * hidden, hidden, dtype=dtype), "b": rand(rng, dirs, 4 * hidden, dtype=dtype),
+             "rb": rand(rng, dirs, 4 * hidden, dtype=dtype), "p": rand(rng, dirs, 3 * hidden, dtype=dtype),
+             "h": rand(rng, dirs, batch, hidden, dtype=dtype), "c": rand(rng, dirs, batch, hidden, dtype=dtype)}
+    use_b, use_rb = biases in ("both", "bias"), biases in ("both", "recurrent")
+    use_h, use_c = initial in ("both", "hidden"), initial in ("both", "cell")
+
+    def build(bld, o):
+        options = {"direction": direction, "layout": layout, "returnSequence": True}
+        options |= {"activations": list(acts)} if acts else {}
+        options |= {"bias": o["b"]} if use_b else {}
+        options |= {"recurrentBias": o["rb"]} if use_rb else {}
+        options |= {"peepholeWeight": o["p"]} if peephole else {}
+        options |= {"initialHiddenState": o["h"]} if use_h else {}
+        options |= {"initialCellState": o["c"]} if use_c else {}
+        return dict(zip(("h", "c", "seq"), bld.lstm(o["x"], o["w"], o["r"], steps, hidden, options)))
+
+    out = run(context, build, feeds, constants=("w", "r", "b", "rb", "p", "h", "c") if constant else ())
+    f = {k: v.astype(np.float64) for k, v in feeds.items()}
+    weights = [(f["w"][d], f["r"][d], f["b"][d] if use_b else None, f["rb"][d] if use_rb else None,
+                f["p"][d] if peephole else None, layout, acts or ("sigmoid", "tanh", "tanh")) for d in range(dirs)]
+    zeros = np.zeros((dirs, batch, hidden))
+    (h_n, c_n), seq = ref_rnn(ref_lstm_cell, f["x"], 2, weights, [f["h"] if use_h else zeros,
+                                                                  f["c"] if use_c else zeros], direction)
+    tol = 2e-3 if dtype == "float16" else 1e-5
+    assert out["h"].dtype == out["c"].dtype == out["seq"].dtype == np.dtype(dtype)
+    for name, expected in (("h", h_n), ("c", c_n), ("seq", seq)):
+        np.testing.assert_allclose(out[name], expected, rtol=tol, atol=tol, err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_cells_with_constant_operands(context, dtype) -> None:
+    rng = np.random.default_rng(10)
+    batch, inputs, hidden = 1, 2, 3
+    feeds = {"x": rand(rng, batch, inputs, dtype=dtype), "h": rand(rng, batch, hidden, dtype=dtype),
+             "c": rand(rng, batch, hidden, dtype=dtype),
+             "gw": rand(rng, 3 * hidden, inputs, dtype=dtype), "gr": rand(rng, 3 * hidden, hidden, dtype=dtype),
+             "gb": rand(rng, 3 * hidden, dtype=dtype), "lw": rand(rng, 4 * hidden, inputs, dtype=dtype),
+             "lr": rand(rng, 4 * hidden, hidden, dtype=dtype), "lb": rand(rng, 4 * hidden, dtype=dtype),
+             "lp": rand(rng, 3 * hidden, dtype=dtype)}
+
+    def build(bld, o):
+        gru_h = bld.gru_cell(o["x"], o["gw"], o["gr"], o["h"], hidden,
+                             {"bias": o["gb"], "resetAfter": False, "layout": "rzn"})
+        lstm_h, lstm_c = bld.lstm_cell(o["x"], o["lw"], o["lr"], o["h"], o["c"], hidden,
+                                       {"recurrentBias": o["lb"], "peepholeWeight": o["lp"], "layout": "ifgo"})
+        return {"gru": gru_h, "lstm_h": lstm_h, "lstm_c": lstm_c}
+
+    out = run(context, build, feeds, constants=tuple(k for k in feeds if k != "x"))
+    f = {k: v.astype(np.float64) for k, v in feeds.items()}
+    tol = 2e-3 if dtype == "float16" else 1e-5
+    expected_gru = ref_gru_cell(f["x"], f["h"], f["gw"], f["gr"], f["gb"], None, False, "rzn")
+    h, c = ref_lstm_cell(f["x"], f["h"], f["c"], f["lw"], f["lr"], None, f["lb"], f["lp"], "ifgo")
+    for name, expected in (("gru", expected_gru), ("lstm_h", h), ("lstm_c", c)):
+        assert out[name].dtype == np.dtype(dtype)
+        np.testing.assert_allclose(out[name], expected, rtol=tol, atol=tol, err_msg=name)
+
+
+def test_backends_agree_closely(context) -> None:
+    """A longer bidirectional LSTM and GRU: every backend within a few float32 ULPs of the reference."""
+    rng = np.random.default_rng(11)
+    steps, batch, inputs, hidden = 12, 3, 5, 8
+    feeds = {"x": rand(rng, steps, batch, inputs), "lw": rand(rng, 2, 4 * hidden, inputs) / 2,
+             "lr": rand(rng, 2, 4 * hidden, hidden) / 2, "lp": rand(rng, 2, 3 * hidden),
+             "gw": rand(rng, 2, 3 * hidden, inputs) / 2, "gr": rand(rng, 2, 3 * hidden, hidden) / 2}
+
+    def build(bld, o):
+        lstm = bld.lstm(o["x"], o["lw"], o["lr"], steps, hidden,
+                        {"peepholeWeight": o["lp"], "direction": "both", "returnSequence": True})
+        gru = bld.gru(o["x"], o["gw"], o["gr"], steps, hidden, {"direction": "both", "returnSequence": True})
+        return {"lstm": lstm[2], "gru": gru[1]}
+
+    out = run(context, build, feeds)
+    expected = run(webnn.ML().create_context(backend="reference"), build, feeds)
+    for name in ("lstm", "gru"):
+        np.testing.assert_allclose(out[name], expected[name], rtol=1e-6, atol=1e-6, err_msg=name)
 
 
 # --------------------------------------------------------------------------- outputs

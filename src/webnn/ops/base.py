@@ -123,7 +123,7 @@ class Check:
     # -- results
     def output(self, data_type: str, shape: Sequence[int], **attrs: Any) -> Result:
         """One output of ``data_type`` and ``shape``, with normalized attributes."""
-        return Result(OperandDescriptor(data_type, tuple(int(d) for d in shape)), attrs)
+        return Result(OperandDescriptor(data_type, tuple(map(int, shape))), attrs)
 
     def outputs(self, descriptors: Sequence[OperandDescriptor], **attrs: Any) -> Result:
         """Several outputs (``split``, ``lstm``): the builder returns a list."""
@@ -318,7 +318,10 @@ def snake(name: str) -> str:
 class OpDef:
     """Everything the spec says about one op, in one place."""
 
-    __slots__ = ("name", "js_name", "func", "params", "limits", "doc", "_by_name")
+    __slots__ = (
+        "name", "js_name", "func", "params", "limits", "doc", "_by_name", "positional", "options",
+        "_output_limit",
+    )
 
     def __init__(
         self,
@@ -336,6 +339,12 @@ class OpDef:
         self.limits = MappingProxyType(dict(limits))
         self.doc = doc
         self._by_name = {p.name: p for p in params} | {p.js_name: p for p in params}
+        self.positional = tuple(p for p in params if p.positional)
+        self.options = tuple(p for p in params if not p.positional)
+        #: The limits-table key of each output index (index 0..2), or None.
+        self._output_limit = tuple(
+            next((n for n in (f"output{i}", "output", "outputs") if n in limits), None) for i in range(3)
+        )
 
     def __repr__(self) -> str:
         return f"OpDef({self.name!r})"
@@ -344,14 +353,6 @@ class OpDef:
     def multi_output(self) -> bool:
         """The op returns a list of operands (``split``, ``lstm``, ...)."""
         return "outputs" in self.limits or "output0" in self.limits
-
-    @property
-    def positional(self) -> tuple[Param, ...]:
-        return tuple(p for p in self.params if p.positional)
-
-    @property
-    def options(self) -> tuple[Param, ...]:
-        return tuple(p for p in self.params if not p.positional)
 
     def bind(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
         """Map a call's arguments to parameter values (defaults filled in) and the label.
@@ -362,8 +363,14 @@ class OpDef:
         positional = self.positional
         prefix = self.name
         values: dict[str, Any] = {}
-        args = list(args)
         options: Mapping[str, Any] = {}
+        if len(args) == len(positional) and not kwargs:  # the common case: no options at all
+            for p, value in zip(positional, args):
+                values[p.name] = value
+            for p in self.options:
+                values[p.name] = p.default
+            return values, ""
+        args = list(args)
         if len(args) == len(positional) + 1:
             options = args.pop()
             if options is None:
@@ -423,14 +430,15 @@ class OpDef:
 
     def check_outputs(self, c: Check, descs: Mapping[str, Any], outputs: Sequence[OperandDescriptor]) -> None:
         for index, desc in enumerate(outputs):
-            name = next(
-                (n for n in (f"output{index}", "output", "outputs") if n in self.limits), None
-            )
-            for d in desc.shape:
-                c.dimension("output dimension", d)
-            if desc.element_count > MAX_DIMENSION:
-                c.fail(f"output element count {desc.element_count} exceeds {MAX_DIMENSION}")
-            if desc.byte_length > MAX_TENSOR_BYTE_LENGTH:
+            name = self._output_limit[min(index, 2)]
+            shape = desc.shape
+            if shape and (min(shape) < 1 or max(shape) > MAX_DIMENSION):
+                bad = next(d for d in shape if not 0 < d <= MAX_DIMENSION)
+                c.dimension("output dimension", bad)
+            count = math.prod(shape)
+            if count > MAX_DIMENSION:
+                c.fail(f"output element count {count} exceeds {MAX_DIMENSION}")
+            if count * dtypes.info(desc.data_type).numpy.itemsize > MAX_TENSOR_BYTE_LENGTH:
                 c.fail(f"output byte length {desc.byte_length} exceeds {MAX_TENSOR_BYTE_LENGTH}")
             if name is None:
                 continue

@@ -67,25 +67,21 @@ def _param_value(e: Emitter, name: str, shape: list[int], data_type: str | None 
     array = e.graph.constants.get(e.op.inputs[name])  # type: ignore[arg-type]
     if array is not None:
         array = np.asarray(array).reshape(shape)
-        value = e.constant(array if data_type is None else array.astype(_numpy(data_type)),
-                           data_type or _storage(desc.data_type))
-        return value if shape else e.node("Reshape", [value, e.i64([])])
+        return e.constant(array if data_type is None else array.astype(_numpy(data_type)),
+                          data_type or _storage(desc.data_type))
     value = _reshape(e, _input(e, name), shape, desc.shape)
     return value if data_type is None else e.cast(value, data_type)
 
 
 def _input(e: Emitter, name: str) -> str:
-    """Input ``name``; a scalar constant is reshaped to rank 0 (the emitter stores it as [1])."""
     value = e.input(name)
-    assert value is not None and e.op is not None
-    if not e.input_desc(name).shape and _is_constant(e, name):
-        value = e.node("Reshape", [value, e.i64([])])
+    assert value is not None
     return value
 
 
 def _scalar(e: Emitter, value: float | int, data_type: str) -> str:
-    """A rank-0 constant (``Emitter.const`` gives shape [1] for a scalar)."""
-    return e.node("Reshape", [e.const([value], data_type), e.i64([])])
+    """A rank-0 constant (so that it broadcasts with a rank-0 input without adding a dimension)."""
+    return e.const(value, data_type)
 
 
 def _storage(data_type: str) -> str:
@@ -122,10 +118,9 @@ def quantize_linear(e: Emitter, op: Operation) -> str:
     view = _View(x_desc.shape, e.input_desc("scale").shape)
     info = dtypes.info(out_type)
     form = _onnx_form(view) if out_type in _ONNX_QUANTIZED else None
-    x = _input(e, "input")
     if form is None:
         return _quantize_arithmetic(e, view, out_type)
-
+    x = _input(e, "input")
     onnx_shape, scale_shape, attrs = form
     scale = _param_value(e, "scale", scale_shape)
     zero_point = _param_value(e, "zero_point", scale_shape)
@@ -137,7 +132,10 @@ def quantize_linear(e: Emitter, op: Operation) -> str:
             nan = e.node("IsNaN", [x])
         else:
             xv = _reshape(e, x, view.shape, x_desc.shape)
-            quotient = e.node("Div", [xv, _param_value(e, "scale", view.param_shape)])
+            scale_view = _param_value(e, "scale", view.param_shape)
+            if x_desc.data_type == "float16":  # no float16 Div kernel; NaN-ness is what matters
+                xv, scale_view = e.cast(xv, "float32"), e.cast(scale_view, "float32")
+            quotient = e.node("Div", [xv, scale_view])
             nan = _reshape(e, e.node("IsNaN", [quotient]), x_desc.shape, tuple(view.shape))
         y = e.node("Where", [nan, _scalar(e, 0, _storage(out_type)), y])
     if info.bits == 4:
@@ -171,10 +169,10 @@ def dequantize_linear(e: Emitter, op: Operation) -> str:
     x_desc = e.input_desc("input")
     out_type = e.output_desc().data_type
     view = _View(x_desc.shape, e.input_desc("scale").shape)
-    x = _input(e, "input")
     form = _onnx_form(view) if x_desc.data_type in _ONNX_QUANTIZED else None
     if form is None:
         return _dequantize_arithmetic(e, view, out_type)
+    x = _input(e, "input")
     # int4 / uint4 values are their int8 / uint8 storage: (x - zero_point) * scale is the same.
     onnx_shape, scale_shape, attrs = form
     scale = _param_value(e, "scale", scale_shape)
@@ -187,7 +185,9 @@ def _dequantize_arithmetic(e: Emitter, view: _View, out_type: str) -> str:
     """(x - zero_point) * scale on the broadcasting view, exact until the product's rounding."""
     x_desc = e.input_desc("input")
     # Differences of 8-bit values and their products by a float16 scale are exact in float32, and
-    # by a float32 scale rounded once.  32-bit differences and their products are exact in float64.
+    # by a float32 scale rounded once.  32-bit differences are exact in float64, and so are their
+    # products by a float16 scale (then rounded once to float16 below); by a float32 scale the
+    # float64 product is rounded to float32, as the reference does.
     wide = "float32" if dtypes.info(x_desc.data_type).bits <= 8 else "float64"
     x = e.cast(_reshape(e, _input(e, "input"), view.shape, x_desc.shape), wide)
     difference = e.node("Sub", [x, _param_value(e, "zero_point", view.param_shape, wide)])

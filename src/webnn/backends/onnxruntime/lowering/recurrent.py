@@ -44,6 +44,8 @@ class _Lowering:
         self.op = op
         self.hidden = op.attrs["hidden_size"]
         self.float16 = e.input_desc("input").data_type == "float16"
+        #: id(array) -> (constant name, array): the array is kept so that its id stays unique.
+        self._constants: dict[int, tuple[str, np.ndarray]] = {}
 
     # ------------------------------------------------------------------ operands
     def operand(self, name: str) -> Value:
@@ -59,9 +61,15 @@ class _Lowering:
         return e.cast(value, "float32") if self.float16 else value
 
     def name(self, value: Value) -> str:
+        """The ONNX value of ``value``; a NumPy array becomes a constant (once)."""
         assert value is not None
-        return self.e.constant(np.ascontiguousarray(value, np.float32), "float32") \
-            if isinstance(value, np.ndarray) else value
+        if not isinstance(value, np.ndarray):
+            return value
+        cached = self._constants.get(id(value))
+        if cached is None:
+            cached = self._constants[id(value)] = (
+                self.e.constant(np.ascontiguousarray(value, np.float32), "float32"), value)
+        return cached[0]
 
     def direction(self, value: Value, shape: Sequence[int], d: int | None) -> Value:
         """Direction ``d`` of a ``[numDirections, ...]`` operand (``shape`` its full shape)."""
@@ -178,7 +186,7 @@ class _Lowering:
 class _GruWeights:
     """One direction's GRU weights and biases, gates in canonical order (z, r | n)."""
 
-    def __init__(self, low: _Lowering, d: int | None, prefix: str = "") -> None:
+    def __init__(self, low: _Lowering, d: int | None) -> None:
         e, op = low.e, low.op
         order = _GRU_ORDER[op.attrs["layout"]]
 

@@ -1,0 +1,450 @@
+"""``webnn bench``: plan the measurements, run each in a fresh process, check outputs, report.
+
+Every (workload, backend) pair runs in its own Python process (``worker.py``), and so does each
+direct-ONNX-Runtime baseline and each reference run, so that build times are cold, peak memory
+is one graph's alone and nothing leaks from one measurement into the next.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import report
+from .workloads import WORKLOADS, WeightsError, load_weights, make_workload
+
+WORKER = Path(__file__).with_name("worker.py")
+DEVICE_TYPES = ("cpu", "gpu", "npu")
+
+
+class BenchError(Exception):
+    """A user error in the bench's options (bad workload, backend, weights): exit code 2."""
+
+
+class Settings(NamedTuple):
+    workloads: tuple[str, ...]
+    backends: tuple[str, ...] | None  # None: every available one (the default one in quick mode)
+    runs: int
+    warmup: int
+    threads: int | None
+    weights: str | None
+    quick: bool
+    direct: bool
+    size: int
+    seed: int
+    import_repeats: int
+    timeout: float
+    max_seconds: float
+
+
+class Target(NamedTuple):
+    """One column of measurements: a webnn backend on a device, or direct ONNX Runtime."""
+
+    kind: str  # "webnn" or "direct"
+    backend: str  # webnn backend name, or "onnxruntime" for direct
+    device: str | None  # what is asked of create_context (None: its default)
+    providers: tuple[str, ...]  # onnxruntime execution providers (empty for the reference backend)
+
+    @property
+    def label(self) -> str:
+        provider = report.short_provider(self.providers[0]) if self.providers else "numpy"
+        return f"{'webnn ' + self.backend if self.kind == 'webnn' else 'direct ORT'} ({provider})"
+
+
+# ------------------------------------------------------------------------------ planning
+
+
+def _ort_choices() -> tuple[list[str], Any]:
+    import onnxruntime as ort
+
+    from ..backends.onnxruntime import providers
+
+    return ort.get_available_providers(), providers.choose
+
+
+def plan_targets(settings: Settings) -> list[Target]:
+    """The measurement targets, webnn ones each followed by their direct baseline."""
+    from .. import available_backends
+    from ..backends import BACKENDS
+
+    available = available_backends()
+    if settings.backends is None:
+        if settings.quick:
+            default = os.environ.get("WEBNN_BACKEND") or available[0]
+            wanted = [(default if default in available else available[0], None)]
+        else:
+            wanted = [(name, "all") for name in available]
+    else:
+        wanted = []
+        for item in settings.backends:
+            name, _, device = item.partition(":")
+            if name not in BACKENDS:
+                raise BenchError(f"unknown backend {name!r} (known: {', '.join(BACKENDS)})")
+            if name not in available:
+                raise BenchError(
+                    f"backend {name!r} is not installed here (available: {', '.join(available)})"
+                )
+            if device and device not in DEVICE_TYPES:
+                raise BenchError(f"unknown device {device!r} in {item!r} (known: {', '.join(DEVICE_TYPES)})")
+            wanted.append((name, device or "all"))
+
+    targets: list[Target] = []
+    for name, device in wanted:
+        if name != "onnxruntime":
+            if device not in (None, "all", "cpu"):
+                raise BenchError(f"backend {name!r} runs on the cpu only, not {device!r}")
+            targets.append(Target("webnn", name, None, ()))
+            continue
+        have, choose = _ort_choices()
+        if device is None:  # the context's default device
+            choices = [(None, choose(have))]
+        elif device == "all":  # every device with a provider of its own, and the CPU
+            choices = [(d, choose(have, device_type=d)) for d in DEVICE_TYPES]
+            choices = [(d, c) for d, c in choices if d == "cpu" or c.providers[0] != "CPUExecutionProvider"]
+        else:
+            choice = choose(have, device_type=device)
+            if device != "cpu" and choice.providers[0] == "CPUExecutionProvider":
+                raise BenchError(
+                    f"onnxruntime has no {device} execution provider here (available: {', '.join(have)})"
+                )
+            choices = [(device, choice)]
+        for d, choice in choices:
+            target = Target("webnn", name, d, tuple(choice.providers))
+            if target not in targets:
+                targets.append(target)
+                if settings.direct:
+                    targets.append(Target("direct", "onnxruntime", d, tuple(choice.providers)))
+    if settings.direct and not any(t.kind == "direct" for t in targets) and "onnxruntime" in available:
+        targets.append(Target("direct", "onnxruntime", "cpu", ("CPUExecutionProvider",)))
+    # the webnn backends first in the order given, the reference last (it is the slowest)
+    targets.sort(key=lambda t: t.backend == "reference")
+    return targets
+
+
+# ------------------------------------------------------------------------------ child processes
+
+
+def child_env() -> dict[str, str]:
+    """The environment of the measured processes: bytecode caching on, as in a real install."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def precompile(env: dict[str, str]) -> None:
+    """Write the .pyc files of the webnn package, so that no measured import compiles source."""
+    package = Path(__file__).resolve().parent.parent
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "-j", "0", str(package)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+    )
+
+
+class ChildResult(NamedTuple):
+    result: dict[str, Any]
+    stderr_tail: list[str]
+
+
+def run_child(
+    argv: Sequence[str], env: dict[str, str], timeout: float, on_line: Callable[[str], None] | None = None
+) -> ChildResult:
+    """Run a child, forwarding its stderr lines as they come; its stdout's last line is JSON."""
+    proc = subprocess.Popen(
+        list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        env=env, text=True, errors="replace",
+    )
+    out: list[str] = []
+    reader = threading.Thread(target=lambda: out.append(proc.stdout.read()), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    timed_out = threading.Event()
+
+    def kill() -> None:
+        timed_out.set()
+        proc.kill()
+
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    tail: list[str] = []
+    try:
+        for line in proc.stderr:  # type: ignore[union-attr]
+            line = line.rstrip()
+            if not line:
+                continue
+            tail = (tail + [line])[-20:]
+            if on_line is not None:
+                on_line(line)
+        proc.wait()
+    finally:
+        timer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    reader.join()
+    stdout = "".join(out).strip()
+    if timed_out.is_set():
+        return ChildResult({"ok": False, "step": "timeout", "error": f"no result within {timeout:g} s"}, tail)
+    try:
+        result = json.loads(stdout.splitlines()[-1])
+    except (json.JSONDecodeError, IndexError):
+        last = tail[-1] if tail else "no output"
+        code = proc.returncode
+        how = f"killed by {_signal_name(-code)}" if code < 0 else f"exit code {code}"
+        result = {"ok": False, "step": "process", "error": f"{how}: {last}"}
+    return ChildResult(result, tail)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+# ------------------------------------------------------------------------------ measurements
+
+
+def measure_imports(env: dict[str, str], repeats: int, progress: Callable[[str], None]) -> dict[str, Any]:
+    """Median import times (ms) in fresh processes: onnxruntime, webnn, webnn with an onnxruntime context."""
+    from .. import available_backends
+
+    snippets = {"onnxruntime": "import onnxruntime", "webnn": "import webnn"}
+    if "onnxruntime" in available_backends():
+        snippets["webnn + onnxruntime context"] = (
+            "import webnn; webnn.ML().create_context(backend='onnxruntime')"
+        )
+    else:
+        del snippets["onnxruntime"]
+    code = (
+        "import sys, time, json; t = time.perf_counter(); exec(sys.argv[1]); "
+        "print(json.dumps({'ms': 1e3 * (time.perf_counter() - t)}))"
+    )
+    samples: dict[str, list[float]] = {name: [] for name in snippets}
+    errors: dict[str, str] = {}
+    progress(f"import times: {len(snippets)} imports x {repeats} fresh processes (after one untimed run each)")
+    for round_ in range(repeats + 1):  # round 0 warms the file cache and writes any missing .pyc
+        for name, snippet in snippets.items():  # interleaved, so that drift hits all alike
+            if name in errors:
+                continue
+            child = run_child([sys.executable, "-P", "-c", code, snippet], env, 120)
+            if not child.result.get("ok", True):
+                errors[name] = child.result["error"]
+            elif round_:
+                samples[name].append(child.result["ms"])
+    medians = {name: statistics.median(v) for name, v in samples.items() if v}
+    result: dict[str, Any] = {"repeats": repeats, "median_ms": medians, "samples_ms": samples, "errors": errors}
+    if "onnxruntime" in medians and "webnn + onnxruntime context" in medians:
+        result["overhead_ms"] = medians["webnn + onnxruntime context"] - medians["onnxruntime"]
+    return result
+
+
+def compare(output: np.ndarray, reference: np.ndarray, rtol: float, atol: float) -> dict[str, Any]:
+    """ok when |output - reference| <= atol + rtol * |reference| everywhere (NaN only where the reference has NaN)."""
+    if output.shape != reference.shape:
+        return {"status": "FAIL", "why": f"shape {list(output.shape)} != {list(reference.shape)}"}
+    out = output.astype(np.float64)
+    ref = reference.astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(out - ref)
+        same_special = (np.isnan(out) & np.isnan(ref)) | (np.isinf(ref) & (out == ref))
+        diff = np.where(same_special, 0.0, diff)
+        diff = np.where(np.isnan(diff), np.inf, diff)
+        rel = diff / np.maximum(np.abs(ref), np.finfo(np.float32).tiny)
+        ok = bool(np.all(diff <= atol + rtol * np.where(np.isfinite(ref), np.abs(ref), 0.0)))
+    return {
+        "status": "ok" if ok else "FAIL",
+        "max_abs": float(diff.max(initial=0.0)),
+        "max_rel": float(np.where(same_special, 0.0, rel).max(initial=0.0)),
+        "rtol": rtol, "atol": atol,
+    }
+
+
+def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path: str | None = None,
+        markdown: bool = False) -> int:
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+
+    def progress(message: str) -> None:
+        print(f"bench: {message}", file=stderr, flush=True)
+
+    for name in settings.workloads:
+        if name not in WORKLOADS:
+            raise BenchError(f"unknown workload {name!r} (known: {', '.join(WORKLOADS)})")
+    if "mobilenetv2" in settings.workloads and settings.size % 32:
+        raise BenchError(f"--size must be a multiple of 32 for mobilenetv2, got {settings.size}")
+    weight_notes: list[str] = []
+    if settings.weights is not None and "mobilenetv2" in settings.workloads:
+        try:
+            _, weight_notes = load_weights(settings.weights, settings.seed)  # checked once, up front
+        except WeightsError as exc:
+            raise BenchError(str(exc)) from None
+        for note in weight_notes:
+            print(f"note: {note}", file=stderr, flush=True)
+    targets = plan_targets(settings)
+    have_reference = "reference" in _available()
+
+    env = child_env()
+    progress("precompiling the webnn package")
+    precompile(env)
+    imports = measure_imports(env, settings.import_repeats, progress) if settings.import_repeats else None
+
+    sections = []
+    with tempfile.TemporaryDirectory(prefix="webnn-bench-") as tmp:
+        jobs: list[tuple[str, Target | None]] = []
+        for name in settings.workloads:
+            if have_reference and not any(t.backend == "reference" for t in targets):
+                jobs.append((name, None))  # first, a reference run for the output check only
+            jobs.extend((name, t) for t in targets)
+        reference_outputs: dict[str, str] = {}
+        rows_by_workload: dict[str, list[dict[str, Any]]] = {name: [] for name in settings.workloads}
+        for number, (name, target) in enumerate(jobs, 1):
+            label = target.label if target else "reference (output check)"
+            prefix = f"[{number}/{len(jobs)}] {name} | {label} |"
+            output = os.path.join(tmp, f"{number}.npy")
+            spec = {
+                "kind": target.kind if target else "webnn",
+                "backend": target.backend if target else "reference",
+                "device": target.device if target else None,
+                "providers": list(target.providers) if target else [],
+                "workload": name, "size": settings.size, "seed": settings.seed, "weights": settings.weights,
+                "threads": settings.threads, "output": output,
+                "runs": settings.runs if target else 0, "warmup": settings.warmup,
+                "max_seconds": settings.max_seconds,
+            }
+            if target and target.kind == "webnn" and target.backend == "reference":
+                spec["threads"] = None  # the reference backend has no thread setting
+            child = run_child(
+                [sys.executable, "-P", str(WORKER), json.dumps(spec)], env, settings.timeout,
+                lambda line, prefix=prefix: progress(f"{prefix} {line}"),
+            )
+            row = dict(child.result)
+            if not row.get("ok"):
+                row["stderr_tail"] = child.stderr_tail
+            row.update(label=label, kind=spec["kind"], backend=spec["backend"], requested_device=spec["device"],
+                       configured_providers=spec["providers"])
+            if row.get("ok") and os.path.exists(output):
+                row["_output"] = output
+            if spec["backend"] == "reference" and spec["kind"] == "webnn" and row.get("_output"):
+                reference_outputs[name] = row["_output"]
+            if target is None:
+                row["check_only"] = True
+            rows_by_workload[name].append(row)
+
+        for name in settings.workloads:
+            workload = make_workload(name, settings.size, seed=settings.seed,
+                                     weights=settings.weights if name == "mobilenetv2" else None)
+            rows = rows_by_workload[name]
+            reference_path = reference_outputs.get(name)
+            reference = np.load(reference_path) if reference_path else None
+            for row in rows:
+                path = row.pop("_output", None)
+                if row["backend"] == "reference" and row["kind"] == "webnn":
+                    row["check"] = {"status": "reference"} if path else {"status": "n/a"}
+                elif path is None:
+                    row["check"] = {"status": "n/a"}
+                elif reference is None:
+                    row["check"] = {"status": "n/a", "why": "no reference output"}
+                else:
+                    row["check"] = compare(np.load(path), reference, workload.rtol, workload.atol)
+            timed = [r for r in rows if not r.get("check_only")]
+            _add_ratios(timed)
+            sections.append({
+                "workload": name,
+                "description": workload.description,
+                "input_shape": list(workload.input_shape),
+                "output_shape": list(workload.output_shape),
+                "ops": workload.op_count(),
+                "notes": list(workload.notes),
+                "reference_check": next(
+                    ({k: r.get(k) for k in ("ok", "error", "step")} for r in rows if r.get("check_only")), None
+                ),
+                "rows": timed,
+            })
+
+    results = {
+        "meta": _meta(settings, targets),
+        "imports": imports,
+        "workloads": sections,
+    }
+    text = report.render_markdown(results) if markdown else report.render_text(results)
+    print(text, file=stdout, flush=True)
+    if json_path:
+        try:
+            with open(json_path, "w") as f:
+                json.dump(results, f, indent=1)
+                f.write("\n")
+        except OSError as exc:
+            print(f"webnn bench: error: cannot write {json_path}: {exc}", file=stderr)
+            return 1
+        progress(f"wrote {json_path}")
+    failed = [
+        f"{s['workload']} {r['label']}" for s in sections for r in s["rows"]
+        if not r.get("ok") or r.get("check", {}).get("status") == "FAIL"
+    ]
+    failed += [f"{s['workload']} reference check" for s in sections
+               if s["reference_check"] and not s["reference_check"]["ok"]]
+    if failed:
+        progress(f"{len(failed)} failed: {'; '.join(failed)}")
+        return 1
+    return 0
+
+
+def _available() -> list[str]:
+    from .. import available_backends
+
+    return available_backends()
+
+
+def _add_ratios(rows: list[dict[str, Any]]) -> None:
+    """ours / direct for warm median, build + first and peak memory, against the direct row on the
+    same providers (or, for a backend without providers, the direct CPU row)."""
+    directs = [r for r in rows if r["kind"] == "direct"]
+    for row in rows:
+        if row["kind"] != "webnn":
+            continue
+        baseline = next((d for d in directs if d["configured_providers"] == row["configured_providers"]), None)
+        if baseline is None:
+            baseline = next((d for d in directs if d["configured_providers"] == ["CPUExecutionProvider"]), None)
+        if baseline is None:
+            continue
+        row["baseline"] = baseline["label"]
+        ratios = {}
+        for key, field in (("warm_median", "median_ms"), ("build_first", "build_first_ms"), ("peak_rss", "peak_rss_mb")):
+            ours, theirs = row.get(field), baseline.get(field)
+            if row.get("ok") and baseline.get("ok") and ours is not None and theirs:
+                ratios[key] = ours / theirs
+        row["ratios"] = ratios
+
+
+def _meta(settings: Settings, targets: list[Target]) -> dict[str, Any]:
+    from .. import __version__
+
+    meta: dict[str, Any] = {
+        "webnn": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "settings": settings._asdict(),
+        "targets": [t.label for t in targets],
+    }
+    try:
+        import onnxruntime
+
+        meta["onnxruntime"] = onnxruntime.__version__
+        meta["onnxruntime_providers"] = onnxruntime.get_available_providers()
+    except ImportError:
+        pass
+    return meta

@@ -1,0 +1,275 @@
+"""``webnn bench``: the workloads (WebNN and hand-made ONNX agree), MobileNetV2's layout and weights,
+the measurement processes, the report, and a tiny end-to-end run."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import webnn
+from webnn.bench import report, runner
+from webnn.bench.workloads import (
+    WORKLOADS,
+    MobileNetV2,
+    WeightsError,
+    expected_weight_files,
+    load_weights,
+    make_workload,
+    mobilenet_conv_layers,
+)
+
+HAVE_ORT = importlib.util.find_spec("onnxruntime") is not None and importlib.util.find_spec("onnx") is not None
+needs_ort = pytest.mark.skipif(not HAVE_ORT, reason="onnxruntime and onnx are not installed")
+WEIGHTS = Path(os.environ.get("WEBNN_MODELS_DIR", Path(__file__).resolve().parents[2] / "shared" / "models"))
+WEIGHTS = WEIGHTS / "mobilenetv2"
+needs_weights = pytest.mark.skipif(not WEIGHTS.is_dir(), reason=f"no MobileNetV2 weights in {WEIGHTS}")
+SMALL = {"simple": 8, "complex": 8, "mobilenetv2": 32}
+
+
+def run_webnn(workload, backend: str) -> np.ndarray:
+    context = webnn.ML().create_context(backend=backend)
+    builder = context.create_graph_builder()
+    graph = builder.build(workload.build_webnn(builder))
+    return context.compute(graph, {"x": workload.make_input()})["y"]
+
+
+def run_onnx(workload) -> np.ndarray:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(workload.build_onnx().SerializeToString(), providers=["CPUExecutionProvider"])
+    return session.run(None, {"x": workload.make_input()})[0]
+
+
+# ------------------------------------------------------------------------------ workloads
+
+
+@needs_ort
+@pytest.mark.parametrize("name", list(WORKLOADS))
+def test_webnn_and_onnx_versions_agree(name: str) -> None:
+    workload = make_workload(name, SMALL[name])
+    expected = run_webnn(workload, "reference")
+    assert expected.shape == workload.output_shape and expected.dtype == np.float32
+    assert np.all(np.isfinite(expected))
+    direct = run_onnx(workload)
+    np.testing.assert_allclose(direct, expected, rtol=workload.rtol, atol=workload.atol)
+    ours = run_webnn(workload, "onnxruntime")
+    np.testing.assert_allclose(ours, expected, rtol=workload.rtol, atol=workload.atol)
+
+
+def test_simple_and_complex_by_hand() -> None:
+    simple = make_workload("simple", 8)
+    x = simple.make_input()
+    y = x
+    for _ in range(10):
+        y = np.maximum(y + x, 0)
+    np.testing.assert_array_equal(run_webnn(simple, "reference"), y)
+
+    complex_ = make_workload("complex", 8)
+    x = complex_.make_input()
+    assert set(np.unique(x[x > 0])) == {np.float32(0.25)}  # the fixed point: nothing overflows or underflows
+    expected = (x == 0.25).mean(axis=(2, 3), keepdims=True) * 0.25
+    np.testing.assert_allclose(run_webnn(complex_, "reference"), expected, rtol=1e-6)
+    assert complex_.op_count() == 201
+
+
+def test_mobilenet_layers() -> None:
+    model = MobileNetV2(32)
+    assert model.conv_stats() == (52, 17)
+    layers = mobilenet_conv_layers()
+    assert [layer.index for layer in layers][:6] == [0, 2, 4, 5, 7, 9]
+    assert layers[-1].index == 95 and layers[-1].cout == 1280
+    assert sum(layer.stride == 2 for layer in layers) == 5
+    assert len(expected_weight_files()) == 106
+
+
+@needs_ort
+def test_mobilenet_onnx_model_layout() -> None:
+    model = MobileNetV2(32).build_onnx()
+    convs = [n for n in model.graph.node if n.op_type == "Conv"]
+    assert len(convs) == 52
+    inits = {i.name: i for i in model.graph.initializer}
+    depthwise = [n for n in convs if {a.name: a.i for a in n.attribute}["group"] == inits[n.input[1]].dims[0]
+                 and inits[n.input[1]].dims[1] == 1]
+    assert len(depthwise) == 17
+    assert [n.op_type for n in model.graph.node][-4:] == ["GlobalAveragePool", "Flatten", "Gemm", "Softmax"]
+
+
+@needs_weights
+def test_real_weights_match_the_layers() -> None:
+    files = {f.name for f in WEIGHTS.glob("*.npy")}
+    expected = expected_weight_files()
+    assert files <= set(expected), sorted(files - set(expected))
+    for name in files:
+        assert np.load(WEIGHTS / name, mmap_mode="r").shape == expected[name], name
+    weights, notes = load_weights(str(WEIGHTS))
+    assert weights["gemm_104_weight"].shape == (1000, 1280)
+    if "gemm_104_weight.npy" not in files:
+        assert any("gemm_104_weight.npy is missing" in note for note in notes)
+
+
+@needs_weights
+@needs_ort
+def test_real_weights_run() -> None:
+    workload = MobileNetV2(32, weights=str(WEIGHTS))
+    expected = run_webnn(workload, "reference")
+    np.testing.assert_allclose(run_onnx(workload), expected, rtol=workload.rtol, atol=workload.atol)
+    np.testing.assert_allclose(expected.sum(), 1.0, rtol=1e-5)
+
+
+def test_weights_errors(tmp_path: Path) -> None:
+    with pytest.raises(WeightsError, match="does not exist"):
+        load_weights(str(tmp_path / "nothing"))
+    with pytest.raises(WeightsError, match=r"lacks 105 MobileNetV2 weight file\(s\): conv_0_bias.npy, conv_0_weight.npy"):
+        load_weights(str(tmp_path))
+    for name, shape in expected_weight_files().items():
+        if name != "gemm_104_weight.npy":
+            np.save(tmp_path / name, np.ones(shape, np.float32))
+    weights, notes = load_weights(str(tmp_path))
+    assert len(weights) == 106 and "gemm_104_weight.npy is missing" in notes[0]
+    np.save(tmp_path / "conv_95_bias.npy", np.ones(1000, np.float32))
+    with pytest.raises(WeightsError, match=r"conv_95_bias.npy has shape \[1000\], .* needs \[1280\]"):
+        load_weights(str(tmp_path))
+
+
+# ------------------------------------------------------------------------------ measurement pieces
+
+
+def worker(spec: dict) -> dict:
+    proc = subprocess.run([sys.executable, "-P", str(runner.WORKER), json.dumps(spec)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_worker_reports_failures_as_results() -> None:
+    result = worker({"kind": "webnn", "backend": "reference", "workload": "nonexistent", "size": 8, "seed": 0})
+    assert result["ok"] is False and result["step"] == "prepare workload"
+    assert "unknown workload 'nonexistent'" in result["error"]
+
+
+@needs_ort
+def test_direct_worker_does_not_import_webnn(tmp_path: Path) -> None:
+    out = tmp_path / "y.npy"
+    result = worker({"kind": "direct", "backend": "onnxruntime", "providers": ["CPUExecutionProvider"],
+                     "workload": "simple", "size": 8, "seed": 0, "runs": 3, "warmup": 1, "output": str(out)})
+    assert result["ok"], result
+    assert result["runs"] == 3 and result["min_ms"] <= result["median_ms"] <= result["p90_ms"]
+    assert result["providers"] == ["CPUExecutionProvider"] and result["peak_rss_mb"] > 0
+    np.testing.assert_array_equal(np.load(out), run_webnn(make_workload("simple", 8), "reference"))
+    assert result["webnn_imported"] is False  # the baseline runs ONNX Runtime alone
+
+
+def test_run_child_crash_and_timeout() -> None:
+    crash = runner.run_child([sys.executable, "-c", "import sys; sys.stderr.write('boom\\n'); sys.exit(3)"],
+                             dict(os.environ), 30)
+    assert crash.result == {"ok": False, "step": "process", "error": "exit code 3: boom"}
+    abort = runner.run_child([sys.executable, "-c", "import os; os.abort()"], dict(os.environ), 30)
+    assert abort.result["error"] == "killed by SIGABRT: no output"
+    slow = runner.run_child([sys.executable, "-c", "import time; time.sleep(30)"], dict(os.environ), 0.5)
+    assert slow.result["ok"] is False and slow.result["step"] == "timeout"
+
+
+def test_compare() -> None:
+    ref = np.array([1.0, 0.0, np.nan, np.inf], np.float32)
+    assert runner.compare(ref.copy(), ref, 1e-5, 1e-6)["status"] == "ok"
+    check = runner.compare(np.array([1.1, 0.0, np.nan, np.inf], np.float32), ref, 1e-5, 1e-6)
+    assert check["status"] == "FAIL" and check["max_abs"] == pytest.approx(0.1, rel=1e-5)
+    assert runner.compare(np.zeros(3, np.float32), ref, 1e-5, 1e-6)["status"] == "FAIL"
+    assert runner.compare(np.array([1, 0, 0, np.inf], np.float32), ref, 1, 1)["status"] == "FAIL"  # a NaN lost
+
+
+def _settings(**changes) -> runner.Settings:
+    base = runner.Settings(workloads=("simple",), backends=None, runs=2, warmup=0, threads=None, weights=None,
+                           quick=False, direct=True, size=8, seed=0, import_repeats=0, timeout=60, max_seconds=10)
+    return base._replace(**changes)
+
+
+@needs_ort
+def test_plan_targets_with_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    from webnn.backends.onnxruntime import providers
+
+    fake = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    monkeypatch.setattr(runner, "_ort_choices", lambda: (fake, providers.choose))
+    monkeypatch.delenv("WEBNN_BACKEND", raising=False)
+    labels = [t.label for t in runner.plan_targets(_settings())]
+    assert labels == ["webnn onnxruntime (CPU)", "direct ORT (CPU)", "webnn onnxruntime (CUDA)", "direct ORT (CUDA)",
+                      "webnn reference (numpy)"]
+    quick = runner.plan_targets(_settings(quick=True))
+    assert [(t.kind, t.providers[0]) for t in quick] == [("webnn", "CUDAExecutionProvider"),
+                                                         ("direct", "CUDAExecutionProvider")]
+    assert [t.label for t in runner.plan_targets(_settings(backends=("reference",)))] == [
+        "direct ORT (CPU)", "webnn reference (numpy)"]
+    monkeypatch.setattr(runner, "_ort_choices", lambda: (["CPUExecutionProvider"], providers.choose))
+    with pytest.raises(runner.BenchError, match="no gpu execution provider"):
+        runner.plan_targets(_settings(backends=("onnxruntime:gpu",)))
+
+
+def test_report_shows_error_cells() -> None:
+    ok_row = {"ok": True, "label": "direct ORT (CPU)", "kind": "direct", "build_ms": 1.5, "first_ms": 0.5,
+              "build_first_ms": 2.0, "median_ms": 0.25, "min_ms": 0.2, "p90_ms": 0.3, "runs": 2,
+              "peak_rss_mb": 80.0, "check": {"status": "ok", "max_abs": 0.0, "max_rel": 0.0}}
+    bad_row = {"ok": False, "label": "webnn onnxruntime (CPU)", "kind": "webnn", "step": "build (builder + build())",
+               "error": "NotSupportedError: build: the onnxruntime backend cannot run conv2d"}
+    results = {
+        "meta": {"webnn": "0", "python": "3", "numpy": "2", "cpu_count": 2,
+                 "settings": {"threads": None, "runs": 2, "warmup": 0}},
+        "imports": None,
+        "workloads": [{"workload": "simple", "description": "d", "input_shape": [1, 3, 8, 8], "ops": 20,
+                       "notes": [], "reference_check": None, "rows": [bad_row, ok_row]}],
+    }
+    text = report.render_text(results)
+    assert "ERROR at build (builder + build()): NotSupportedError: build: the onnxruntime backend cannot" in text
+    assert "ok (abs 0, rel 0)" in text
+    markdown = report.render_markdown(results)
+    assert markdown.count("\n| ") == 2 and "ERROR at build" in markdown
+
+
+# ------------------------------------------------------------------------------ end to end
+
+
+def test_quick_bench_end_to_end(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    env = {k: v for k, v in os.environ.items() if k != "WEBNN_BACKEND"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "webnn", "bench", "--quick", "--runs", "2", "--workloads", "simple", "--size", "16",
+         "--import-repeats", "1", "--json", str(out)],
+        capture_output=True, text=True, timeout=300, env=env,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "bench: [1/" in proc.stderr  # progress on stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("simple:") and "build ms" in lines[1] and "ours/direct warm" in lines[1]
+    default = webnn.available_backends()[0]
+    assert any(line.strip().startswith(f"webnn {default}") for line in lines)
+    results = json.loads(out.read_text())
+    (section,) = results["workloads"]
+    assert section["workload"] == "simple" and section["input_shape"] == [1, 3, 16, 16]
+    rows = section["rows"]
+    assert rows[0]["kind"] == "webnn" and rows[0]["backend"] == default
+    for row in rows:
+        assert row["ok"], row
+        assert row["runs"] == 2 and len(row["warm_ms"]) == 2
+        assert row["build_first_ms"] == pytest.approx(row["build_ms"] + row["first_ms"])
+        assert row["check"]["status"] in ("ok", "reference")
+    if HAVE_ORT:
+        assert [r["kind"] for r in rows] == ["webnn", "direct"]
+        assert set(rows[0]["ratios"]) == {"warm_median", "build_first", "peak_rss"}
+        assert set(results["imports"]["median_ms"]) == {"onnxruntime", "webnn", "webnn + onnxruntime context"}
+
+
+SCRIPT = shutil.which("webnn", path=os.path.dirname(sys.executable))
+
+
+@pytest.mark.skipif(SCRIPT is None, reason="the webnn script is not installed")
+def test_console_script() -> None:
+    proc = subprocess.run([str(SCRIPT), "--version"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and webnn.__version__ in proc.stdout
