@@ -193,36 +193,44 @@ class MLGraphBuilder:
         values, label = opdef.bind(args, kwargs)
         constants: dict[str, np.ndarray] = {}
         c = Check(opdef.name, label, constants)
-        self._check_can_build(c.op if not label else f"{c.op} {label!r}")
+        if self._built or self._context._is_lost:
+            self._check_can_build(c.op if not label else f"{c.op} {label!r}")
         descs: dict[str, Any] = {}
         refs: dict[str, Any] = {}
+        attrs: dict[str, Any] = {}
+        call: dict[str, Any] = {}
+        own_constants = self._constants
         for p in opdef.params:
-            value = values[p.name]
-            if p.kind == "value":
-                continue
-            if p.kind == "operand":
+            name = p.name
+            value = values[name]
+            kind = p.kind
+            if kind == "value":
+                call[name] = attrs[name] = value
+            elif kind == "operand":
                 if value is None and not p.required:
-                    descs[p.name] = refs[p.name] = None
+                    call[name] = descs[name] = refs[name] = None
                     continue
-                operand = self._own_or_fail(c, p.name, value)
-                descs[p.name], refs[p.name] = operand._desc, operand._id
-                if operand._id in self._constants:
-                    constants[p.name] = self._constants[operand._id]
+                if type(value) is not MLOperand or value._builder is not self:
+                    self._own_or_fail(c, name, value)
+                call[name] = descs[name] = value._desc
+                refs[name] = value._id
+                if value._id in own_constants:
+                    constants[name] = own_constants[value._id]
             else:
                 if isinstance(value, MLOperand) or not isinstance(value, Sequence):
-                    c.fail(f"{p.name} must be a sequence of MLOperands, got {type(value).__name__}")
-                operands = [self._own_or_fail(c, f"{p.name}[{i}]", v) for i, v in enumerate(value)]
-                descs[p.name] = tuple(o._desc for o in operands)
-                refs[p.name] = tuple(o._id for o in operands)
+                    c.fail(f"{name} must be a sequence of MLOperands, got {type(value).__name__}")
+                operands = [self._own_or_fail(c, f"{name}[{i}]", v) for i, v in enumerate(value)]
+                call[name] = descs[name] = tuple(o._desc for o in operands)
+                refs[name] = tuple(o._id for o in operands)
         opdef.check_operands(c, descs)
-        call = {p.name: descs[p.name] if p.kind != "value" else values[p.name] for p in opdef.params}
         result = opdef.func(c, **call)
-        if not isinstance(result, Result):
+        if type(result) is not Result:
             result = Result(result)
-        outputs = result.outputs if isinstance(result.outputs, list) else [result.outputs]
+        multi = type(result.outputs) is list
+        outputs = result.outputs if multi else [result.outputs]
         opdef.check_outputs(c, descs, outputs)
-        attrs = {p.name: values[p.name] for p in opdef.params if p.kind == "value"}
-        attrs.update(result.attrs)
+        if result.attrs:
+            attrs.update(result.attrs)
         output_operands = [self._new_operand(desc, "output") for desc in outputs]
         operation = Operation(
             type=opdef.name,
@@ -232,9 +240,10 @@ class MLGraphBuilder:
             label=label,
         )
         self._operations.append(operation)
+        index = len(self._operations) - 1
         for o in output_operands:
-            self._producer[o._id] = len(self._operations) - 1
-        return output_operands if isinstance(result.outputs, list) else output_operands[0]
+            self._producer[o._id] = index
+        return output_operands if multi else output_operands[0]
 
     def _own_or_fail(self, c: Check, what: str, value: Any) -> MLOperand:
         if not isinstance(value, MLOperand):
@@ -339,6 +348,15 @@ class MLGraphBuilder:
                 op = self._operations[producer]
                 needed.update(op.outputs)
                 stack.extend(op.input_ids())
+        if len(needed) == len(self._operands) and len(needed_ops) == len(self._operations):
+            # Everything is needed (the usual case): operand ids are already dense.
+            return Graph(
+                operands=tuple(self._operands),
+                inputs=self._inputs,
+                constants=self._constants,
+                operations=tuple(self._operations),
+                outputs=outputs,
+            )
         order = sorted(needed)
         new_id = {old: new for new, old in enumerate(order)}
 

@@ -9,6 +9,8 @@ import pytest
 
 import webnn
 
+from ..helpers import onnx_nodes
+
 # Numeric tests use the shared ``context`` fixture (every backend); validation tests use
 # ``spec_builder`` (the builder's checks do not depend on the backend).
 
@@ -320,16 +322,6 @@ def test_conv_transpose2d_float16_nhwc(context, builder) -> None:
 # --------------------------------------------------------------------------- ONNX graphs
 
 
-def _onnx_nodes(graph) -> list:
-    pytest.importorskip("onnxruntime")
-    from webnn.backends.onnxruntime.emitter import Emitter
-    from webnn.backends.onnxruntime.lowering import lower
-
-    emitter = Emitter(graph.ir)
-    lower(emitter)
-    return list(emitter.model.graph.node)
-
-
 def _mobilenet_block(builder, layout):
     """An inverted residual block of MobileNetV2 (expand 1x1, depthwise 3x3, project 1x1)."""
     rng = np.random.default_rng(25)
@@ -354,7 +346,7 @@ def _mobilenet_block(builder, layout):
 
 def test_nchw_oihw_float32_convs_are_plain_conv_nodes() -> None:
     builder = webnn.ML().create_context(backend="reference").create_graph_builder()
-    nodes = _onnx_nodes(_mobilenet_block(builder, "nchw"))
+    nodes = onnx_nodes(_mobilenet_block(builder, "nchw"))
     assert [n.op_type for n in nodes] == ["Conv"] * 3
     assert all(len(n.input) == 3 for n in nodes)  # the bias is the Conv's third input
 
@@ -362,7 +354,7 @@ def test_nchw_oihw_float32_convs_are_plain_conv_nodes() -> None:
 def test_constant_filters_in_other_layouts_are_permuted_at_lowering() -> None:
     builder = webnn.ML().create_context(backend="reference").create_graph_builder()
     graph = _mobilenet_block(builder, "nhwc")
-    nodes = _onnx_nodes(graph)
+    nodes = onnx_nodes(graph)
     assert [n.op_type for n in nodes].count("Conv") == 3
     # Only the activations are transposed (one pair per conv), never the weights.
     assert [n.op_type for n in nodes].count("Transpose") == 6

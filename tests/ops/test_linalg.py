@@ -7,6 +7,8 @@ import pytest
 
 import webnn
 
+from ..helpers import onnx_op_types
+
 # Numeric tests use the shared ``context`` fixture (every backend); validation tests use
 # ``builder``, on the reference backend (the builder's checks do not depend on the backend).
 
@@ -203,23 +205,13 @@ def test_matmul_same_operand_twice(context) -> None:
     np.testing.assert_allclose(y, a16 @ a16, **TOLERANCE[np.float16])
 
 
-def _onnx_op_types(graph) -> list[str]:
-    pytest.importorskip("onnxruntime")
-    from webnn.backends.onnxruntime.emitter import Emitter
-    from webnn.backends.onnxruntime.lowering import lower
-
-    emitter = Emitter(graph.ir)
-    lower(emitter)
-    return [n.op_type for n in emitter.model.graph.node]
-
-
 def test_float32_linalg_are_single_nodes() -> None:
     context = webnn.ML().create_context(backend="reference")
     builder = context.create_graph_builder()
     a = builder.input("a", [2, 3, 4])
-    assert _onnx_op_types(builder.build({"y": builder.matmul(a, builder.constant(random([4, 5])))})) == ["MatMul"]
+    assert onnx_op_types(builder.build({"y": builder.matmul(a, builder.constant(random([4, 5])))})) == ["MatMul"]
     builder = context.create_graph_builder()
     a = builder.input("a", [4, 3])
     c = builder.input("c", [1, 5])
     y = builder.gemm(a, builder.constant(random([5, 4])), c=c, a_transpose=True, b_transpose=True, alpha=3.0)
-    assert _onnx_op_types(builder.build({"y": y})) == ["Gemm"]
+    assert onnx_op_types(builder.build({"y": y})) == ["Gemm"]

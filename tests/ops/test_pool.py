@@ -7,6 +7,8 @@ import pytest
 
 import webnn
 
+from ..helpers import onnx_op_types
+
 POOLS = ["average_pool2d", "l2_pool2d", "max_pool2d"]
 
 
@@ -350,16 +352,6 @@ def test_float16_pools_with_layouts(context, name, layout) -> None:
     np.testing.assert_allclose(y.astype(np.float64), expected, rtol=2e-3)
 
 
-def _onnx_op_types(graph) -> list[str]:
-    pytest.importorskip("onnxruntime")
-    from webnn.backends.onnxruntime.emitter import Emitter
-    from webnn.backends.onnxruntime.lowering import lower
-
-    emitter = Emitter(graph.ir)
-    lower(emitter)
-    return [n.op_type for n in emitter.model.graph.node]
-
-
 @pytest.mark.parametrize("name, onnx_op", [
     ("average_pool2d", "AveragePool"), ("l2_pool2d", "LpPool"), ("max_pool2d", "MaxPool"),
 ])
@@ -370,7 +362,7 @@ def test_float32_nchw_pools_are_single_nodes(name, onnx_op) -> None:
     # ceil rounding is expressed as end padding, never as ONNX's ceil_mode
     y = getattr(builder, name)(x, {"windowDimensions": [3, 3], "strides": [2, 2], "padding": [1, 1, 1, 1],
                                    "outputShapeRounding": "ceil"})
-    assert _onnx_op_types(builder.build({"y": y})) == [onnx_op]
+    assert onnx_op_types(builder.build({"y": y})) == [onnx_op]
     builder = context.create_graph_builder()
     global_pool = getattr(builder, name)(builder.input("x", [1, 8, 13, 13]))
-    assert _onnx_op_types(builder.build({"y": global_pool})) == ["Global" + onnx_op]
+    assert onnx_op_types(builder.build({"y": global_pool})) == ["Global" + onnx_op]

@@ -10,6 +10,8 @@ import pytest
 
 import webnn
 
+from ..helpers import onnx_op_types
+
 
 @pytest.fixture(scope="module")
 def reference() -> webnn.MLContext:
@@ -444,17 +446,12 @@ needs_onnxruntime = pytest.mark.skipif(
 
 def onnx_ops(make, *descs):
     """The ONNX op types the onnxruntime backend emits for ``make(builder, *inputs)``."""
-    from webnn.backends.onnxruntime.emitter import Emitter
-    from webnn.backends.onnxruntime.lowering import lower
-
     context = webnn.ML().create_context(backend="onnxruntime")
     builder = context.create_graph_builder()
     inputs = [builder.input(f"x{i}", shape, dtype) for i, (shape, dtype) in enumerate(descs)]
     result = make(builder, *inputs)
     graph = builder.build({"y": result} if not isinstance(result, list) else {f"y{i}": r for i, r in enumerate(result)})
-    emitter = Emitter(graph.ir)
-    lower(emitter)
-    return [node.op_type for node in emitter.proto.node]
+    return onnx_op_types(graph)
 
 
 @needs_onnxruntime

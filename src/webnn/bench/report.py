@@ -109,7 +109,7 @@ def footer(results: dict[str, Any]) -> list[str]:
         parts = [f"{name} {fmt(ms)} ms" for name, ms in med.items()]
         line = f"import time (median of {imports['repeats']} fresh processes): " + ", ".join(parts)
         if "overhead_ms" in imports:
-            line += f"; webnn on onnxruntime costs {imports['overhead_ms']:+.0f} ms over import onnxruntime"
+            line += f"; import webnn adds {imports['overhead_ms']:+.0f} ms to import onnxruntime"
         lines.append(line)
         for name, error in imports.get("errors", {}).items():
             lines.append(f"import {name} failed: {error}")

@@ -412,19 +412,18 @@ class OpDef:
     def check_operands(self, c: Check, descs: Mapping[str, Any]) -> None:
         """The table part of validation: data types and ranks of the operand arguments."""
         for name, lim in self.limits.items():
-            if name not in descs:
-                continue
-            value = descs[name]
+            value = descs.get(name)
             if value is None:
                 continue
-            items = value if lim.many else (value,)
-            for i, desc in enumerate(items):
-                label = f"{name}[{i}]" if lim.many else name
-                allowed = self.resolve_types(name, descs)
-                if desc.data_type not in allowed:
-                    c.fail(f"{label} data type {desc.data_type} is not allowed (allowed: {', '.join(allowed)})")
-                lo, hi = self.resolve_ranks(name, descs)
-                if not lo <= desc.rank <= hi:
+            types, ranks = lim.data_types, lim.ranks
+            if type(types) is Same or type(ranks) is Same:  # resolved against the other operands
+                types, ranks = self.resolve_types(name, descs), self.resolve_ranks(name, descs)
+            lo, hi = ranks
+            for i, desc in enumerate(value if lim.many else (value,)):
+                if desc.data_type not in types or not lo <= len(desc.shape) <= hi:
+                    label = f"{name}[{i}]" if lim.many else name
+                    if desc.data_type not in types:
+                        c.fail(f"{label} data type {desc.data_type} is not allowed (allowed: {', '.join(types)})")
                     want = str(lo) if lo == hi else f"{lo} to {hi}"
                     c.fail(f"{label} rank {desc.rank} is not allowed (allowed: {want})")
 

@@ -79,7 +79,7 @@ class OnnxRuntimeBackend:
         shared = {name: ort.OrtValue.ortvalue_from_numpy(array) for name, array in emitter.shared.items()}
         if shared:
             options.add_external_initializers(list(shared), list(shared.values()))
-        model = emitter.model.SerializeToString()
+        model = emitter.model_bytes()
         del emitter
         session = ort.InferenceSession(
             model,

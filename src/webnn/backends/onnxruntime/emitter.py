@@ -1,10 +1,10 @@
 """Building the ONNX model of a WebNN graph, node by node.
 
 The lowering functions (``lowering/``) call an :class:`Emitter` to add nodes
-and constants.  Protobuf messages are filled in directly (no ``onnx.helper``),
-constant data goes in as raw bytes, and large constants are not copied into
-the model at all: they are declared in the model and handed to the session as
-``OrtValue``s that share the graph's NumPy memory.
+and constants.  Each node is encoded to protobuf bytes as it is added
+(:mod:`.onnxproto`), constant data goes in as raw bytes, and large constants
+are not copied into the model at all: they are declared as external data and
+handed to the session as ``OrtValue``s that share the graph's NumPy memory.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from onnx import onnx_ml_pb2 as pb
 
 from ...ir import Graph, OperandDescriptor, Operation
+from . import onnxproto as proto
 from .kernels import supports
 
 OPSET = 21
@@ -26,10 +26,9 @@ SHARED_CONSTANT_BYTES = 1024
 #: ONNX element types by name.  WebNN int4 / uint4 values travel as int8 / uint8 (one per
 #: byte, as stored); the 4-bit ONNX types appear only inside the model where an op needs them.
 ONNX_TYPES: dict[str, int] = {
-    "float32": pb.TensorProto.FLOAT, "float16": pb.TensorProto.FLOAT16, "float64": pb.TensorProto.DOUBLE,
-    "int32": pb.TensorProto.INT32, "uint32": pb.TensorProto.UINT32, "int64": pb.TensorProto.INT64,
-    "uint64": pb.TensorProto.UINT64, "int8": pb.TensorProto.INT8, "uint8": pb.TensorProto.UINT8,
-    "bool": pb.TensorProto.BOOL, "int4": pb.TensorProto.INT4, "uint4": pb.TensorProto.UINT4,
+    "float32": proto.FLOAT, "float16": proto.FLOAT16, "float64": proto.DOUBLE, "int32": proto.INT32,
+    "uint32": proto.UINT32, "int64": proto.INT64, "uint64": proto.UINT64, "int8": proto.INT8,
+    "uint8": proto.UINT8, "bool": proto.BOOL, "int4": proto.INT4, "uint4": proto.UINT4,
 }
 #: How each WebNN data type is stored in ONNX values (graph inputs, outputs, initializers).
 STORAGE: dict[str, str] = {
@@ -45,14 +44,6 @@ PROMOTIONS: dict[str, tuple[str, ...]] = {
     "int4": ("int8", "int32"), "uint4": ("uint8", "int32"),
 }
 
-_ATTRIBUTE_SETTERS = {
-    bool: lambda a, v: (setattr(a, "type", pb.AttributeProto.INT), setattr(a, "i", int(v))),
-    int: lambda a, v: (setattr(a, "type", pb.AttributeProto.INT), setattr(a, "i", v)),
-    float: lambda a, v: (setattr(a, "type", pb.AttributeProto.FLOAT), setattr(a, "f", v)),
-    str: lambda a, v: (setattr(a, "type", pb.AttributeProto.STRING), setattr(a, "s", v.encode())),
-}
-
-
 class LoweringError(Exception):
     """A valid WebNN operation that this backend cannot express (names the op)."""
 
@@ -62,34 +53,34 @@ class Emitter:
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
-        self.model = pb.ModelProto()
-        self.model.ir_version = IR_VERSION
-        self.model.producer_name = "webnn"
-        opset = self.model.opset_import.add()
-        opset.domain = ""
-        opset.version = OPSET
-        self.proto = self.model.graph
-        self.proto.name = "webnn"
+        #: Encoded NodeProtos, in order.
+        self.nodes: list[bytes] = []
+        #: Encoded TensorProtos of the initializers, by value name.
+        self.initializers: dict[str, bytes] = {}
         #: Large constants handed to the session as OrtValues: value name -> array.
         self.shared: dict[str, np.ndarray] = {}
-        self._names: dict[int, str] = {}
-        self._used: set[str] = set(graph.inputs)
+        self._inputs = [
+            proto.value_info(name, ONNX_TYPES[STORAGE[graph.operands[i].data_type]], graph.operands[i].shape)
+            for name, i in graph.inputs.items()
+        ]
+        self._outputs: list[bytes] = []
+        self._read: set[str] = set()  # values some node reads
+        self._names: dict[int, str] = dict(zip(graph.inputs.values(), graph.inputs))
+        self._reserved = frozenset(graph.inputs)
         self._counter = 0
         self._small_constants: dict[tuple[Any, ...], str] = {}
         self.op: Operation | None = None
-        for name, operand in graph.inputs.items():
-            self._names[operand] = name
-            self._value_info(self.proto.input.add(), name, graph.operands[operand])
         for operand, array in graph.constants.items():
             self._names[operand] = self.constant(array, STORAGE[graph.operands[operand].data_type])
 
     # ------------------------------------------------------------------ names and values
     def fresh(self, hint: str = "t") -> str:
+        """A new value name (unique: each ends in its own counter value; graph input names,
+        which the user chose, are skipped)."""
         while True:
             self._counter += 1
             name = f"{hint}_{self._counter}"
-            if name not in self._used:
-                self._used.add(name)
+            if name not in self._reserved:
                 return name
 
     def value(self, operand: int) -> str:
@@ -122,14 +113,6 @@ class Emitter:
         assert self.op is not None
         return self.desc(self.op.outputs[index])
 
-    def _value_info(self, info: pb.ValueInfoProto, name: str, desc: OperandDescriptor) -> None:
-        info.name = name
-        tensor = info.type.tensor_type
-        tensor.elem_type = ONNX_TYPES[STORAGE[desc.data_type]]
-        shape = tensor.shape
-        for d in desc.shape:
-            shape.dim.add().dim_value = d
-
     # ------------------------------------------------------------------ nodes
     def node(
         self, op_type: str, inputs: Sequence[str | None], outputs: int = 1, *, domain: str = "", **attrs: Any
@@ -139,40 +122,22 @@ class Emitter:
         ``None`` inputs are omitted optional inputs: trailing ones are dropped, others become "".  Attribute values may be
         bool, int, float, str, sequences of int / float, or NumPy arrays (tensors).
         """
-        node = self.proto.node.add()
-        node.op_type = op_type
-        if domain:
-            node.domain = domain
-        if self.op is not None and self.op.label:
-            node.name = self.fresh(self.op.label)
         inputs = list(inputs)
         while inputs and inputs[-1] is None:  # omitted trailing optional inputs are left out
             inputs.pop()
-        node.input.extend("" if i is None else i for i in inputs)
+        inputs = ["" if i is None else i for i in inputs]
+        self._read.update(inputs)
         names = [self.fresh(op_type.lower()) for _ in range(outputs)]
-        node.output.extend(names)
-        for key, value in attrs.items():
-            if value is None:
-                continue
-            attribute = node.attribute.add()
-            attribute.name = key
-            setter = _ATTRIBUTE_SETTERS.get(type(value))
-            if setter is not None:
-                setter(attribute, value)
-            elif isinstance(value, np.ndarray):
-                attribute.type = pb.AttributeProto.TENSOR
-                self._fill_tensor(attribute.t, value, STORAGE.get(str(value.dtype), str(value.dtype)))
-            elif isinstance(value, Sequence) and all(isinstance(v, int) for v in value):
-                attribute.type = pb.AttributeProto.INTS
-                attribute.ints.extend(value)
-            elif isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
-                attribute.type = pb.AttributeProto.STRINGS
-                attribute.strings.extend(v.encode() for v in value)
-            elif isinstance(value, Sequence):
-                attribute.type = pb.AttributeProto.FLOATS
-                attribute.floats.extend(float(v) for v in value)
-            else:
-                raise TypeError(f"attribute {key}={value!r} of {op_type}")
+        attributes = [
+            proto.tensor_attribute(key, self._tensor("", value, STORAGE.get(str(value.dtype), str(value.dtype))))
+            if isinstance(value, np.ndarray) else proto.attribute(key, value)
+            for key, value in attrs.items()
+            if value is not None
+        ]
+        label = self.op.label if self.op is not None else ""
+        self.nodes.append(
+            proto.node(op_type, inputs, names, attributes, name=self.fresh(label) if label else "", domain=domain)
+        )
         return names[0] if outputs == 1 else names
 
     # ------------------------------------------------------------------ constants
@@ -183,33 +148,27 @@ class Emitter:
         if data_type == "bool":
             array = array.astype(np.bool_)
         name = self.fresh("const")
-        tensor = self.proto.initializer.add()
         if array.nbytes >= SHARED_CONSTANT_BYTES and data_type not in ("int4", "uint4", "bool"):
             # Declared as external data; the session gets the array itself (no copy here).
-            tensor.name = name
-            tensor.data_type = ONNX_TYPES[data_type]
-            tensor.dims.extend(array.shape)
-            tensor.data_location = pb.TensorProto.EXTERNAL
-            for key, value in (("location", name), ("offset", "0"), ("length", str(array.nbytes))):
-                entry = tensor.external_data.add()
-                entry.key, entry.value = key, value
+            self.initializers[name] = proto.tensor(
+                name, ONNX_TYPES[data_type], array.shape, None, external_length=array.nbytes
+            )
             self.shared[name] = array
         else:
-            self._fill_tensor(tensor, array, data_type)
-            tensor.name = name
+            self.initializers[name] = self._tensor(name, array, data_type)
         return name
 
-    def _fill_tensor(self, tensor: pb.TensorProto, array: np.ndarray, data_type: str) -> None:
-        tensor.data_type = ONNX_TYPES[data_type]
-        tensor.dims.extend(array.shape)
+    @staticmethod
+    def _tensor(name: str, array: np.ndarray, data_type: str) -> bytes:
         if data_type in ("int4", "uint4"):
             # Two values a byte, the first in the low nibble.
             flat = (array.reshape(-1).astype(np.int16) & 0xF).astype(np.uint8)
             if flat.size % 2:
                 flat = np.append(flat, np.uint8(0))
-            tensor.raw_data = (flat[0::2] | (flat[1::2] << 4)).tobytes()
+            raw = (flat[0::2] | (flat[1::2] << 4)).tobytes()
         else:
-            tensor.raw_data = np.asarray(array, dtype=_numpy_type(data_type), order="C").tobytes()
+            raw = np.asarray(array, dtype=_numpy_type(data_type), order="C").tobytes()
+        return proto.tensor(name, ONNX_TYPES[data_type], array.shape, raw)
 
     def const(self, values: Any, data_type: str) -> str:
         """A small constant of ``data_type`` (shared between uses with the same value)."""
@@ -274,32 +233,35 @@ class Emitter:
         An output that is a graph input or a constant, or the same value as an earlier
         output, goes through an Identity node (ONNX outputs are distinct node outputs).
         """
-        self._drop_unused_constants()
-        sources = set(self.graph.inputs) | {t.name for t in self.proto.initializer}
         names: dict[str, str] = {}
         declared: set[str] = set()
         for name, operand in self.graph.outputs.items():
             value = self.value(operand)
-            if value in sources or value in declared:
+            if value in self._reserved or value in self.initializers or value in declared:
                 value = self.node("Identity", [value])
             declared.add(value)
-            self._value_info(self.proto.output.add(), value, self.graph.operands[operand])
+            desc = self.graph.operands[operand]
+            self._outputs.append(proto.value_info(value, ONNX_TYPES[STORAGE[desc.data_type]], desc.shape))
             names[name] = value
+        # Initializers no node reads (e.g. a weight a lowering replaced by a transposed copy)
+        # are dropped: ONNX Runtime rejects unused shared ones, and they would waste memory.
+        for unused in [n for n in self.initializers if n not in self._read]:
+            del self.initializers[unused]
+            self.shared.pop(unused, None)
         return names
 
+    def model_bytes(self) -> bytes:
+        """The serialized ModelProto (call :meth:`finish` first)."""
+        return proto.model(
+            self.nodes, self.initializers.values(), self._inputs, self._outputs, opset=OPSET, ir_version=IR_VERSION
+        )
 
-    def _drop_unused_constants(self) -> None:
-        """Remove initializers no node reads (e.g. a weight a lowering replaced by a transposed copy):
-        ONNX Runtime rejects unused shared initializers, and they would waste memory."""
-        used = {name for node in self.proto.node for name in node.input}
-        used.update(self.value(operand) for operand in self.graph.outputs.values())
-        keep = [t for t in self.proto.initializer if t.name in used]
-        if len(keep) != len(self.proto.initializer):
-            for t in self.proto.initializer:
-                if t.name not in used:
-                    self.shared.pop(t.name, None)
-            del self.proto.initializer[:]
-            self.proto.initializer.extend(keep)
+    @property
+    def model(self) -> Any:
+        """The model as an ``onnx.ModelProto`` (parsed with the onnx package; for tests and tools)."""
+        import onnx
+
+        return onnx.load_from_string(self.model_bytes())
 
 
 def _numpy_type(data_type: str) -> np.dtype:

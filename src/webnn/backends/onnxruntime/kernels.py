@@ -35,6 +35,7 @@ def cpu_kernel_types(opset: int) -> dict[str, dict[str, frozenset[str]]]:
     return {op: {name: frozenset(types) for name, types in constraints.items()} for op, constraints in table.items()}
 
 
+@functools.cache
 def supports(opset: int, op_type: str, data_type: str, constraint: str = "T") -> bool | None:
     """Whether the CPU kernel of ``op_type`` takes ``data_type`` (a WebNN / ONNX name) for
     ``constraint``; None when ONNX Runtime has no kernel of that name (an ONNX function)."""

@@ -65,17 +65,8 @@ def scalar(e: Emitter, value: float, data_type: str) -> str:
 
 
 def scalar_safe_input(e: Emitter, name: str) -> str:
-    """The ONNX value of input ``name``; a 0-D graph constant that the emitter declared
-    with another rank (np.ascontiguousarray makes 0-D arrays 1-D) is reshaped to 0-D."""
-    value = e.input(name)
-    if value is None or e.input_desc(name).shape != ():
-        return value  # type: ignore[return-value]
-    for tensor in e.proto.initializer:
-        if tensor.name == value:
-            if len(tensor.dims):
-                return e.node("Reshape", [value, e.i64([])])
-            break
-    return value
+    """The ONNX value of input ``name``."""
+    return e.input(name)  # type: ignore[return-value]
 
 
 def _int_reduce(e: Emitter, x: str, data_type: str, shape: Sequence[int], axes: Sequence[int], mul: bool) -> str:
