@@ -138,5 +138,10 @@ def freeze(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return tuple(freeze(v) for v in value)
     if isinstance(value, dict):
+        if not value:
+            return _EMPTY
         return MappingProxyType({k: freeze(v) for k, v in value.items()})
     return value
+
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})

@@ -259,6 +259,8 @@ def cast_number(value: int | float | np.number, data_type: str) -> int | float:
 
 def bidirectional_broadcast(a: Sequence[int], b: Sequence[int]) -> tuple[int, ...] | None:
     """The broadcast shape of ``a`` and ``b``, or None if they are incompatible."""
+    if a == b:
+        return tuple(a)
     size = max(len(a), len(b))
     pa = (1,) * (size - len(a)) + tuple(a)
     pb = (1,) * (size - len(b)) + tuple(b)
@@ -437,11 +439,15 @@ class OpDef:
             count = math.prod(shape)
             if count > MAX_DIMENSION:
                 c.fail(f"output element count {count} exceeds {MAX_DIMENSION}")
-            if count * dtypes.info(desc.data_type).numpy.itemsize > MAX_TENSOR_BYTE_LENGTH:
+            if count * _ITEMSIZE[desc.data_type] > MAX_TENSOR_BYTE_LENGTH:
                 c.fail(f"output byte length {desc.byte_length} exceeds {MAX_TENSOR_BYTE_LENGTH}")
             if name is None:
                 continue
-            allowed = self.resolve_types(name, descs)
+            types = self.limits[name].data_types
+            if type(types) is Same and descs.get(types.operand) is not None and not self.limits[types.operand].many:
+                allowed: tuple[str, ...] = (descs[types.operand].data_type,)
+            else:
+                allowed = self.resolve_types(name, descs)
             if desc.data_type not in allowed:
                 c.fail(f"output data type {desc.data_type} is not allowed (allowed: {', '.join(allowed)})")
             # The tables' output ranks describe rather than restrict (the spec's rank rules are
@@ -492,6 +498,8 @@ class OpDef:
             result[camel(name)] = {"dataTypes": list(types), "rankRange": {"min": lo, "max": hi}}
         return result
 
+
+_ITEMSIZE = {name: info.numpy.itemsize for name, info in dtypes.DATA_TYPES.items()}
 
 OPS: dict[str, OpDef] = {}
 JS_NAMES: dict[str, str] = {}

@@ -122,18 +122,20 @@ class Emitter:
         ``None`` inputs are omitted optional inputs: trailing ones are dropped, others become "".  Attribute values may be
         bool, int, float, str, sequences of int / float, or NumPy arrays (tensors).
         """
-        inputs = list(inputs)
-        while inputs and inputs[-1] is None:  # omitted trailing optional inputs are left out
-            inputs.pop()
-        inputs = ["" if i is None else i for i in inputs]
+        if None in inputs:
+            inputs = list(inputs)
+            while inputs and inputs[-1] is None:  # omitted trailing optional inputs are left out
+                inputs.pop()
+            inputs = ["" if i is None else i for i in inputs]
         self._read.update(inputs)
-        names = [self.fresh(op_type.lower()) for _ in range(outputs)]
+        hint = op_type.lower()
+        names = [self.fresh(hint) for _ in range(outputs)]
         attributes = [
             proto.tensor_attribute(key, self._tensor("", value, STORAGE.get(str(value.dtype), str(value.dtype))))
             if isinstance(value, np.ndarray) else proto.attribute(key, value)
             for key, value in attrs.items()
             if value is not None
-        ]
+        ] if attrs else ()
         label = self.op.label if self.op is not None else ""
         self.nodes.append(
             proto.node(op_type, inputs, names, attributes, name=self.fresh(label) if label else "", domain=domain)

@@ -18,8 +18,6 @@ rounded once at the end, like the reference).  Elsewhere the lowering keeps WebN
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from .... import dtypes
@@ -31,35 +29,14 @@ from . import lowering
 # --------------------------------------------------------------------------- helpers
 
 
-_SCALARS: weakref.WeakKeyDictionary[Emitter, dict[tuple[str, bytes], str]] = weakref.WeakKeyDictionary()
-
-
 def _scalar(e: Emitter, value: object, data_type: str) -> str:
-    """A 0-d constant of ``data_type`` (shared between uses in one model).
-
-    ``Emitter.const`` makes 1-element 1-D constants of scalars (``np.ascontiguousarray``
-    promotes 0-d arrays), which would give 0-d results the shape [1]; a ``Constant`` node keeps
-    the rank (ONNX Runtime folds it into an initializer).
-    """
-    array = np.asarray(value, dtype=np.dtype(STORAGE[data_type]))
-    cache = _SCALARS.setdefault(e, {})
-    key = (data_type, array.tobytes())
-    name = cache.get(key)
-    if name is None:
-        name = cache[key] = e.node("Constant", [], value=array)
-    return name
+    """A 0-d constant of ``data_type`` (shared between uses in one model)."""
+    return e.const(value, STORAGE[data_type])
 
 
 def _input(e: Emitter, name: str) -> str:
-    """The ONNX value of input ``name``; a 0-d graph constant as a 0-d value (the emitter's
-    initializers of 0-d constants have the shape [1], which broadcasting would keep)."""
-    assert e.op is not None
-    ref = e.op.inputs[name]
-    assert isinstance(ref, int)
-    array = e.graph.constants.get(ref)
-    if array is not None and array.ndim == 0:
-        return _scalar(e, array, e.desc(ref).data_type)
-    return e.value(ref)
+    """The ONNX value of input ``name``."""
+    return e.input(name)  # type: ignore[return-value]
 
 
 def _constant(e: Emitter, op: Operation, name: str) -> np.ndarray | None:
