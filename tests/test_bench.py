@@ -239,8 +239,8 @@ def test_quick_bench_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     env = {k: v for k, v in os.environ.items() if k != "WEBNN_BACKEND"}
     proc = subprocess.run(
-        [sys.executable, "-m", "webnn", "bench", "--quick", "--runs", "2", "--workloads", "simple", "--size", "16",
-         "--import-repeats", "1", "--json", str(out)],
+        [sys.executable, "-m", "webnn", "bench", "--quick", "--runs", "2", "--processes", "2", "--workloads",
+         "simple", "--size", "16", "--import-repeats", "1", "--json", str(out)],
         capture_output=True, text=True, timeout=300, env=env,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -257,8 +257,12 @@ def test_quick_bench_end_to_end(tmp_path: Path) -> None:
     assert rows[0]["kind"] == "webnn" and rows[0]["backend"] == default
     for row in rows:
         assert row["ok"], row
-        assert row["runs"] == 2 and len(row["warm_ms"]) == 2
-        assert row["build_first_ms"] == pytest.approx(row["build_ms"] + row["first_ms"])
+        assert row["runs"] == 4 and len(row["warm_ms"]) == 4  # 2 timed runs in each of 2 processes
+        assert len(row["processes"]) == 2
+        for process in row["processes"]:
+            assert process["build_first_ms"] == pytest.approx(process["build_ms"] + process["first_ms"])
+        assert row["build_ms"] == pytest.approx(sorted(p["build_ms"] for p in row["processes"])[0] / 2
+                                                + sorted(p["build_ms"] for p in row["processes"])[1] / 2)
         assert row["check"]["status"] in ("ok", "reference")
     if HAVE_ORT:
         assert [r["kind"] for r in rows] == ["webnn", "direct"]

@@ -101,7 +101,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     settings = Settings(
         workloads=tuple(args.workloads),
         backends=tuple(args.backends) if args.backends else None,
-        runs=args.runs if args.runs is not None else (10 if quick else 50),
+        runs=args.runs if args.runs is not None else (20 if quick else 50),
         warmup=args.warmup if args.warmup is not None else (2 if quick else 5),
         threads=args.threads,
         weights=os.path.abspath(args.weights) if args.weights else None,
@@ -109,7 +109,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         direct=not args.no_direct,
         size=args.size,
         seed=args.seed,
-        import_repeats=args.import_repeats if args.import_repeats is not None else (3 if quick else 7),
+        import_repeats=args.import_repeats if args.import_repeats is not None else (5 if quick else 9),
+        processes=args.processes if args.processes is not None else (3 if quick else 5),
         timeout=args.timeout,
         max_seconds=args.max_seconds,
     )
@@ -204,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "onnxruntime:gpu, reference (default: every available backend on every device it has; "
                        "--quick: the default backend)")
     bench.add_argument("--runs", type=_positive_int, default=None, metavar="N",
-                       help="timed warm runs per target (default 50; --quick: 10)")
+                       help="timed warm runs per process (default 50; --quick: 20)")
     bench.add_argument("--warmup", type=_count, default=None, metavar="N",
                        help="untimed runs after the first compute (default 5; --quick: 2)")
     bench.add_argument("--threads", type=_positive_int, default=None, metavar="N",
@@ -219,8 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--size", type=_positive_int, default=224, metavar="N",
                        help="input height and width (default 224; a multiple of 32 for mobilenetv2)")
     bench.add_argument("--seed", type=_count, default=0, metavar="N", help="seed of the inputs and random weights")
+    bench.add_argument("--processes", type=_positive_int, default=None, metavar="N",
+                       help="fresh processes per measurement (default 5; --quick: 3); one-time timings "
+                            "(build, first compute, peak memory) are their medians")
     bench.add_argument("--import-repeats", type=_count, default=None, metavar="N",
-                       help="fresh processes per import timing (default 7; --quick: 3; 0: skip)")
+                       help="fresh processes per import timing (default 9; --quick: 5; 0: skip)")
     bench.add_argument("--timeout", type=_seconds, default=600.0, metavar="S",
                        help="seconds before a measurement process is stopped (default 600)")
     bench.add_argument("--max-seconds", type=_seconds, default=60.0, metavar="S",

@@ -86,7 +86,8 @@ def footer(results: dict[str, Any]) -> list[str]:
     lines.append(
         f"webnn {meta['webnn']}, onnxruntime {meta.get('onnxruntime', '(not installed)')}, "
         f"Python {meta['python']}, NumPy {meta['numpy']}, {meta['cpu_count']} CPUs; threads: {threads}; "
-        f"{settings['runs']} timed runs after {settings['warmup']} warm-up, each target in a fresh process"
+        f"each target in {settings.get('processes', 1)} fresh processes ({settings['runs']} timed runs after "
+        f"{settings['warmup']} warm-up in each; one-time timings and peak memory are the processes' medians)"
     )
     for section in results["workloads"]:
         for note in section["notes"]:

@@ -47,6 +47,7 @@ class Settings(NamedTuple):
     import_repeats: int
     timeout: float
     max_seconds: float
+    processes: int = 3  # fresh processes per target; one-time timings are their medians
 
 
 class Target(NamedTuple):
@@ -302,14 +303,16 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
 
     sections = []
     with tempfile.TemporaryDirectory(prefix="webnn-bench-") as tmp:
-        jobs: list[tuple[str, Target | None]] = []
+        jobs: list[tuple[str, Target | None, int]] = []
         for name in settings.workloads:
             if have_reference and not any(t.backend == "reference" for t in targets):
-                jobs.append((name, None))  # first, a reference run for the output check only
-            jobs.extend((name, t) for t in targets)
+                jobs.append((name, None, 0))  # first, a reference run for the output check only
+            # Each target in several fresh processes, interleaved so that drift hits all alike.
+            jobs.extend((name, t, k) for k in range(max(1, settings.processes)) for t in targets)
         reference_outputs: dict[str, str] = {}
         rows_by_workload: dict[str, list[dict[str, Any]]] = {name: [] for name in settings.workloads}
-        for number, (name, target) in enumerate(jobs, 1):
+        runs_by_target: dict[tuple[str, Target], list[dict[str, Any]]] = {}
+        for number, (name, target, process) in enumerate(jobs, 1):
             label = target.label if target else "reference (output check)"
             prefix = f"[{number}/{len(jobs)}] {name} | {label} |"
             output = os.path.join(tmp, f"{number}.npy")
@@ -340,7 +343,14 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
                 reference_outputs[name] = row["_output"]
             if target is None:
                 row["check_only"] = True
-            rows_by_workload[name].append(row)
+                rows_by_workload[name].append(row)
+            else:
+                runs_by_target.setdefault((name, target), []).append(row)
+                if process == 0:
+                    rows_by_workload[name].append(row)  # replaced by the merged row below
+        for (name, _target), runs in runs_by_target.items():
+            rows = rows_by_workload[name]
+            rows[rows.index(runs[0])] = merge_processes(runs)
 
         for name in settings.workloads:
             workload = make_workload(name, settings.size, seed=settings.seed,
@@ -399,6 +409,30 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
         progress(f"{len(failed)} failed: {'; '.join(failed)}")
         return 1
     return 0
+
+
+#: One-time measurements: their median over the fresh processes is reported.
+_PER_PROCESS = ("import_ms", "context_ms", "build_ms", "first_ms", "build_first_ms", "rebuild_ms",
+                "rss_before_build_mb", "peak_rss_mb")
+
+
+def merge_processes(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One row from a target's fresh-process runs: medians of the one-time measurements, the warm
+    statistics over all timed runs together, and each process's own numbers under ``processes``."""
+    ok = [r for r in runs if r.get("ok")]
+    if len(ok) != len(runs):
+        return next(r for r in runs if not r.get("ok"))
+    row = dict(ok[0])
+    for key in _PER_PROCESS:
+        values = [r[key] for r in ok if r.get(key) is not None]
+        if values:
+            row[key] = statistics.median(values)
+    warm = sorted(t for r in ok for t in r.get("warm_ms", []))
+    if warm:
+        row.update(warm_ms=warm, runs=len(warm), median_ms=statistics.median(warm), min_ms=warm[0],
+                   p90_ms=warm[min(len(warm) - 1, max(0, -(-90 * len(warm) // 100) - 1))])
+    row["processes"] = [{key: r.get(key) for key in _PER_PROCESS + ("median_ms",)} for r in ok]
+    return row
 
 
 def _available() -> list[str]:
