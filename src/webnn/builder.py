@@ -231,18 +231,19 @@ class MLGraphBuilder:
         opdef.check_outputs(c, descs, outputs)
         if result.attrs:
             attrs.update(result.attrs)
-        output_operands = [self._new_operand(desc, "output") for desc in outputs]
-        operation = Operation(
-            type=opdef.name,
-            inputs=MappingProxyType(refs),
-            attrs=freeze(attrs),
-            outputs=tuple(o._id for o in output_operands),
-            label=label,
+        operands = self._operands
+        producer = self._producer
+        index = len(self._operations)
+        output_operands = []
+        for desc in outputs:
+            operand_id = len(operands)
+            operands.append(desc)
+            producer[operand_id] = index
+            output_operands.append(MLOperand(self, operand_id, desc, "output"))
+        self._operations.append(
+            Operation(opdef.name, MappingProxyType(refs), freeze(attrs),
+                      tuple(o._id for o in output_operands), label)
         )
-        self._operations.append(operation)
-        index = len(self._operations) - 1
-        for o in output_operands:
-            self._producer[o._id] = index
         return output_operands if multi else output_operands[0]
 
     def _own_or_fail(self, c: Check, what: str, value: Any) -> MLOperand:

@@ -44,6 +44,11 @@ PROMOTIONS: dict[str, tuple[str, ...]] = {
     "int4": ("int8", "int32"), "uint4": ("uint8", "int32"),
 }
 
+#: (op type, storage type, constraint) found supported: the fast path of Emitter.compute.
+_SUPPORTED: dict[tuple[str, str, str], bool] = {}
+_HINTS: dict[str, str] = {}
+
+
 class LoweringError(Exception):
     """A valid WebNN operation that this backend cannot express (names the op)."""
 
@@ -95,9 +100,8 @@ class Emitter:
 
     def input(self, name: str) -> str | None:
         """The ONNX value of the current operation's input ``name`` (None if absent)."""
-        assert self.op is not None
-        ref = self.op.inputs[name]
-        return None if ref is None else self.value(ref)  # type: ignore[arg-type]
+        ref = self.op.inputs[name]  # type: ignore[union-attr]
+        return None if ref is None else self._names[ref]  # type: ignore[index]
 
     def inputs(self, name: str) -> list[str]:
         """The ONNX values of a sequence input (``concat``'s ``inputs``)."""
@@ -110,8 +114,7 @@ class Emitter:
         return self.desc(ref[0] if isinstance(ref, tuple) else ref)  # type: ignore[arg-type,index]
 
     def output_desc(self, index: int = 0) -> OperandDescriptor:
-        assert self.op is not None
-        return self.desc(self.op.outputs[index])
+        return self.graph.operands[self.op.outputs[index]]  # type: ignore[union-attr]
 
     # ------------------------------------------------------------------ nodes
     def node(
@@ -128,8 +131,13 @@ class Emitter:
                 inputs.pop()
             inputs = ["" if i is None else i for i in inputs]
         self._read.update(inputs)
-        hint = op_type.lower()
-        names = [self.fresh(hint) for _ in range(outputs)]
+        hint = _HINTS.get(op_type) or _HINTS.setdefault(op_type, op_type.lower())
+        if outputs == 1:
+            self._counter += 1
+            name = f"{hint}_{self._counter}"
+            names = [name if name not in self._reserved else self.fresh(hint)]
+        else:
+            names = [self.fresh(hint) for _ in range(outputs)]
         attributes = [
             proto.tensor_attribute(key, self._tensor("", value, STORAGE.get(str(value.dtype), str(value.dtype))))
             if isinstance(value, np.ndarray) else proto.attribute(key, value)
@@ -208,11 +216,14 @@ class Emitter:
         ``PROMOTIONS[data_type]``) that it has, and the result is cast back to
         ``result_type`` (default ``data_type``).
         """
-        result_type = result_type or data_type
         storage = STORAGE[data_type]
-        if supports(OPSET, op_type, storage, constraint) is not False:
+        if _SUPPORTED.get((op_type, storage, constraint)) or supports(OPSET, op_type, storage, constraint) is not False:
+            _SUPPORTED[(op_type, storage, constraint)] = True
             out = self.node(op_type, inputs, **attrs)
-            return out if result_type == data_type or result_type == storage else self.cast(out, result_type)
+            if result_type is None or result_type == data_type or result_type == storage:
+                return out
+            return self.cast(out, result_type)
+        result_type = result_type or data_type
         candidates = PROMOTIONS[data_type] if promote is None else promote
         wide = next((t for t in candidates if supports(OPSET, op_type, t, constraint)), None)
         if wide is None:

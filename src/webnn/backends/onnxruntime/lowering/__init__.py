@@ -31,17 +31,21 @@ def lowering(*names: str) -> Callable[[Lowering], Lowering]:
 
 def lower(emitter: Emitter) -> dict[str, str]:
     """Lower every operation of the emitter's graph; returns the output value names."""
+    names = emitter._names
     for op in emitter.graph.operations:
         fn = LOWERINGS.get(op.type)
         if fn is None:
             raise LoweringError(f"{op.type}: no onnxruntime lowering")
         emitter.op = op
         result = fn(emitter, op)
+        if type(result) is str and len(op.outputs) == 1:
+            names[op.outputs[0]] = result
+            continue
         results = result if isinstance(result, list) else [result]
         if len(results) != len(op.outputs):
             raise AssertionError(f"{op.type}: lowering returned {len(results)} outputs, expected {len(op.outputs)}")
         for operand, name in zip(op.outputs, results):
-            emitter.bind(operand, name)
+            names[operand] = name
     emitter.op = None
     return emitter.finish()
 

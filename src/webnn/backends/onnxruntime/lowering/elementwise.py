@@ -34,11 +34,6 @@ def _scalar(e: Emitter, value: object, data_type: str) -> str:
     return e.const(value, STORAGE[data_type])
 
 
-def _input(e: Emitter, name: str) -> str:
-    """The ONNX value of input ``name``."""
-    return e.input(name)  # type: ignore[return-value]
-
-
 def _constant(e: Emitter, op: Operation, name: str) -> np.ndarray | None:
     """The value of input ``name`` when it is a graph constant (else None)."""
     ref = op.inputs[name]
@@ -75,13 +70,13 @@ _BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "max": "Max", "min": "Min"}
 
 @lowering(*_BINARY)
 def binary(e: Emitter, op: Operation) -> str:
-    return e.compute(_BINARY[op.type], [_input(e, "a"), _input(e, "b")], e.output_desc().data_type)
+    return e.compute(_BINARY[op.type], [e.input("a"), e.input("b")], e.output_desc().data_type)
 
 
 @lowering("div")
 def div(e: Emitter, op: Operation) -> str:
     data_type = e.output_desc().data_type
-    a, b = _input(e, "a"), _input(e, "b")
+    a, b = e.input("a"), e.input("b")
     if dtypes.info(data_type).is_float:
         return e.compute("Div", [a, b], data_type)
     signed = dtypes.info(data_type).is_signed
@@ -108,7 +103,7 @@ def div(e: Emitter, op: Operation) -> str:
 @lowering("pow")
 def power(e: Emitter, op: Operation) -> str:
     data_type = e.output_desc().data_type
-    a, b = _input(e, "a"), _input(e, "b")
+    a, b = e.input("a"), e.input("b")
     if dtypes.info(data_type).is_float:
         return e.compute("Pow", [a, b], data_type, constraint="T")
     return _integer_pow(e, op, a, b, data_type)
@@ -174,13 +169,13 @@ def _compare(e: Emitter, op_type: str, a: str, b: str, data_type: str) -> str:
 @lowering(*_COMPARISONS)
 def comparison(e: Emitter, op: Operation) -> str:
     data_type = e.input_desc("a").data_type
-    return _from_bool(e, _compare(e, _COMPARISONS[op.type], _input(e, "a"), _input(e, "b"), data_type))
+    return _from_bool(e, _compare(e, _COMPARISONS[op.type], e.input("a"), e.input("b"), data_type))
 
 
 @lowering("not_equal")
 def not_equal(e: Emitter, op: Operation) -> str:
     data_type = e.input_desc("a").data_type
-    equal = _compare(e, "Equal", _input(e, "a"), _input(e, "b"), data_type)
+    equal = _compare(e, "Equal", e.input("a"), e.input("b"), data_type)
     return _from_bool(e, e.node("Not", [equal]))
 
 
@@ -189,23 +184,23 @@ _LOGICAL = {"logical_and": "And", "logical_or": "Or", "logical_xor": "Xor"}
 
 @lowering(*_LOGICAL)
 def logical(e: Emitter, op: Operation) -> str:
-    out = e.node(_LOGICAL[op.type], [_to_bool(e, _input(e, "a")), _to_bool(e, _input(e, "b"))])
+    out = e.node(_LOGICAL[op.type], [_to_bool(e, e.input("a")), _to_bool(e, e.input("b"))])
     return _from_bool(e, out)
 
 
 @lowering("logical_not")
 def logical_not(e: Emitter, op: Operation) -> str:
-    return _from_bool(e, e.node("Equal", [_input(e, "a"), _scalar(e, 0, "uint8")]))
+    return _from_bool(e, e.node("Equal", [e.input("a"), _scalar(e, 0, "uint8")]))
 
 
 @lowering("is_nan")
 def is_nan(e: Emitter, op: Operation) -> str:
-    return e.compute("IsNaN", [_input(e, "a")], e.input_desc("a").data_type, result_type="uint8", constraint="T1")
+    return e.compute("IsNaN", [e.input("a")], e.input_desc("a").data_type, result_type="uint8", constraint="T1")
 
 
 @lowering("is_infinite")
 def is_infinite(e: Emitter, op: Operation) -> str:
-    return e.compute("IsInf", [_input(e, "a")], e.input_desc("a").data_type, result_type="uint8", constraint="T1")
+    return e.compute("IsInf", [e.input("a")], e.input_desc("a").data_type, result_type="uint8", constraint="T1")
 
 
 # --------------------------------------------------------------------------- unary ops
@@ -219,13 +214,13 @@ _UNARY = {
 
 @lowering(*_UNARY)
 def unary(e: Emitter, op: Operation) -> str:
-    return e.compute(_UNARY[op.type], [_input(e, "input")], e.output_desc().data_type)
+    return e.compute(_UNARY[op.type], [e.input("input")], e.output_desc().data_type)
 
 
 @lowering("sign")
 def sign(e: Emitter, op: Operation) -> str:
     data_type = e.output_desc().data_type
-    x = _input(e, "input")
+    x = e.input("input")
     out = e.compute("Sign", [x], data_type)
     if data_type == "float32":  # ONNX's Sign(NaN) is NaN; WebNN's is 0
         out = e.node("Where", [e.node("IsNaN", [x]), _scalar(e, 0, "float32"), out])
@@ -234,7 +229,7 @@ def sign(e: Emitter, op: Operation) -> str:
 
 @lowering("identity")
 def identity(e: Emitter, op: Operation) -> str:
-    return _input(e, "input")  # an output that is a graph input gets its Identity node at finish()
+    return e.input("input")  # an output that is a graph input gets its Identity node at finish()
 
 
 # --------------------------------------------------------------------------- cast
@@ -243,7 +238,7 @@ def identity(e: Emitter, op: Operation) -> str:
 @lowering("cast")
 def cast(e: Emitter, op: Operation) -> str:
     source, target = e.input_desc("input").data_type, e.output_desc().data_type
-    x = _input(e, "input")
+    x = e.input("input")
     if source == target:
         return x
     source_info, target_info = dtypes.info(source), dtypes.info(target)
@@ -304,5 +299,5 @@ def _integer_to_integer(e: Emitter, x: str, source: str, target: str) -> str:
 
 @lowering("where")
 def where(e: Emitter, op: Operation) -> str:
-    condition = _to_bool(e, _input(e, "condition"))
-    return _select(e, condition, _input(e, "true_value"), _input(e, "false_value"), e.output_desc().data_type)
+    condition = _to_bool(e, e.input("condition"))
+    return _select(e, condition, e.input("true_value"), e.input("false_value"), e.output_desc().data_type)
