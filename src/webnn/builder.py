@@ -335,20 +335,15 @@ class MLGraphBuilder:
 
     def _extract(self, outputs: Mapping[str, int]) -> Graph:
         """The sub-graph reaching ``outputs``, operands renumbered densely in creation order."""
+        # One pass from the last operation back: operations are in creation (topological) order.
+        needed: set[int] = set(outputs.values())
         needed_ops: set[int] = set()
-        needed: set[int] = set()
-        stack = list(outputs.values())
-        while stack:
-            operand = stack.pop()
-            if operand in needed:
-                continue
-            needed.add(operand)
-            producer = self._producer.get(operand)
-            if producer is not None and producer not in needed_ops:
-                needed_ops.add(producer)
-                op = self._operations[producer]
+        for index in range(len(self._operations) - 1, -1, -1):
+            op = self._operations[index]
+            if not needed.isdisjoint(op.outputs):
+                needed_ops.add(index)
                 needed.update(op.outputs)
-                stack.extend(op.input_ids())
+                needed.update(op.input_ids())
         if len(needed) == len(self._operands) and len(needed_ops) == len(self._operations):
             # Everything is needed (the usual case): operand ids are already dense.
             return Graph(
