@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakSet
 
 import numpy as np
@@ -21,7 +20,11 @@ from .ops import OPS
 from .ops.base import MAX_RANK, MAX_TENSOR_BYTE_LENGTH
 from .tensor import MLTensor
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
 POWER_PREFERENCES = ("default", "high-performance", "low-power")
+_LOST_MESSAGE = "destroy() was called"
 
 
 async def _to_thread(func: Any, /, *args: Any) -> Any:
@@ -123,7 +126,7 @@ class MLContext:
         self._power_preference = power_preference
         self._requested_accelerated = accelerated
         self._device_type = device_type
-        self._lost: Future[dict[str, str]] = Future()
+        self._lost: Future[dict[str, str]] | None = None  # created on first use
         self._is_lost = False
         self._graphs: WeakSet[MLGraph] = WeakSet()
         self._tensors: WeakSet[MLTensor] = WeakSet()
@@ -151,6 +154,12 @@ class MLContext:
     @property
     def lost(self) -> Future[dict[str, str]]:
         """Resolves with ``{"message": ...}`` when the context is lost (after ``destroy()``)."""
+        if self._lost is None:
+            from concurrent.futures import Future  # imported on first use: costs import time
+
+            self._lost = Future()
+            if self._is_lost:
+                self._lost.set_result({"message": _LOST_MESSAGE})
         return self._lost
 
     @property
@@ -426,7 +435,8 @@ class MLContext:
         if self.is_lost:
             return
         self._is_lost = True
-        self._lost.set_result({"message": "destroy() was called"})
+        if self._lost is not None:
+            self._lost.set_result({"message": _LOST_MESSAGE})
         for graph in list(self._graphs):
             graph.destroy()
         for tensor in list(self._tensors):

@@ -1,16 +1,8 @@
 """Imports every kernel module so that the kernels register."""
 
-from . import (  # noqa: F401
-    activation,
-    conv,
-    elementwise,
-    indexing,
-    linalg,
-    normalization,
-    pool,
-    quantization,
-    recurrent,
-    reduce,
-    scan,
-    shape,
-)
+from importlib import import_module
+
+from ...ops import FAMILIES
+
+for _family in FAMILIES:
+    import_module(f"{__package__}.{_family}")

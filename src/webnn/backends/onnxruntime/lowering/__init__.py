@@ -9,6 +9,7 @@ Attributes are the normalized ones of the graph IR: nothing is re-validated.
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 from typing import Any
 
 from ....ir import Operation
@@ -50,17 +51,7 @@ def lower(emitter: Emitter) -> dict[str, str]:
     return emitter.finish()
 
 
-from . import (  # noqa: E402,F401  (register the lowerings)
-    activation,
-    conv,
-    elementwise,
-    indexing,
-    linalg,
-    normalization,
-    pool,
-    quantization,
-    recurrent,
-    reduce,
-    scan,
-    shape,
-)
+from ....ops import FAMILIES  # noqa: E402
+
+for _family in FAMILIES:  # register the lowerings
+    import_module(f"{__name__}.{_family}")

@@ -66,8 +66,12 @@ def _clip_per_dimension(e: Emitter, indices: str, sizes: tuple[int, ...], unsign
 # --------------------------------------------------------------------------- gathers
 
 
-@lowering("gather")
+_GATHERS = {"gather": "Gather", "gather_elements": "GatherElements"}
+
+
+@lowering(*_GATHERS)
 def gather(e: Emitter, op: Operation) -> str:
+    """Gather / GatherElements along ``axis``, with the indices clamped into range first."""
     axis = op.attrs["axis"]
     size = e.input_desc("input").shape[axis]
     constant = _constant_indices(e, op)
@@ -76,20 +80,7 @@ def gather(e: Emitter, op: Operation) -> str:
     else:
         indices, index_type = _index_value(e, wide=False)
         indices = _clip(e, indices, index_type, size, e.input_desc("indices").data_type == "uint32")
-    return e.node("Gather", [e.input("input"), indices], axis=axis)
-
-
-@lowering("gather_elements")
-def gather_elements(e: Emitter, op: Operation) -> str:
-    axis = op.attrs["axis"]
-    size = e.input_desc("input").shape[axis]
-    constant = _constant_indices(e, op)
-    if constant is not None:
-        indices = e.constant(_normalize(constant, size), "int64")
-    else:
-        indices, index_type = _index_value(e, wide=False)
-        indices = _clip(e, indices, index_type, size, e.input_desc("indices").data_type == "uint32")
-    return e.node("GatherElements", [e.input("input"), indices], axis=axis)
+    return e.node(_GATHERS[op.type], [e.input("input"), indices], axis=axis)
 
 
 @lowering("gather_nd")
