@@ -1,0 +1,1 @@
+"""Model I/O: ONNX import and export, the webnn-graph formats, graph pictures."""
