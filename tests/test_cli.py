@@ -111,3 +111,196 @@ def test_import_webnn_stays_light() -> None:
                 "'webnn.cli', 'onnx', 'argparse'))))")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------------------------------ model files
+
+
+@pytest.fixture()
+def saved_model(tmp_path):
+    """A small graph saved as model.webnn (+ model.safetensors), with an input .npy file."""
+    import numpy as np
+
+    context = webnn.ML().create_context(backend="reference")
+    b = context.create_graph_builder()
+    x = b.input("x", [2, 3], "float32")
+    w = b.constant(np.arange(12, dtype=np.float32).reshape(3, 4) / 10)
+    y = b.relu(b.matmul(x, w, label="fc"))
+    graph = b.build({"y": y, "out/../s": b.softmax(y, 1)})
+    graph.save(tmp_path / "model.webnn", inline_threshold=0)
+    x_value = np.array([[1, -2, 3], [-1, 0.5, 2]], np.float32)
+    np.save(tmp_path / "x.npy", x_value)
+    return tmp_path, context.compute(graph, {"x": x_value})
+
+
+@pytest.mark.parametrize("command", ["validate", "convert", "run", "visualize"])
+def test_model_command_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: webnn {command}")
+    assert ".webnn" in out and ".onnx" in out
+
+
+def test_validate(saved_model, capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = saved_model
+    assert main(["validate", str(path / "model.webnn")]) == 0
+    captured = capsys.readouterr()
+    assert f"{path / 'model.webnn'}: valid" in captured.out
+    assert "x: float32 [2, 3]" in captured.out and "y: float32 [2, 4]" in captured.out
+    assert "operations: 3" in captured.out and "matmul: 1" in captured.out and "softmax: 1" in captured.out
+    assert "loading" in captured.err  # progress on stderr
+    assert main(["validate", "-q", str(path / "model.webnn")]) == 0
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda t: t.replace("matmul(", "matmull("), "model.webnn:10:5: unknown operation 'matmull'"),
+    (lambda t: t.replace("f32[2, 3]", "f32[2, 5]"), "matmul 'fc': "),
+    (lambda t: t[: len(t) // 2], "model.webnn:"),
+])
+def test_validate_invalid(saved_model, edit, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = saved_model
+    model = path / "model.webnn"
+    model.write_text(edit(model.read_text()))
+    assert main(["validate", str(model)]) == 1
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert captured.err.count("webnn validate: error:") == 1
+    assert "Traceback" not in captured.err
+    assert "valid" not in captured.out
+
+
+def test_validate_usage_errors(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path / "missing.webnn")]) == 1
+    assert "missing.webnn: no such file" in capsys.readouterr().err
+    (tmp_path / "model.txt").write_text("x")
+    assert main(["validate", str(tmp_path / "model.txt")]) == 1
+    assert "unknown file type" in capsys.readouterr().err
+    assert main(["validate"]) == 2
+    assert "required: FILE" in capsys.readouterr().err
+    (tmp_path / "m.webnn").write_text('webnn_graph "m" v1 { consts { w: f32[2] @weights("w"); } '
+                                      "nodes { y = relu(w); } outputs { y; } }")
+    assert main(["validate", str(tmp_path / "m.webnn")]) == 1
+    assert "neither m.safetensors nor m.manifest.json" in capsys.readouterr().err
+
+
+def test_convert_between_forms(saved_model, capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    path, expected = saved_model
+    assert main(["convert", "-q", str(path / "model.webnn"), str(path / "copy.json"), "--weights", "manifest",
+                 "--inline-threshold", "0"]) == 0
+    out = capsys.readouterr().out.split()
+    assert out == [str(path / "copy.json"), str(path / "copy.manifest.json"), str(path / "copy.weights")]
+    assert main(["convert", "-q", str(path / "copy.json"), str(path / "inline.webnn"), "--weights", "inline"]) == 0
+    assert capsys.readouterr().out.split() == [str(path / "inline.webnn")]
+    graph = webnn.load(path / "inline.webnn", webnn.ML().create_context(backend="reference"))
+    result = graph.context.compute(graph, {"x": np.load(path / "x.npy")})
+    for name, value in expected.items():
+        assert result[name].tobytes() == value.tobytes()
+
+
+def test_convert_to_onnx_and_validate_it(saved_model, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("onnxruntime")
+    path, _ = saved_model
+    assert main(["convert", "-q", str(path / "model.webnn"), str(path / "model.onnx")]) == 0
+    assert capsys.readouterr().out.split() == [str(path / "model.onnx")]
+    assert main(["validate", "-q", str(path / "model.onnx")]) == 0
+    out = capsys.readouterr().out
+    assert "valid" in out and "x" in out and "y" in out
+    (path / "bad.onnx").write_bytes((path / "model.onnx").read_bytes()[:50])
+    assert main(["validate", "-q", str(path / "bad.onnx")]) == 1
+    err = capsys.readouterr().err
+    assert "webnn validate: error:" in err and "Traceback" not in err
+
+
+def test_onnx_input(saved_model, capsys: pytest.CaptureFixture[str]) -> None:
+    """ONNX models are read through webnn.load_onnx (ONNX import), with --input-shape."""
+    if getattr(webnn, "load_onnx", None) is None:
+        pytest.skip("webnn.load_onnx (ONNX import) is not available")
+    pytest.importorskip("onnxruntime")
+    import numpy as np
+
+    path, expected = saved_model
+    assert main(["convert", "-q", str(path / "model.webnn"), str(path / "model.onnx")]) == 0
+    assert main(["convert", "-q", str(path / "model.onnx"), str(path / "back.webnn"),
+                 "--input-shape", "x=2,3"]) == 0
+    capsys.readouterr()
+    assert main(["run", "-q", str(path / "model.onnx"), "--input", f"x={path / 'x.npy'}",
+                 "--output-dir", str(path / "onnx_out")]) == 0
+    graph = webnn.load(path / "back.webnn", webnn.ML().create_context(backend="reference"))
+    result = graph.context.compute(graph, {"x": np.load(path / "x.npy")})
+    for name, value in expected.items():
+        np.testing.assert_allclose(result[name], value, rtol=1e-6)
+
+
+def test_run(saved_model, capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    path, expected = saved_model
+    out_dir = path / "out"
+    argv = ["run", str(path / "model.webnn"), "--input", f"x={path / 'x.npy'}", "--output-dir", str(out_dir),
+            "--backend", "reference"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "y: float32 [2, 4]" in captured.out and "out/../s: float32 [2, 4]" in captured.out
+    assert "computing on reference" in captured.err
+    # Output names become safe file names inside the output directory.
+    assert sorted(p.name for p in out_dir.iterdir()) == ["out_.._s.npy", "y.npy"]
+    assert np.load(out_dir / "y.npy").tobytes() == expected["y"].tobytes()
+    assert np.load(out_dir / "out_.._s.npy").tobytes() == expected["out/../s"].tobytes()
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ([], "missing --input for: x (float32 [2, 3])"),
+    (["--input", "x"], "expected NAME=FILE.npy"),
+    (["--input", "z=x.npy"], "the graph has no such input"),
+    (["--input", "x=nothing.npy"], "nothing.npy: no such file"),
+    (["--input", "x=bad.npy"], "not a readable .npy file"),
+    (["--input", "x=int.npy"], "int64"),
+])
+def test_run_errors(saved_model, extra: list[str], message: str, capsys: pytest.CaptureFixture[str],
+                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    path, _ = saved_model
+    (path / "bad.npy").write_bytes(b"not numpy")
+    np.save(path / "int.npy", np.zeros((2, 3), np.int64))
+    monkeypatch.chdir(path)
+    assert main(["run", "-q", "model.webnn", *extra]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "webnn run: error:" in err and "Traceback" not in err
+
+
+def test_output_file_names() -> None:
+    from webnn.cli import output_file_names
+
+    assert output_file_names(["y", "../../etc/passwd", ".hidden", "a b", "Y", "", "a_b"]) == {
+        "y": "y.npy", "../../etc/passwd": "_.._.._etc_passwd.npy", ".hidden": "_.hidden.npy",
+        "a b": "a_b.npy", "Y": "Y_1.npy", "": "output.npy", "a_b": "a_b_1.npy",
+    }
+
+
+def test_visualize(saved_model, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    path, _ = saved_model
+    assert main(["visualize", "-q", str(path / "model.webnn"), "-o", str(path / "g.dot")]) == 0
+    assert (path / "g.dot").read_text().startswith("digraph")
+    assert capsys.readouterr().out.strip() == str(path / "g.dot")
+    assert main(["visualize", "-q", str(path / "model.webnn"), "-o", str(path / "g.jpg")]) == 1
+    assert ".svg, .png, .pdf or .dot" in capsys.readouterr().err
+    if shutil.which("dot") is None:
+        assert main(["visualize", "-q", str(path / "model.webnn"), "-o", str(path / "g.svg")]) == 1
+        assert "Graphviz 'dot' program is not installed" in capsys.readouterr().err
+    else:
+        assert main(["visualize", "-q", str(path / "model.webnn"), "-o", str(path / "g.svg")]) == 0
+        assert (path / "g.svg").read_bytes().startswith(b"<?xml")
+
+
+def test_python_m_webnn_validate_error(tmp_path) -> None:
+    (tmp_path / "bad.json").write_text('{"format": "webnn-graph-json", "version": 1, "nodes": 3}')
+    proc = _run("-m", "webnn", "validate", str(tmp_path / "bad.json"))
+    assert proc.returncode == 1
+    assert proc.stderr.strip().endswith("bad.json at $.nodes: expected an array, got the number 3")
+    assert "Traceback" not in proc.stderr and proc.stdout == ""

@@ -23,6 +23,7 @@ from .errors import (
     WebNNError,
 )
 from .graph import MLGraph
+from .io import GraphFormatError, load
 from .ir import OperandDescriptor as MLOperandDescriptor
 from .tensor import MLTensor
 
@@ -31,6 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AsyncMLContext",
     "DATA_TYPES",
+    "GraphFormatError",
     "InvalidStateError",
     "ML",
     "MLContext",
@@ -44,4 +46,5 @@ __all__ = [
     "UnknownError",
     "WebNNError",
     "available_backends",
+    "load",
 ]

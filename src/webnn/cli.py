@@ -1,9 +1,11 @@
-"""The ``webnn`` command line: ``webnn info`` (the default) and ``webnn bench``."""
+"""The ``webnn`` command line: ``webnn info`` (the default), ``bench``, and the model tools
+``validate``, ``convert``, ``run`` and ``visualize``."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -12,9 +14,12 @@ from typing import Any
 import numpy as np
 
 from . import ML, __version__, available_backends
+from .backends import BACKENDS
+from .errors import WebNNError, sanitize
 from .ops import OPS
 
 BENCH_WORKLOADS = ("simple", "complex", "mobilenetv2")
+
 
 
 # ------------------------------------------------------------------------------ info
@@ -121,6 +126,277 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 2  # not reached: error() exits
 
 
+
+# ------------------------------------------------------------------------------ model files
+
+MODEL_TYPES = (".onnx", ".webnn", ".json")
+
+
+class CliError(Exception):
+    """A user error: printed as ``webnn <command>: error: ...`` with exit code 1."""
+
+
+class Progress:
+    """Progress lines on stderr (a live counter on a terminal); silent with --quiet."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.live = not quiet and sys.stderr.isatty()
+        self._last = 0.0
+
+    def say(self, message: str) -> None:
+        if not self.quiet:
+            print(message, file=sys.stderr, flush=True)
+
+    def count(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if self.live and (done == total or now - self._last > 0.1):
+            self._last = now
+            end = "\n" if done == total else ""
+            print(f"\r  building: {done}/{total} operations", end=end, file=sys.stderr, flush=True)
+
+
+def _model_type(path: str) -> str:
+    lower = path.lower()
+    for ext in MODEL_TYPES:
+        if lower.endswith(ext):
+            return ext
+    raise CliError(f"{path}: unknown file type (use {', '.join(MODEL_TYPES)})")
+
+
+def _context(backend: str | None) -> Any:
+    try:
+        return ML().create_context(backend=backend)
+    except Exception as exc:
+        raise CliError(f"cannot create a {backend or 'default'} context: {exc}") from None
+
+
+def _input_shapes(items: Sequence[str] | None) -> dict[str, list[int]]:
+    shapes: dict[str, list[int]] = {}
+    for item in items or ():
+        name, sep, dims = item.rpartition("=")
+        if not sep or not name:
+            raise CliError(f"--input-shape {item!r}: expected NAME=D0,D1,... (e.g. input=1,3,224,224)")
+        try:
+            shapes[name] = [int(d) for d in dims.split(",") if d.strip()] if dims.strip() else []
+        except ValueError:
+            raise CliError(f"--input-shape {item!r}: dimensions must be integers") from None
+    return shapes
+
+
+def load_model(path: str, context: Any, args: argparse.Namespace, progress: Progress) -> Any:
+    """An MLGraph from a .onnx, .webnn or .json file."""
+    import webnn
+
+    kind = _model_type(path)
+    if not os.path.isfile(path):
+        raise CliError(f"{path}: no such file")
+    start = time.perf_counter()
+    progress.say(f"loading {path} ...")
+    shapes = _input_shapes(getattr(args, "input_shape", None))
+    if kind == ".onnx":
+        load_onnx = getattr(webnn, "load_onnx", None)
+        if load_onnx is None:
+            raise CliError("reading ONNX models needs webnn.load_onnx (ONNX import), which this installation lacks")
+        graph = load_onnx(path, context, **({"input_shapes": shapes} if shapes else {}))
+    else:
+        if shapes:
+            raise CliError("--input-shape applies to ONNX models only (webnn-graph files declare their shapes)")
+        graph = webnn.load(path, context, getattr(args, "weights_file", None), progress=progress.count)
+    progress.say(f"loaded in {time.perf_counter() - start:.2f} s: {graph.operation_count} operations")
+    return graph
+
+
+def _describe(desc: Any) -> str:
+    return f"{desc.data_type} [{', '.join(map(str, desc.shape))}]"
+
+
+def _validate_onnx_only(path: str) -> int:
+    """Without ONNX import: the onnx package's checks and a summary of the ONNX graph."""
+    try:
+        import onnx
+    except ImportError:
+        raise CliError("validating ONNX models needs webnn.load_onnx or the onnx package") from None
+    try:
+        onnx.checker.check_model(path, full_check=True)
+        model = onnx.load(path, load_external_data=False)
+    except Exception as exc:
+        raise CliError(f"{path}: invalid ONNX model: {exc}") from None
+    graph = model.graph
+    initializers = {t.name for t in graph.initializer}
+    print(f"{path}: valid ONNX model (checked with onnx.checker; webnn.load_onnx is not available)")
+    print("inputs:")
+    for value in graph.input:
+        if value.name not in initializers:
+            dims = [d.dim_value if d.HasField("dim_value") else (d.dim_param or "?")
+                    for d in value.type.tensor_type.shape.dim]
+            print(f"  {value.name}: {dims}")
+    print("outputs:")
+    for value in graph.output:
+        print(f"  {value.name}")
+    counts: dict[str, int] = {}
+    for node in graph.node:
+        counts[node.op_type] = counts.get(node.op_type, 0) + 1
+    print(f"nodes: {len(graph.node)}")
+    for op, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  {op}: {n}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    import webnn
+
+    progress = Progress(args.quiet)
+    path = args.file
+    if _model_type(path) == ".onnx" and getattr(webnn, "load_onnx", None) is None and not args.input_shape:
+        return _validate_onnx_only(path)
+    graph = load_model(path, _context(args.backend), args, progress)
+    ir = graph.ir
+    print(f"{path}: valid")
+    print("inputs:")
+    for name, desc in graph.input_descriptors.items():
+        print(f"  {name}: {_describe(desc)}")
+    print("outputs:")
+    for name, desc in graph.output_descriptors.items():
+        print(f"  {name}: {_describe(desc)}")
+    counts: dict[str, int] = {}
+    for op in ir.operations:
+        name = OPS[op.type].js_name
+        counts[name] = counts.get(name, 0) + 1
+    print(f"operations: {len(ir.operations)}")
+    for op, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  {op}: {n}")
+    size = sum(a.nbytes for a in ir.constants.values())
+    print(f"constants: {len(ir.constants)} ({size} bytes)")
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    progress = Progress(args.quiet)
+    out_kind = _model_type(args.output)
+    graph = load_model(args.input, _context(args.backend), args, progress)
+    start = time.perf_counter()
+    progress.say(f"writing {args.output} ...")
+    if out_kind == ".onnx":
+        graph.to_onnx(args.output)
+        written = [args.output] + ([args.output + ".data"] if os.path.exists(args.output + ".data") else [])
+    else:
+        written = graph.save(args.output, args.weights, inline_threshold=args.inline_threshold)
+    progress.say(f"written in {time.perf_counter() - start:.2f} s")
+    for path in written:
+        print(path)
+    return 0
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def output_file_names(names: Sequence[str]) -> dict[str, str]:
+    """A safe, distinct file name (``<name>.npy``) for each output name: no directories, no dot files."""
+    result: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        base = _UNSAFE.sub("_", name) or "output"
+        if base.startswith("."):
+            base = "_" + base
+        candidate, n = base, 0
+        while candidate.lower() in used:
+            n += 1
+            candidate = f"{base}_{n}"
+        used.add(candidate.lower())
+        result[name] = candidate + ".npy"
+    return result
+
+
+def _read_inputs(items: Sequence[str] | None, graph: Any) -> dict[str, np.ndarray]:
+    feeds: dict[str, np.ndarray] = {}
+    for item in items or ():
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise CliError(f"--input {item!r}: expected NAME=FILE.npy")
+        if name not in graph.input_descriptors:
+            raise CliError(f"--input {name!r}: the graph has no such input (inputs: {', '.join(graph.input_names)})")
+        try:
+            feeds[name] = np.load(path, allow_pickle=False)
+        except FileNotFoundError:
+            raise CliError(f"--input {name}: {path}: no such file") from None
+        except Exception as exc:
+            raise CliError(f"--input {name}: {path} is not a readable .npy file: {exc}") from None
+        if not isinstance(feeds[name], np.ndarray):
+            raise CliError(f"--input {name}: {path} holds several arrays; give a .npy file")
+    missing = [n for n in graph.input_names if n not in feeds]
+    if missing:
+        needed = ", ".join(f"{n} ({_describe(graph.input_descriptors[n])})" for n in missing)
+        raise CliError(f"missing --input for: {needed}")
+    return feeds
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    progress = Progress(args.quiet)
+    context = _context(args.backend)
+    graph = load_model(args.file, context, args, progress)
+    feeds = _read_inputs(args.input, graph)
+    progress.say(f"computing on {context.backend} ({context.device_type}) ...")
+    start = time.perf_counter()
+    try:
+        results = context.compute(graph, feeds)
+    except TypeError as exc:
+        raise CliError(str(exc)) from None
+    progress.say(f"computed in {1e3 * (time.perf_counter() - start):.2f} ms")
+    files = output_file_names(list(results))
+    if args.output_dir:
+        os.makedirs(args.output_dir, exist_ok=True)
+    for name, array in results.items():
+        line = f"{name}: {array.dtype} {list(array.shape)}"
+        if args.output_dir:
+            path = os.path.join(args.output_dir, files[name])
+            np.save(path, array, allow_pickle=False)
+            line += f" -> {path}"
+        print(line)
+    return 0
+
+
+def cmd_visualize(args: argparse.Namespace) -> int:
+    progress = Progress(args.quiet)
+    ext = os.path.splitext(args.output)[1].lower()
+    if ext not in (".svg", ".png", ".pdf", ".dot", ".gv"):
+        raise CliError(f"-o {args.output}: the picture must be .svg, .png, .pdf or .dot")
+    graph = load_model(args.file, _context(args.backend), args, progress)
+    progress.say(f"drawing {args.output} ...")
+    try:
+        graph.render(args.output)
+    except RuntimeError as exc:
+        raise CliError(str(exc).removeprefix("render: ")) from None
+    print(args.output)
+    return 0
+
+
+def _run_tool(func: Any) -> Any:
+    """Run a model-file command: user errors (bad files, missing inputs) are one line on stderr, exit code 1."""
+
+    def run(args: argparse.Namespace) -> int:
+        from .io.errors import GraphFormatError
+
+        try:
+            return func(args)
+        except CliError as exc:
+            message = str(exc)
+        except GraphFormatError as exc:
+            message = str(exc)
+        except OSError as exc:
+            message = f"{exc.filename + ': ' if exc.filename else ''}{exc.strerror or exc}"
+        except (TypeError, ValueError, WebNNError) as exc:
+            message = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:
+            if os.environ.get("WEBNN_DEBUG"):
+                raise
+            message = f"{type(exc).__name__}: {exc} (set WEBNN_DEBUG=1 for a traceback)"
+        print(f"webnn {args.command}: error: {sanitize(message)}", file=sys.stderr)
+        return 1
+
+    return run
+
+
 # ------------------------------------------------------------------------------ parsing
 
 
@@ -178,7 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"webnn {__version__}")
     parser.set_defaults(func=cmd_info, parser=parser)
-    commands = parser.add_subparsers(title="commands", dest="command", metavar="{info,bench}")
+    commands = parser.add_subparsers(title="commands", dest="command", metavar="{info,bench,validate,convert,run,visualize}")
 
     info = commands.add_parser(
         "info", help="version, operations, backends and their devices; runs a small demo graph on each",
@@ -229,6 +505,69 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds before a measurement process is stopped (default 600)")
     bench.add_argument("--max-seconds", type=_seconds, default=60.0, metavar="S",
                        help="stop a target's timed runs after S seconds, keeping at least 3 (default 60)")
+
+    def model_options(sub: argparse.ArgumentParser, backend_default: str | None) -> None:
+        which = "the default backend" if backend_default is None else backend_default
+        sub.add_argument("--backend", choices=list(BACKENDS), default=backend_default,
+                         help=f"the backend that builds the graph (default: {which})")
+        sub.add_argument("--input-shape", action="append", metavar="NAME=D0,D1,...",
+                         help="ONNX models: the shape of an input with free dimensions (repeatable), "
+                              "e.g. --input-shape input=1,3,224,224")
+        sub.add_argument("--weights-file", metavar="FILE", default=None,
+                         help="webnn-graph files: the weights (.safetensors or .manifest.json); default: "
+                              "<stem>.safetensors or <stem>.manifest.json beside the graph file")
+        sub.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
+
+    validate = commands.add_parser(
+        "validate", help="check a model file (.onnx, .webnn, .json) and summarize it",
+        description="Load a model (.onnx, .webnn or .json) and build its graph, which checks every rule of "
+        "the WebNN spec; print its inputs, outputs and operation counts. Exit code 1 if the file is invalid "
+        "(the message says where: file:line:column, JSON path, or tensor key).",
+    )
+    validate.set_defaults(func=_run_tool(cmd_validate), parser=validate)
+    validate.add_argument("file", metavar="FILE", help="the model file")
+    model_options(validate, "reference")
+
+    convert = commands.add_parser(
+        "convert", help="convert between .onnx, .webnn and .json by file extension",
+        description="Convert a model; the formats follow from the extensions: .onnx (ONNX), .webnn "
+        "(webnn-graph text form) or .json (webnn-graph JSON form). webnn-graph weights go to "
+        "<stem>.safetensors (or --weights manifest: <stem>.manifest.json + <stem>.weights). Prints the "
+        "files written.",
+    )
+    convert.set_defaults(func=_run_tool(cmd_convert), parser=convert)
+    convert.add_argument("input", metavar="IN", help="the model to read (.onnx, .webnn, .json)")
+    convert.add_argument("output", metavar="OUT", help="the file to write (.onnx, .webnn, .json)")
+    convert.add_argument("--weights", choices=["safetensors", "manifest", "inline"], default="safetensors",
+                         help="webnn-graph output: where the weights go (default: safetensors)")
+    convert.add_argument("--inline-threshold", type=_count, default=64, metavar="BYTES",
+                         help="webnn-graph output: constants of at most BYTES bytes stay in the graph file "
+                              "(default 64; 0: none)")
+    model_options(convert, "reference")
+
+    run = commands.add_parser(
+        "run", help="compute a model on .npy inputs",
+        description="Load a model (.onnx, .webnn, .json), compute it on inputs read from .npy files, and print "
+        "each output's data type and shape; with --output-dir, save each output as DIR/<name>.npy.",
+    )
+    run.set_defaults(func=_run_tool(cmd_run), parser=run)
+    run.add_argument("file", metavar="FILE", help="the model file")
+    run.add_argument("--input", action="append", metavar="NAME=FILE.npy",
+                     help="an input's values (repeatable; dtype and shape must match the graph's input)")
+    run.add_argument("--output-dir", metavar="DIR", default=None, help="save each output as DIR/<name>.npy")
+    model_options(run, None)
+
+    visualize = commands.add_parser(
+        "visualize", help="draw a model's graph (.svg, .png with Graphviz; .dot text)",
+        description="Draw the graph of a model (.onnx, .webnn, .json): operations, inputs, constants and "
+        "outputs, with each edge's data type and shape. .svg, .png and .pdf need Graphviz's dot program; "
+        ".dot writes the Graphviz text.",
+    )
+    visualize.set_defaults(func=_run_tool(cmd_visualize), parser=visualize)
+    visualize.add_argument("file", metavar="FILE", help="the model file")
+    visualize.add_argument("-o", "--output", required=True, metavar="OUT",
+                           help="the picture: .svg, .png, .pdf or .dot")
+    model_options(visualize, "reference")
     return parser
 
 

@@ -411,6 +411,11 @@ class MLContext:
         """``builder.build(outputs)`` (compilation) without blocking the event loop."""
         return await _to_thread(builder.build, outputs)
 
+    def convert_to_onnx(self, graph: MLGraph, path: str | os.PathLike[str]) -> None:
+        """Write ``graph`` as a standard ONNX file (pywebnn's name for ``graph.to_onnx(path)``)."""
+        self._check_graph("convert_to_onnx", graph)
+        graph.to_onnx(path)
+
     # ------------------------------------------------------------------ limits and lifetime
     def op_support_limits(self) -> dict[str, Any]:
         """The spec's ``MLOpSupportLimits``: per op and operand, data types and rank range."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from .errors import OperationError, WebNNError
@@ -87,6 +88,43 @@ class MLGraph:
     def destroy(self) -> None:
         """Release the compiled graph; later compute / dispatch raise ``InvalidStateError``."""
         self._compiled = None
+
+    # ------------------------------------------------------------------ files and pictures
+    def save(
+        self, path: str | os.PathLike[str], weights: str = "safetensors", *, inline_threshold: int = 64
+    ) -> list[str]:
+        """Write the graph as a webnn-graph file: ``.webnn`` (text form) or ``.json`` (JSON form).
+
+        ``weights``: "safetensors" (``<stem>.safetensors``), "manifest" (``<stem>.manifest.json``
+        + ``<stem>.weights``) or "inline" (all in the graph file).  Constants of at most
+        ``inline_threshold`` bytes are written inline anyway (0: none).  Lossless: every
+        attribute and label; ``webnn.load`` reads it back.  Returns the paths written.
+        """
+        from .io.files import save
+
+        return save(self, path, weights, inline_threshold=inline_threshold)
+
+    def to_onnx(self, path: str | os.PathLike[str] | None = None) -> bytes:
+        """The graph as a standard ONNX model (opset 21) that stock ONNX Runtime runs with the
+        same results; written to ``path`` too when given.  Weights are inline below 2 GB, else in
+        ``<path>.data``.  Node names carry the op labels; input and output names are the graph's."""
+        from .io.onnx_export import export_onnx
+
+        return export_onnx(self, path)
+
+    def to_dot(self) -> str:
+        """The graph as Graphviz DOT text (ops, inputs, constants and outputs as nodes; edges
+        labelled with data type and shape)."""
+        from .io.dot import to_dot
+
+        return to_dot(self)
+
+    def render(self, path: str | os.PathLike[str]) -> None:
+        """Draw the graph to ``path``: ``.svg``, ``.png`` or ``.pdf`` (needs Graphviz's ``dot``
+        program; RuntimeError if it is missing), or ``.dot`` (the DOT text)."""
+        from .io.dot import render
+
+        render(self, path)
 
     def __repr__(self) -> str:
         ins = ", ".join(f"{n}: {d}" for n, d in self._input_descriptors.items())

@@ -1,1 +1,43 @@
-"""Model I/O: ONNX import and export, the webnn-graph formats, graph pictures."""
+"""Model I/O: ONNX import and export, the webnn-graph formats, graph pictures.
+
+- ``load(path, context, weights=None)``: a webnn-graph file (``.webnn`` text or ``.json``) as an MLGraph;
+- ``MLGraph.save(path, weights=...)``, ``MLGraph.to_onnx(path)``, ``MLGraph.to_dot()``, ``MLGraph.render(path)``.
+
+The modules behind them are imported on first use: ``import webnn`` stays light.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .errors import GraphFormatError, WeightsFormatError
+
+if TYPE_CHECKING:
+    from ..context import MLContext
+    from ..graph import MLGraph
+
+
+def load(
+    path: str | os.PathLike[str],
+    context: MLContext | None = None,
+    weights: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> MLGraph:
+    """Read a webnn-graph file (``.webnn`` text form or ``.json`` JSON form) and build its graph.
+
+    ``context`` defaults to ``webnn.ML().create_context()``.  ``weights`` is a ``.safetensors``
+    file, a ``.manifest.json`` (with its ``.weights``) or a dict of key -> array; by default the
+    ``<stem>.safetensors`` or ``<stem>.manifest.json`` beside the graph file.  The graph is rebuilt
+    with the builder, so every rule of the spec is checked.  A malformed, truncated or inconsistent
+    file raises :class:`GraphFormatError` (a ``ValueError``) saying where: file:line:column, JSON
+    path, or tensor key.
+    """
+    from .files import load as _load
+
+    return _load(path, context, weights, progress=progress)
+
+
+__all__ = ["GraphFormatError", "WeightsFormatError", "load"]

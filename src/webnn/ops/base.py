@@ -240,7 +240,7 @@ def cast_number(value: int | float | np.number, data_type: str) -> int | float:
     info = dtypes.info(data_type)
     if info.is_float:
         if isinstance(value, int) and abs(value) >= 2**1024:
-            return math.copysign(math.inf, value)
+            return math.inf if value > 0 else -math.inf
         with np.errstate(over="ignore"):
             return float(info.numpy.type(float(value)))
     if isinstance(value, float | np.floating):

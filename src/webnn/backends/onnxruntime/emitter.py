@@ -56,8 +56,11 @@ class LoweringError(Exception):
 class Emitter:
     """Accumulates the ONNX graph of one WebNN graph."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, *, share_constants: bool = True) -> None:
         self.graph = graph
+        #: False: every constant is written into the model (raw_data), as an exported model
+        #: needs; True (the backend): large constants are handed to the session instead.
+        self.share_constants = share_constants
         #: Encoded NodeProtos, in order.
         self.nodes: list[bytes] = []
         #: Encoded TensorProtos of the initializers, by value name.
@@ -158,7 +161,11 @@ class Emitter:
         if data_type == "bool":
             array = array.astype(np.bool_)
         name = self.fresh("const")
-        if array.nbytes >= SHARED_CONSTANT_BYTES and data_type not in ("int4", "uint4", "bool"):
+        if (
+            self.share_constants
+            and array.nbytes >= SHARED_CONSTANT_BYTES
+            and data_type not in ("int4", "uint4", "bool")
+        ):
             # Declared as external data; the session gets the array itself (no copy here).
             self.initializers[name] = proto.tensor(
                 name, ONNX_TYPES[data_type], array.shape, None, external_length=array.nbytes
