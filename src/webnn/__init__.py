@@ -24,6 +24,7 @@ from .errors import (
 )
 from .graph import MLGraph
 from .io import GraphFormatError, load
+from .io.onnx_import import load_onnx
 from .ir import OperandDescriptor as MLOperandDescriptor
 from .tensor import MLTensor
 
@@ -47,4 +48,5 @@ __all__ = [
     "WebNNError",
     "available_backends",
     "load",
+    "load_onnx",
 ]

@@ -1,0 +1,72 @@
+"""Import ONNX models as WebNN graphs: ``webnn.load_onnx`` and :func:`import_onnx`.
+
+The importer first *plans* the whole model: it resolves every value's static shape (free
+input dimensions come from ``input_shapes``), folds every node whose inputs are known
+constants with NumPy (shape sub-graphs: Shape, Gather, Concat, Range, ...), and maps every
+other node onto spec ops, on a scratch builder that records the calls.  Only when every node
+has been mapped are the recorded calls replayed on the target builder, so a model that
+cannot be expressed raises :class:`webnn.NotSupportedError` (naming the node, its op type
+and why) before anything is added: no graph is ever half built.
+
+The converters live in one module per ONNX op family and register themselves in a table
+keyed by ONNX op type (:data:`.registry.CONVERTERS`; constant folders in
+:data:`.registry.FOLDERS`).  This module does not import ``onnx``: ``import webnn`` stays light.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ...builder import MLGraphBuilder, MLOperand
+    from ...context import MLContext
+    from ...graph import MLGraph
+
+
+def load_onnx(
+    model: str | os.PathLike[str] | bytes | Any,
+    context: MLContext | None = None,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+) -> MLGraph:
+    """Build an ONNX model as an :class:`~webnn.MLGraph` on ``context``.
+
+    ``model`` is a path, the serialized bytes or an ``onnx.ModelProto``.  ``context``
+    defaults to ``webnn.ML().create_context()``.  ``input_shapes`` ({input name: shape})
+    fixes the free dimensions of the inputs (``dim_param``, unknown or -1); a free dimension
+    left unfixed is a :class:`webnn.NotSupportedError`.  The graph's inputs and outputs have
+    the names of the ONNX graph's (non-initializer) inputs and its outputs; ONNX ``bool``
+    values are WebNN ``uint8`` (0 / 1).  Only spec ops are used, so the graph runs on every
+    backend.  Anything that cannot be expressed exactly raises ``NotSupportedError`` naming
+    the ONNX node, its op type and the reason, before anything is built.
+    """
+    from .core import load_onnx as _load_onnx
+
+    return _load_onnx(model, context, input_shapes)
+
+
+def import_onnx(
+    model: str | os.PathLike[str] | bytes | Any,
+    builder: MLGraphBuilder,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+) -> dict[str, MLOperand]:
+    """Add an ONNX model to ``builder``; returns its outputs by ONNX output name.
+
+    The model's inputs become ``builder.input`` operands of the same names (a name the
+    builder already has is an error).  Same rules as :func:`load_onnx`; on any error nothing
+    is added to ``builder``.
+    """
+    from .core import import_onnx as _import_onnx
+
+    return _import_onnx(model, builder, input_shapes)
+
+
+def supported_op_types() -> list[str]:
+    """The ONNX op types (default domain) the importer maps or folds, sorted."""
+    from .core import supported_op_types as _supported
+
+    return _supported()
+
+
+__all__ = ["import_onnx", "load_onnx", "supported_op_types"]
