@@ -353,7 +353,7 @@ class Importer:
             raise NotSupportedError(reason)
         if array.dtype == np.bool_:
             array = array.astype(np.uint8)
-        operand = self.recorder.constant(np.ascontiguousarray(array))
+        operand = self.recorder.constant(array if array.flags.c_contiguous else array.copy())
         self._value_operands[id(value)] = (value, operand)
         return operand
 
@@ -415,6 +415,14 @@ class Importer:
 
     def _inputs(self, graph: Any, scope: Scope, initializers: set[str]) -> None:
         shapes = dict(self.input_shapes)
+        names = [info.name for info in graph.input if info.name not in initializers]
+        unknown = [n for n in shapes if n not in names]
+        if unknown:
+            listed = ", ".join(repr(sanitize(n)) for n in unknown)
+            raise TypeError(
+                f"input_shapes names {listed}, which the model has no (non-initializer) input called; "
+                f"its inputs: {[sanitize(n) for n in names]}"
+            )
         for info in graph.input:
             name = info.name
             if name in initializers:
@@ -423,12 +431,6 @@ class Importer:
             shape, elem = _input_shape(info, shapes.pop(name, None))
             operand = self.recorder.input(name, list(shape), T.WEBNN[elem])
             scope[name] = Value(elem, shape, operand=operand)
-        if shapes:
-            unknown = ", ".join(repr(sanitize(n)) for n in shapes)
-            raise TypeError(
-                f"input_shapes names {unknown}, which the model has no (non-initializer) input called; "
-                f"its inputs: {self.input_names}"
-            )
 
     def run_graph(self, graph: Any, scope: Scope, where: str) -> None:
         """Convert the nodes of ``graph`` in dependency order, adding their outputs to ``scope``."""

@@ -142,7 +142,7 @@ def _permutation(node: Node) -> list[int]:
 
 @folder("Transpose")
 def fold_transpose(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
-    return np.ascontiguousarray(arrays[0].transpose(_permutation(node)))
+    return arrays[0].transpose(_permutation(node)).copy()
 
 
 @converter("Transpose")
@@ -278,7 +278,7 @@ def convert_slice(node: Node) -> Value:
             for axis, (start, size, step) in enumerate(bounds)
         ]
     starts = [b[0] for b in bounds]
-    sizes = [b[1] for b in bounds]
+    sizes = [(size - 1) * step + 1 for _, size, step in bounds]  # WebNN's sizes span the input
     strides = [b[2] for b in bounds]
     options = {"strides": strides} if any(s != 1 for s in strides) else {}
     return node.out(node.b.slice(x, starts, sizes, label=node.label(), **options), value.elem)
@@ -416,7 +416,7 @@ _REARRANGE = {"DepthToSpace": _depth_to_space_plan, "SpaceToDepth": _space_to_de
 @folder(*_REARRANGE)
 def fold_rearrange(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     split, perm, final = _REARRANGE[node.op_type](node)
-    return np.ascontiguousarray(arrays[0].reshape(split).transpose(perm)).reshape(final)
+    return arrays[0].reshape(split).transpose(perm).reshape(final)
 
 
 @converter(*_REARRANGE)

@@ -1,0 +1,383 @@
+"""Small ONNX models, one per converter feature, built with ``onnx.helper``.
+
+Each case is ``(id, nodes, inputs, initializers, opset)``: ``inputs`` maps input names to NumPy
+arrays (their dtype and shape become the graph inputs), ``initializers`` maps names to arrays.
+Every node output named in ``outputs`` (default: the last node's first output) is a graph output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+rng = np.random.default_rng(7)
+
+
+def f32(*shape: int, low: float = -2.0, high: float = 2.0) -> np.ndarray:
+    return rng.uniform(low, high, shape).astype(np.float32)
+
+
+def i64(*values: int) -> np.ndarray:
+    return np.array(values, np.int64)
+
+
+@dataclass
+class Case:
+    id: str
+    nodes: list
+    inputs: dict[str, np.ndarray]
+    initializers: dict[str, np.ndarray] = field(default_factory=dict)
+    opset: int = 17
+    outputs: list[str] | None = None
+    input_shapes: dict[str, list] | None = None  # declared shapes (None entries are free)
+    reference: Case | None = None  # an equivalent model ONNX Runtime runs, where it lacks the feature
+
+    def model(self):  # type: ignore[no-untyped-def]
+        def info(name: str, array: np.ndarray, shape=None):  # type: ignore[no-untyped-def]
+            elem = helper.np_dtype_to_tensor_dtype(array.dtype)
+            return helper.make_tensor_value_info(name, elem, list(array.shape) if shape is None else shape)
+
+        declared = self.input_shapes or {}
+        inputs = [info(n, a, declared.get(n)) for n, a in self.inputs.items()]
+        outputs = self.outputs or [self.nodes[-1].output[0]]
+        graph = helper.make_graph(
+            self.nodes, self.id, inputs,
+            [helper.make_empty_tensor_value_info(name) for name in outputs],
+            [numpy_helper.from_array(a, n) for n, a in self.initializers.items()],
+        )
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", self.opset)])
+        model.ir_version = 8
+        return model
+
+
+N = helper.make_node
+
+
+def unary(op: str, x: np.ndarray, opset: int = 17, **attrs) -> Case:  # type: ignore[no-untyped-def]
+    suffix = "".join(f"-{k}={v}" for k, v in attrs.items()) + (f"-opset{opset}" if opset != 17 else "")
+    return Case(f"{op}{suffix}",
+                [N(op, ["x"], ["y"], **attrs)], {"x": x}, opset=opset)
+
+
+def lstm_case(direction: str, layout: int, with_states: bool, outputs: list[str]) -> Case:
+    dirs, hidden, inp, steps, batch = (2 if direction == "bidirectional" else 1), 4, 3, 5, 2
+    x = f32(batch, steps, inp) if layout else f32(steps, batch, inp)
+    inits = {"W": f32(dirs, 4 * hidden, inp, low=-0.5, high=0.5), "R": f32(dirs, 4 * hidden, hidden, low=-0.5, high=0.5),
+             "B": f32(dirs, 8 * hidden, low=-0.3, high=0.3)}
+    names = ["x", "W", "R", "B"]
+    if with_states:
+        state = [batch, dirs, hidden] if layout else [dirs, batch, hidden]
+        inits["h0"], inits["c0"] = f32(*state, low=-0.5, high=0.5), f32(*state, low=-0.5, high=0.5)
+        names += ["", "h0", "c0"]
+    node = N("LSTM", names, ["Y", "Y_h", "Y_c"], hidden_size=hidden, direction=direction, layout=layout)
+    case = Case(f"LSTM-{direction}-layout{layout}-states{int(with_states)}-{'+'.join(outputs)}", [node], {"x": x},
+                inits, opset=14, outputs=outputs)
+    if layout:
+        case.reference = batch_major_reference(case)
+    return case
+
+
+def batch_major_reference(case: Case) -> Case:
+    """``case`` (an LSTM / GRU with layout = 1, which ONNX Runtime lacks) as layout 0 between transposes."""
+    (node,) = case.nodes
+    nodes = [N("Transpose", ["x"], ["x_t"], perm=[1, 0, 2])]
+    inputs = ["x_t" if n == "x" else n for n in node.input]
+    for i, name in enumerate(node.input):
+        if i >= 5 and name:
+            nodes.append(N("Transpose", [name], [name + "_t"], perm=[1, 0, 2]))
+            inputs[i] = name + "_t"
+    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute if a.name != "layout"}
+    attrs = {k: v.decode() if isinstance(v, bytes) else v for k, v in attrs.items()}
+    nodes.append(N(node.op_type, inputs, [o + "_t" for o in node.output], **attrs))
+    for i, name in enumerate(node.output):
+        nodes.append(N("Transpose", [name + "_t"], [name], perm=[2, 0, 1, 3] if i == 0 else [1, 0, 2]))
+    return Case(case.id + "-reference", nodes, case.inputs, case.initializers, case.opset, case.outputs)
+
+
+def gru_case(direction: str, linear_before_reset: int, layout: int) -> Case:
+    dirs, hidden, inp, steps, batch = (2 if direction == "bidirectional" else 1), 4, 3, 5, 2
+    x = f32(batch, steps, inp) if layout else f32(steps, batch, inp)
+    state = [batch, dirs, hidden] if layout else [dirs, batch, hidden]
+    inits = {"W": f32(dirs, 3 * hidden, inp, low=-0.5, high=0.5), "R": f32(dirs, 3 * hidden, hidden, low=-0.5, high=0.5),
+             "B": f32(dirs, 6 * hidden, low=-0.3, high=0.3), "h0": f32(*state, low=-0.5, high=0.5)}
+    node = N("GRU", ["x", "W", "R", "B", "", "h0"], ["Y", "Y_h"], hidden_size=hidden, direction=direction,
+             linear_before_reset=linear_before_reset, layout=layout)
+    case = Case(f"GRU-{direction}-lbr{linear_before_reset}-layout{layout}", [node], {"x": x}, inits, opset=14,
+                outputs=["Y", "Y_h"])
+    if layout:
+        case.reference = batch_major_reference(case)
+    return case
+
+
+def resize_case(name: str, shape: tuple, opset: int = 19, scales=None, sizes=None, **attrs) -> Case:  # type: ignore[no-untyped-def]
+    inits = {"roi": np.zeros(0, np.float32)}
+    names = ["x", "roi"]
+    if scales is not None:
+        inits["scales"] = np.array(scales, np.float32)
+        names.append("scales")
+    else:
+        inits["sizes"] = np.array(sizes, np.int64)
+        names += ["", "sizes"]
+    return Case(f"Resize-{name}", [N("Resize", names, ["y"], **attrs)], {"x": f32(*shape)}, inits, opset=opset)
+
+
+def shape_subgraph() -> Case:
+    """Flatten all but the batch dimension through Shape -> Gather -> Unsqueeze -> Concat -> Reshape."""
+    nodes = [
+        N("Shape", ["x"], ["s"]),
+        N("Gather", ["s", "zero"], ["batch"], axis=0),
+        N("Unsqueeze", ["batch", "axes0"], ["batch1"]),
+        N("Concat", ["batch1", "minus1"], ["target"], axis=0),
+        N("Reshape", ["x", "target"], ["flat"]),
+        N("Shape", ["flat"], ["fs"], start=-1),
+        N("Cast", ["fs"], ["fsf"], to=TensorProto.FLOAT),
+        N("Div", ["flat", "fsf"], ["y"]),
+    ]
+    return Case("shape-subgraph", nodes, {"x": f32(2, 3, 4, 5)},
+                {"zero": np.array(0, np.int64), "axes0": i64(0), "minus1": i64(-1)},
+                input_shapes={"x": ["batch", 3, 4, 5]})
+
+
+def range_mask() -> Case:
+    """An attention-style mask: Range over a Shape-derived length, compared and used by Where."""
+    nodes = [
+        N("Shape", ["x"], ["s"], start=1, end=2),
+        N("Squeeze", ["s", "axes0"], ["n"]),
+        N("Range", ["zero", "n", "one"], ["r"]),
+        N("Unsqueeze", ["r", "axes0"], ["row"]),
+        N("Unsqueeze", ["r", "axes1"], ["col"]),
+        N("GreaterOrEqual", ["col", "row"], ["lower"]),
+        N("ConstantOfShape", ["s2"], ["fill"], value=numpy_helper.from_array(np.array([-1e4], np.float32))),
+        N("Concat", ["s", "s"], ["s2"], axis=0),
+        N("Where", ["lower", "x", "fill"], ["y"]),
+    ]
+    return Case("range-mask", nodes, {"x": f32(6, 6)},
+                {"zero": np.array(0, np.int64), "one": np.array(1, np.int64), "axes0": i64(0), "axes1": i64(1)})
+
+
+def if_case(condition: bool) -> Case:
+    then = helper.make_graph([N("Relu", ["x"], ["t"])], "then", [],
+                             [helper.make_tensor_value_info("t", TensorProto.FLOAT, None)])
+    other = helper.make_graph([N("Neg", ["x"], ["e"])], "else", [],
+                              [helper.make_tensor_value_info("e", TensorProto.FLOAT, None)])
+    nodes = [
+        N("Shape", ["x"], ["s"]),
+        N("ReduceProd", ["s"], ["n"], keepdims=0),
+        N("Greater", ["n", "limit"], ["big"]),
+        N("If", ["big"], ["y"], then_branch=then, else_branch=other),
+    ]
+    return Case(f"If-{condition}", nodes, {"x": f32(2, 3)}, {"limit": np.array(5 if condition else 50, np.int64)})
+
+
+CASES: list[Case] = [
+    # element-wise
+    *[Case(op, [N(op, ["a", "b"], ["y"])], {"a": f32(2, 3, 4), "b": f32(3, 1, low=0.5, high=2)})
+      for op in ("Add", "Sub", "Mul", "Div", "Max", "Min")],
+    Case("Div-int-truncates", [N("Div", ["a", "b"], ["y"])], {"a": np.array([7, -7, 7, -7, 0], np.int32)},
+         {"b": np.array([2, 2, -2, -2, 3], np.int32)}),
+    Case("Pow-int-exponent", [N("Pow", ["a", "b"], ["y"])], {"a": f32(2, 3, low=0.5, high=2)}, {"b": np.array(3, np.int64)}),
+    Case("Sum-3", [N("Sum", ["a", "b", "c"], ["y"])], {"a": f32(2, 3), "b": f32(2, 3), "c": f32(3)}),
+    Case("Mean-2", [N("Mean", ["a", "b"], ["y"])], {"a": f32(2, 3), "b": f32(2, 3)}),
+    *[Case(op, [N(op, ["a", "b"], ["c"]), N("Cast", ["c"], ["y"], to=TensorProto.FLOAT)],
+           {"a": np.array([1, 2, 3, 4], np.float32), "b": np.array([2, 2, 2, 2], np.float32)})
+      for op in ("Equal", "Greater", "Less", "GreaterOrEqual", "LessOrEqual")],
+    Case("And-Or-Xor-Not", [N("Greater", ["a", "zero"], ["p"]), N("Less", ["b", "zero"], ["q"]),
+                            N("And", ["p", "q"], ["r1"]), N("Or", ["p", "q"], ["r2"]), N("Xor", ["r1", "r2"], ["r3"]),
+                            N("Not", ["r3"], ["r4"]), N("Where", ["r4", "a", "b"], ["y"])],
+         {"a": f32(3, 4), "b": f32(3, 4)}, {"zero": np.array(0, np.float32)}),
+    *[unary(op, f32(2, 3, low=0.1, high=1.5)) for op in
+      ("Abs", "Neg", "Ceil", "Floor", "Sqrt", "Reciprocal", "Exp", "Log", "Sin", "Cos", "Tan", "Erf", "Sign",
+       "Relu", "Sigmoid", "Tanh", "Softplus", "Softsign", "HardSwish", "Identity")],
+    unary("Round", np.array([0.5, 1.5, 2.5, -0.5, -1.5, 2.4, 2.6], np.float32)),
+    Case("Neg-Abs-negative", [N("Neg", ["x"], ["n"]), N("Abs", ["x"], ["a"]), N("Add", ["n", "a"], ["y"])], {"x": f32(2, 3)}),
+    unary("LeakyRelu", f32(2, 5), alpha=0.2), unary("Elu", f32(2, 5), alpha=0.7), unary("Selu", f32(2, 5)),
+    unary("Celu", f32(2, 5), alpha=1.3), unary("HardSigmoid", f32(2, 5), alpha=0.3, beta=0.4),
+    unary("ThresholdedRelu", f32(2, 5), alpha=0.5), unary("Mish", f32(2, 5), opset=18),
+    unary("Gelu", f32(2, 5), opset=20), unary("Gelu", f32(2, 5), opset=20, approximate="tanh"),
+    unary("Softmax", f32(2, 3, 4), opset=11, axis=1), unary("Softmax", f32(2, 3, 4), opset=13, axis=1),
+    unary("LogSoftmax", f32(2, 3, 4), opset=13), unary("LogSoftmax", f32(2, 3, 4), opset=11),
+    unary("Clip", f32(2, 5), opset=7, min=-0.5, max=0.5),
+    Case("Clip-inputs", [N("Clip", ["x", "lo", "hi"], ["y"])], {"x": f32(2, 5)},
+         {"lo": np.array(-0.5, np.float32), "hi": np.array(1.0, np.float32)}),
+    Case("Clip-min-only", [N("Clip", ["x", "lo"], ["y"])], {"x": f32(2, 5)}, {"lo": np.array(0, np.float32)}),
+    Case("PRelu", [N("PRelu", ["x", "s"], ["y"])], {"x": f32(1, 3, 2, 2)}, {"s": f32(3, 1, 1, low=0, high=0.5)}),
+    Case("IsInf-IsNaN", [N("IsInf", ["x"], ["a"], detect_negative=0), N("IsNaN", ["x"], ["b"]), N("Or", ["a", "b"], ["c"]),
+                         N("Cast", ["c"], ["y"], to=TensorProto.INT32)],
+         {"x": np.array([1, np.inf, -np.inf, np.nan, 0], np.float32)}),
+    Case("Cast-to-bool-and-back", [N("Cast", ["x"], ["b"], to=TensorProto.BOOL), N("Cast", ["b"], ["y"], to=TensorProto.INT64)],
+         {"x": np.array([0, 1.5, -2, 0, 3], np.float32)}),
+    Case("CastLike", [N("CastLike", ["x", "like"], ["y"])], {"x": np.array([1.7, -2.2, 3.9], np.float32)},
+         {"like": np.array([0], np.int32)}),
+    # convolution and pooling
+    Case("Conv-bias-pads-strides", [N("Conv", ["x", "w", "b"], ["y"], pads=[1, 0, 2, 1], strides=[2, 1])],
+         {"x": f32(1, 3, 9, 8)}, {"w": f32(4, 3, 3, 3), "b": f32(4)}),
+    Case("Conv-SAME_UPPER", [N("Conv", ["x", "w"], ["y"], auto_pad="SAME_UPPER", strides=[2, 2])],
+         {"x": f32(1, 2, 9, 10)}, {"w": f32(3, 2, 3, 2)}),
+    Case("Conv-dilated-VALID", [N("Conv", ["x", "w"], ["y"], auto_pad="VALID", dilations=[2, 3])],
+         {"x": f32(1, 2, 9, 10)}, {"w": f32(3, 2, 3, 2)}),
+    Case("Conv-SAME_LOWER", [N("Conv", ["x", "w"], ["y"], auto_pad="SAME_LOWER", strides=[2, 2])],
+         {"x": f32(1, 2, 8, 7)}, {"w": f32(3, 2, 4, 4)}),
+    Case("Conv-depthwise", [N("Conv", ["x", "w"], ["y"], group=4, pads=[1, 1, 1, 1])], {"x": f32(2, 4, 6, 6)}, {"w": f32(4, 1, 3, 3)}),
+    Case("Conv-1d", [N("Conv", ["x", "w", "b"], ["y"], pads=[1, 2], strides=[2], dilations=[2])],
+         {"x": f32(2, 3, 11)}, {"w": f32(5, 3, 3), "b": f32(5)}),
+    Case("ConvTranspose", [N("ConvTranspose", ["x", "w", "b"], ["y"], strides=[2, 2], pads=[1, 0, 1, 1], output_padding=[1, 0])],
+         {"x": f32(1, 3, 4, 5)}, {"w": f32(3, 2, 3, 3), "b": f32(2)}),
+    Case("ConvTranspose-output_shape", [N("ConvTranspose", ["x", "w"], ["y"], strides=[2, 2], output_shape=[9, 10])],
+         {"x": f32(1, 2, 4, 5)}, {"w": f32(2, 3, 3, 3)}),
+    Case("ConvTranspose-SAME_UPPER-groups", [N("ConvTranspose", ["x", "w"], ["y"], strides=[2, 2], auto_pad="SAME_UPPER", group=2)],
+         {"x": f32(1, 4, 3, 3)}, {"w": f32(4, 1, 3, 3)}),
+    Case("ConvTranspose-1d", [N("ConvTranspose", ["x", "w"], ["y"], strides=[3])], {"x": f32(1, 2, 5)}, {"w": f32(2, 3, 4)}),
+    Case("MaxPool-ceil", [N("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1)], {"x": f32(1, 2, 8, 9)}),
+    Case("MaxPool-ceil-last-window-in-pad", [N("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2], pads=[1, 1, 1, 1], ceil_mode=1)],
+         {"x": f32(1, 1, 4, 4)}),
+    Case("MaxPool-SAME_UPPER", [N("MaxPool", ["x"], ["y"], kernel_shape=[3, 2], auto_pad="SAME_UPPER", strides=[2, 2])],
+         {"x": f32(1, 2, 7, 6)}, opset=12),
+    Case("MaxPool-dilated", [N("MaxPool", ["x"], ["y"], kernel_shape=[3, 2], pads=[1, 0, 2, 1], dilations=[2, 1])],
+         {"x": f32(1, 2, 7, 6)}, opset=12),
+    Case("MaxPool-1d", [N("MaxPool", ["x"], ["y"], kernel_shape=[3], strides=[2], pads=[1, 1])], {"x": f32(2, 3, 10)}),
+    Case("AveragePool-exclude-pad", [N("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1])], {"x": f32(1, 2, 5, 5)}),
+    Case("AveragePool-include-pad", [N("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=1)],
+         {"x": f32(1, 2, 5, 5)}),
+    Case("AveragePool-ceil", [N("AveragePool", ["x"], ["y"], kernel_shape=[3, 2], strides=[3, 2], ceil_mode=1)], {"x": f32(1, 2, 8, 7)}),
+    Case("LpPool", [N("LpPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2], p=2)], {"x": f32(1, 2, 4, 6)}),
+    *[Case(op, [N(op, ["x"], ["y"])], {"x": f32(2, 3, 4, 5)}) for op in ("GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool")],
+    Case("GlobalAveragePool-1d", [N("GlobalAveragePool", ["x"], ["y"])], {"x": f32(2, 3, 7)}),
+    # normalization
+    Case("BatchNormalization", [N("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], epsilon=1e-3)],
+         {"x": f32(2, 3, 4, 4)}, {"s": f32(3), "b": f32(3), "m": f32(3), "v": f32(3, low=0.5, high=2)}),
+    Case("BatchNormalization-2d", [N("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"])],
+         {"x": f32(4, 3)}, {"s": f32(3), "b": f32(3), "m": f32(3), "v": f32(3, low=0.5, high=2)}),
+    Case("InstanceNormalization", [N("InstanceNormalization", ["x", "s", "b"], ["y"])], {"x": f32(2, 3, 4, 5)},
+         {"s": f32(3), "b": f32(3)}),
+    Case("InstanceNormalization-1d", [N("InstanceNormalization", ["x", "s", "b"], ["y"])], {"x": f32(2, 3, 7)},
+         {"s": f32(3), "b": f32(3)}),
+    Case("LayerNormalization", [N("LayerNormalization", ["x", "s", "b"], ["y"], axis=-2, epsilon=1e-3)], {"x": f32(2, 3, 4, 5)},
+         {"s": f32(4, 5), "b": f32(4, 5)}),
+    Case("LayerNormalization-broadcast-scale", [N("LayerNormalization", ["x", "s"], ["y"], axis=1)], {"x": f32(2, 3, 4)},
+         {"s": f32(4)}),
+    Case("GroupNormalization", [N("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2)], {"x": f32(2, 4, 3, 3)},
+         {"s": f32(4), "b": f32(4)}, opset=21),
+    Case("LpNormalization", [N("LpNormalization", ["x"], ["y"], axis=1, p=2)], {"x": f32(3, 4)}),
+    Case("LpNormalization-p1", [N("LpNormalization", ["x"], ["y"], axis=-1, p=1)], {"x": f32(3, 4)}),
+    Case("MeanVarianceNormalization", [N("MeanVarianceNormalization", ["x"], ["y"])], {"x": f32(2, 3, 4, 5)}),
+    Case("LRN", [N("LRN", ["x"], ["y"], size=3, alpha=1e-3, beta=0.75, bias=2.0)], {"x": f32(2, 5, 3, 3)}),
+    # matrix products
+    Case("MatMul-batched", [N("MatMul", ["a", "b"], ["y"])], {"a": f32(2, 1, 3, 4)}, {"b": f32(3, 4, 5)}),
+    Case("MatMul-1d-left", [N("MatMul", ["a", "b"], ["y"])], {"a": f32(4)}, {"b": f32(2, 4, 3)}),
+    Case("MatMul-1d-right", [N("MatMul", ["a", "b"], ["y"])], {"a": f32(2, 3, 4)}, {"b": f32(4)}),
+    Case("MatMul-1d-both", [N("MatMul", ["a", "b"], ["y"])], {"a": f32(4)}, {"b": f32(4)}),
+    Case("Gemm", [N("Gemm", ["a", "b", "c"], ["y"], alpha=0.5, beta=2.0, transA=1, transB=1)],
+         {"a": f32(4, 3)}, {"b": f32(5, 4), "c": f32(5)}),
+    Case("Gemm-no-C", [N("Gemm", ["a", "b"], ["y"])], {"a": f32(2, 3)}, {"b": f32(3, 4)}),
+    # shape
+    Case("Reshape-zero-and-minus-one", [N("Reshape", ["x", "s"], ["y"])], {"x": f32(2, 3, 4)}, {"s": i64(0, -1, 2)}),
+    Case("Flatten", [N("Flatten", ["x"], ["y"], axis=2)], {"x": f32(2, 3, 4, 5)}),
+    Case("Squeeze-Unsqueeze-11", [N("Unsqueeze", ["x"], ["u"], axes=[0, -1]), N("Squeeze", ["u"], ["y"], axes=[0])],
+         {"x": f32(2, 3)}, opset=11),
+    Case("Squeeze-all", [N("Squeeze", ["x"], ["y"])], {"x": f32(1, 3, 1, 2)}),
+    Case("Transpose", [N("Transpose", ["x"], ["y"], perm=[2, 0, 1])], {"x": f32(2, 3, 4)}),
+    Case("Transpose-default", [N("Transpose", ["x"], ["y"])], {"x": f32(2, 3, 4)}),
+    Case("Concat", [N("Concat", ["a", "b", "c"], ["y"], axis=-1)], {"a": f32(2, 3), "b": f32(2, 1)}, {"c": f32(2, 2)}),
+    Case("Split-sizes", [N("Split", ["x", "s"], ["p", "q"], axis=1), N("Mul", ["p", "p"], ["y"])], {"x": f32(2, 5)},
+         {"s": i64(2, 3)}, outputs=["y", "q"]),
+    Case("Split-equal-11", [N("Split", ["x"], ["p", "q", "r"], axis=0)], {"x": f32(6, 2)}, opset=11, outputs=["p", "q", "r"]),
+    Case("Split-num_outputs", [N("Split", ["x"], ["p", "q", "r"], axis=1, num_outputs=3)], {"x": f32(2, 7)}, opset=18,
+         outputs=["p", "q", "r"]),
+    Case("Slice", [N("Slice", ["x", "st", "en", "ax", "sp"], ["y"])], {"x": f32(5, 6, 7)},
+         {"st": i64(1, -1), "en": i64(100, -8), "ax": i64(0, 2), "sp": i64(2, -2)}),
+    Case("Slice-9", [N("Slice", ["x"], ["y"], starts=[1, 0], ends=[-1, 2], axes=[1, 0])], {"x": f32(4, 5)}, opset=9),
+    Case("Expand-bidirectional", [N("Expand", ["x", "s"], ["y"])], {"x": f32(3, 1)}, {"s": i64(2, 1, 4)}),
+    Case("Tile", [N("Tile", ["x", "r"], ["y"])], {"x": f32(2, 3)}, {"r": i64(2, 3)}),
+    Case("Pad-constant", [N("Pad", ["x", "p", "v"], ["y"])], {"x": f32(2, 3)}, {"p": i64(1, 0, 2, 3), "v": np.array(1.5, np.float32)}),
+    Case("Pad-reflect", [N("Pad", ["x", "p"], ["y"], mode="reflect")], {"x": f32(1, 2, 4, 5)}, {"p": i64(0, 0, 2, 1, 0, 0, 1, 3)}),
+    Case("Pad-edge-axes", [N("Pad", ["x", "p", "", "a"], ["y"], mode="edge")], {"x": f32(2, 3, 4)}, {"p": i64(1, 2, 3, 0), "a": i64(0, -1)},
+         opset=18),
+    Case("Pad-negative", [N("Pad", ["x", "p"], ["y"])], {"x": f32(4, 5)}, {"p": i64(-1, 2, 1, -2)}),
+    Case("Pad-2", [N("Pad", ["x"], ["y"], pads=[0, 1, 1, 0], value=2.0)], {"x": f32(2, 3)}, opset=7),
+    Case("DepthToSpace-DCR", [N("DepthToSpace", ["x"], ["y"], blocksize=2)], {"x": f32(1, 8, 2, 3)}),
+    Case("DepthToSpace-CRD", [N("DepthToSpace", ["x"], ["y"], blocksize=2, mode="CRD")], {"x": f32(1, 8, 2, 3)}),
+    Case("SpaceToDepth", [N("SpaceToDepth", ["x"], ["y"], blocksize=2)], {"x": f32(1, 2, 4, 6)}),
+    Case("Trilu", [N("Trilu", ["x", "k"], ["y"], upper=0)], {"x": f32(2, 4, 5)}, {"k": np.array(1, np.int64)}),
+    Case("Dropout", [N("Dropout", ["x"], ["y"])], {"x": f32(2, 3)}),
+    # indexing
+    Case("Gather-negative", [N("Gather", ["x", "i"], ["y"], axis=1)], {"x": f32(3, 5)}, {"i": np.array([[0, -1], [2, -5]], np.int64)}),
+    Case("Gather-scalar-index", [N("Gather", ["x", "i"], ["y"])], {"x": f32(3, 5)}, {"i": np.array(-2, np.int64)}),
+    Case("Gather-computed-indices", [N("Gather", ["t", "i"], ["y"])], {"i": np.array([[3, 0, 1]], np.int64)}, {"t": f32(4, 6)}),
+    Case("GatherElements", [N("GatherElements", ["x", "i"], ["y"], axis=1)], {"x": f32(3, 4)},
+         {"i": np.array([[0, 3], [1, -1], [2, 2]], np.int64)}),
+    Case("GatherND", [N("GatherND", ["x", "i"], ["y"])], {"x": f32(3, 4, 2)}, {"i": np.array([[0, 1], [2, 3]], np.int64)}),
+    Case("ScatterElements", [N("ScatterElements", ["x", "i", "u"], ["y"], axis=0)], {"x": f32(3, 3)},
+         {"i": np.array([[1, 0, 2], [0, 2, 1]], np.int64), "u": f32(2, 3)}),
+    Case("ScatterND", [N("ScatterND", ["x", "i", "u"], ["y"])], {"x": f32(4, 3)},
+         {"i": np.array([[1], [3]], np.int64), "u": f32(2, 3)}),
+    Case("OneHot", [N("OneHot", ["i", "d", "v"], ["y"], axis=1)], {"i": np.array([[0, 2], [-1, 1]], np.int64)},
+         {"d": np.array(3, np.int64), "v": np.array([-1, 5], np.float32)}),
+    Case("ArgMax", [N("ArgMax", ["x"], ["y"], axis=1, keepdims=0)], {"x": f32(3, 5)}),
+    Case("ArgMin-last", [N("ArgMin", ["x"], ["y"], axis=0, select_last_index=1)],
+         {"x": np.array([[1, 2, 0], [0, 2, 3], [1, 1, 0]], np.float32)}),
+    # reductions
+    *[Case(f"{op}-18", [N(op, ["x", "a"], ["y"], keepdims=0)], {"x": f32(2, 3, 4, low=0.1, high=2)}, {"a": i64(0, -1)}, opset=18)
+      for op in ("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
+                 "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare")],
+    Case("ReduceMean-11", [N("ReduceMean", ["x"], ["y"], axes=[1])], {"x": f32(2, 3, 4)}, opset=11),
+    Case("ReduceSum-all", [N("ReduceSum", ["x"], ["y"])], {"x": f32(2, 3, 4)}),
+    Case("ReduceSum-noop", [N("ReduceSum", ["x", "a"], ["y"], noop_with_empty_axes=1)], {"x": f32(2, 3)},
+         {"a": np.zeros(0, np.int64)}),
+    # resizing
+    resize_case("nearest-asymmetric-floor-x2", (1, 2, 3, 4), scales=[1, 1, 2, 2], mode="nearest",
+                coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
+    resize_case("nearest-default-sizes", (1, 2, 4, 5), sizes=[1, 2, 7, 3], mode="nearest"),
+    resize_case("nearest-round_prefer_ceil-1.5", (1, 1, 4, 6), scales=[1, 1, 1.5, 1.5], mode="nearest",
+                coordinate_transformation_mode="asymmetric", nearest_mode="round_prefer_ceil"),
+    resize_case("nearest-align_corners", (1, 1, 4, 6), sizes=[1, 1, 7, 4], mode="nearest",
+                coordinate_transformation_mode="align_corners"),
+    resize_case("linear-half_pixel", (1, 2, 4, 5), scales=[1, 1, 2, 1.5], mode="linear"),
+    resize_case("linear-sizes-down", (1, 2, 8, 9), sizes=[1, 2, 3, 4], mode="linear"),
+    resize_case("linear-align_corners", (1, 2, 4, 5), sizes=[1, 2, 7, 9], mode="linear",
+                coordinate_transformation_mode="align_corners"),
+    resize_case("linear-asymmetric", (1, 2, 4, 5), scales=[1, 1, 2, 2], mode="linear",
+                coordinate_transformation_mode="asymmetric"),
+    resize_case("linear-pytorch_half_pixel", (1, 2, 4, 5), sizes=[1, 2, 1, 8], mode="linear",
+                coordinate_transformation_mode="pytorch_half_pixel"),
+    resize_case("cubic", (1, 2, 5, 6), scales=[1, 1, 2, 1.5], mode="cubic"),
+    resize_case("cubic-exclude_outside", (1, 2, 5, 6), sizes=[1, 2, 8, 4], mode="cubic", exclude_outside=1,
+                cubic_coeff_a=-0.5),
+    resize_case("nearest-axes", (1, 2, 3, 4), sizes=[6, 8], axes=[2, 3], mode="nearest"),
+    resize_case("nearest-3-axes", (2, 3, 4), scales=[2, 0.5, 1.5], mode="nearest", nearest_mode="floor"),
+    Case("Resize-10", [N("Resize", ["x", "s"], ["y"], mode="nearest")], {"x": f32(1, 1, 3, 4)},
+         {"s": np.array([1, 1, 2, 3], np.float32)}, opset=10),
+    Case("Upsample-9-linear", [N("Upsample", ["x", "s"], ["y"], mode="linear")], {"x": f32(1, 1, 3, 4)},
+         {"s": np.array([1, 1, 2, 2], np.float32)}, opset=9),
+    # recurrent
+    lstm_case("forward", 0, False, ["Y", "Y_h", "Y_c"]),
+    lstm_case("bidirectional", 0, True, ["Y", "Y_h", "Y_c"]),
+    lstm_case("reverse", 1, True, ["Y_h"]),
+    lstm_case("bidirectional", 1, False, ["Y", "Y_c"]),
+    gru_case("forward", 0, 0), gru_case("bidirectional", 1, 0), gru_case("reverse", 1, 1),
+    # quantization
+    Case("QuantizeLinear-per-tensor", [N("QuantizeLinear", ["x", "s", "z"], ["y"])], {"x": f32(2, 5, low=-3, high=3)},
+         {"s": np.array(0.02, np.float32), "z": np.array(128, np.uint8)}),
+    Case("QuantizeLinear-per-axis-int8", [N("QuantizeLinear", ["x", "s", "z"], ["y"], axis=1)], {"x": f32(2, 3, 4)},
+         {"s": np.array([0.01, 0.02, 0.05], np.float32), "z": np.array([0, -3, 5], np.int8)}),
+    Case("QuantizeLinear-no-zero-point", [N("QuantizeLinear", ["x", "s"], ["y"])], {"x": f32(3, 4, low=0, high=2)},
+         {"s": np.array(0.01, np.float32)}),
+    Case("DequantizeLinear-per-axis", [N("DequantizeLinear", ["x", "s", "z"], ["y"], axis=0)],
+         {"x": rng.integers(0, 255, (3, 4)).astype(np.uint8)},
+         {"s": np.array([0.1, 0.2, 0.3], np.float32), "z": np.array([10, 128, 0], np.uint8)}),
+    Case("DequantizeLinear-blocked", [N("DequantizeLinear", ["x", "s", "z"], ["y"], axis=1, block_size=2)],
+         {"x": rng.integers(-128, 127, (2, 6)).astype(np.int8)},
+         {"s": np.array([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]], np.float32), "z": np.array([[1, 2, 3], [-1, -2, -3]], np.int8)},
+         opset=21),
+    Case("Q-DQ-round-trip", [N("QuantizeLinear", ["x", "s", "z"], ["q"]), N("DequantizeLinear", ["q", "s", "z"], ["y"])],
+         {"x": f32(4, 4)}, {"s": np.array(0.05, np.float32), "z": np.array(3, np.int8)}),
+    # shape sub-graphs and control flow
+    shape_subgraph(), range_mask(), if_case(True), if_case(False),
+    Case("Constant-and-Size", [N("Constant", [], ["c"], value_floats=[1.0, 2.0, 3.0]), N("Size", ["x"], ["n"]),
+                               N("Cast", ["n"], ["nf"], to=TensorProto.FLOAT), N("Mul", ["c", "nf"], ["cn"]),
+                               N("Add", ["x", "cn"], ["y"])], {"x": f32(2, 3)}),
+    Case("NonZero-folded", [N("NonZero", ["m"], ["nz"]), N("Transpose", ["nz"], ["idx"]), N("GatherND", ["x", "idx"], ["y"])],
+         {"x": f32(3, 4)}, {"m": np.array([[1, 0, 0, 2], [0, 0, 3, 0], [4, 0, 0, 0]], np.float32)}),
+    Case("EyeLike-folded", [N("EyeLike", ["x"], ["e"], k=1), N("Add", ["x", "e"], ["y"])], {"x": f32(3, 4)}),
+]
