@@ -216,8 +216,6 @@ def test_convert_to_onnx_and_validate_it(saved_model, capsys: pytest.CaptureFixt
 
 def test_onnx_input(saved_model, capsys: pytest.CaptureFixture[str]) -> None:
     """ONNX models are read through webnn.load_onnx (ONNX import), with --input-shape."""
-    if getattr(webnn, "load_onnx", None) is None:
-        pytest.skip("webnn.load_onnx (ONNX import) is not available")
     pytest.importorskip("onnxruntime")
     import numpy as np
 
@@ -304,3 +302,17 @@ def test_python_m_webnn_validate_error(tmp_path) -> None:
     assert proc.returncode == 1
     assert proc.stderr.strip().endswith("bad.json at $.nodes: expected an array, got the number 3")
     assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_unsupported_onnx_model_is_a_clean_error(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    node = helper.make_node("Det", ["x"], ["y"], name="determinant")
+    model = helper.make_model(helper.make_graph([node], "g", [x], [y]), opset_imports=[helper.make_opsetid("", 17)])
+    onnx.save(model, str(tmp_path / "det.onnx"))
+    assert main(["validate", "-q", str(tmp_path / "det.onnx")]) == 1
+    err = capsys.readouterr().err
+    assert "'determinant' (Det)" in err and "not supported" in err and "Traceback" not in err

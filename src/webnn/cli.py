@@ -195,10 +195,7 @@ def load_model(path: str, context: Any, args: argparse.Namespace, progress: Prog
     progress.say(f"loading {path} ...")
     shapes = _input_shapes(getattr(args, "input_shape", None))
     if kind == ".onnx":
-        load_onnx = getattr(webnn, "load_onnx", None)
-        if load_onnx is None:
-            raise CliError("reading ONNX models needs webnn.load_onnx (ONNX import), which this installation lacks")
-        graph = load_onnx(path, context, **({"input_shapes": shapes} if shapes else {}))
+        graph = webnn.load_onnx(path, context, input_shapes=shapes or None)
     else:
         if shapes:
             raise CliError("--input-shape applies to ONNX models only (webnn-graph files declare their shapes)")
@@ -211,45 +208,9 @@ def _describe(desc: Any) -> str:
     return f"{desc.data_type} [{', '.join(map(str, desc.shape))}]"
 
 
-def _validate_onnx_only(path: str) -> int:
-    """Without ONNX import: the onnx package's checks and a summary of the ONNX graph."""
-    try:
-        import onnx
-    except ImportError:
-        raise CliError("validating ONNX models needs webnn.load_onnx or the onnx package") from None
-    try:
-        onnx.checker.check_model(path, full_check=True)
-        model = onnx.load(path, load_external_data=False)
-    except Exception as exc:
-        raise CliError(f"{path}: invalid ONNX model: {exc}") from None
-    graph = model.graph
-    initializers = {t.name for t in graph.initializer}
-    print(f"{path}: valid ONNX model (checked with onnx.checker; webnn.load_onnx is not available)")
-    print("inputs:")
-    for value in graph.input:
-        if value.name not in initializers:
-            dims = [d.dim_value if d.HasField("dim_value") else (d.dim_param or "?")
-                    for d in value.type.tensor_type.shape.dim]
-            print(f"  {value.name}: {dims}")
-    print("outputs:")
-    for value in graph.output:
-        print(f"  {value.name}")
-    counts: dict[str, int] = {}
-    for node in graph.node:
-        counts[node.op_type] = counts.get(node.op_type, 0) + 1
-    print(f"nodes: {len(graph.node)}")
-    for op, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        print(f"  {op}: {n}")
-    return 0
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
-    import webnn
-
     progress = Progress(args.quiet)
     path = args.file
-    if _model_type(path) == ".onnx" and getattr(webnn, "load_onnx", None) is None and not args.input_shape:
-        return _validate_onnx_only(path)
     graph = load_model(path, _context(args.backend), args, progress)
     ir = graph.ir
     print(f"{path}: valid")

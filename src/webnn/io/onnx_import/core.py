@@ -475,8 +475,10 @@ class Importer:
             result = converter(node, scope) if op_type in SUBGRAPH_OPS else converter(node)
         except NotSupportedError:
             raise
-        except TypeError as exc:
-            raise NotSupportedError(f"{node.describe()}: the WebNN mapping is invalid: {exc}") from exc
+        except TypeError as exc:  # WebNN's validation refused the mapped op
+            raise NotSupportedError(f"{node.describe()}: WebNN refuses the mapped operation: {exc}") from exc
+        except Exception as exc:  # malformed attributes or inputs
+            raise NotSupportedError(f"{node.describe()}: cannot convert: {type(exc).__name__}: {exc}") from exc
         if isinstance(result, Value):
             return [result]
         return list(result)

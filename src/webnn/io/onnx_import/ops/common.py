@@ -53,3 +53,17 @@ def broadcast_shapes(node: Node, *shapes: Sequence[int]) -> tuple[int, ...]:
         return tuple(np.broadcast_shapes(*[tuple(s) for s in shapes]))
     except ValueError:
         node.fail(f"the input shapes {[list(s) for s in shapes]} do not broadcast")
+
+
+#: The most elements a folded constant may have (1 GiB of float32): a file cannot make the
+#: importer allocate more than this for a computed constant.
+MAX_FOLDED_ELEMENTS = 2**28
+
+
+def check_folded_size(node: Node, shape: Sequence[int]) -> None:
+    """Refuse a folded constant of ``shape`` before allocating it, when it is implausibly large."""
+    count = 1
+    for d in shape:
+        count *= int(d)
+    node.check(count <= MAX_FOLDED_ELEMENTS,
+               f"the constant result would have {count} elements (shape {list(shape)}), more than {MAX_FOLDED_ELEMENTS}")

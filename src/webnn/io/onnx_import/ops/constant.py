@@ -12,7 +12,7 @@ import numpy as np
 
 from ..core import Node, Value, _tensor_value, const_value
 from ..registry import converter, folder
-from .common import numpy_dtype
+from .common import check_folded_size, numpy_dtype
 
 
 @folder("Constant")
@@ -61,7 +61,7 @@ def convert_size(node: Node) -> Value:
 def fold_constant_of_shape(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     shape = [int(d) for d in arrays[0].reshape(-1)]
     node.check(all(d >= 0 for d in shape), f"the shape {shape} has a negative dimension")
-    node.check(math.prod(shape) <= 2**31, f"the shape {shape} is too large")
+    check_folded_size(node, shape)
     attr = node.attr_proto("value")
     fill = np.zeros(1, np.float32) if attr is None else _tensor_value(attr.t, "the value").const
     assert fill is not None
@@ -73,7 +73,7 @@ def fold_range(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     start, limit, delta = (a.reshape(()) for a in arrays)
     node.check(delta != 0, "delta is 0")
     count = max(int(math.ceil((float(limit) - float(start)) / float(delta))), 0)
-    node.check(count <= 2**31, f"the range has {count} elements, too many")
+    check_folded_size(node, [count])
     return (start + np.arange(count).astype(start.dtype) * delta).astype(start.dtype)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core import Node, Value
 from ..registry import converter
-from .common import norm_axes
+from .common import check_folded_size, norm_axes
 
 MODES = ("nearest", "linear", "cubic")
 TRANSFORMS = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric",
@@ -206,6 +206,7 @@ def _resize(node: Node) -> Value:
                "antialias when downscaling has no WebNN equivalent")
     sizes, scales = _geometry(node, shape)
     node.check(all(s > 0 for s in sizes), f"the output shape {sizes} is empty")
+    check_folded_size(node, sizes)
     maps = {}
     for axis, (out, size, scale) in enumerate(zip(sizes, shape, scales)):
         indices, weights = taps(node, mode, transform, nearest_mode, out, size, scale)

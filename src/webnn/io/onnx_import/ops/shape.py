@@ -13,7 +13,7 @@ import numpy as np
 
 from ..core import Node, Value
 from ..registry import converter, folder
-from .common import broadcast_shapes, norm_axes, norm_axis, operand_as
+from .common import broadcast_shapes, check_folded_size, norm_axes, norm_axis, operand_as
 
 # --------------------------------------------------------------------------- Reshape, Flatten
 
@@ -293,7 +293,9 @@ def _expand_target(node: Node) -> tuple[int, ...]:
 
 @folder("Expand")
 def fold_expand(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
-    return np.broadcast_to(arrays[0], _expand_target(node)).copy()
+    shape = _expand_target(node)
+    check_folded_size(node, shape)
+    return np.broadcast_to(arrays[0], shape).copy()
 
 
 @converter("Expand")
@@ -314,7 +316,9 @@ def _repeats(node: Node) -> list[int]:
 
 @folder("Tile")
 def fold_tile(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
-    return np.tile(arrays[0], _repeats(node))
+    repeats = _repeats(node)
+    check_folded_size(node, [d * r for d, r in zip(arrays[0].shape, repeats)])
+    return np.tile(arrays[0], repeats)
 
 
 @converter("Tile")
@@ -359,6 +363,7 @@ def _pad_geometry(node: Node) -> tuple[list[int], list[int], str, float]:
 def fold_pad(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     begin, end, mode, fill = _pad_geometry(node)
     x = arrays[0]
+    check_folded_size(node, [d + max(b, 0) + max(e, 0) for d, b, e in zip(x.shape, begin, end)])
     crop = tuple(slice(max(-b, 0), x.shape[i] - max(-e, 0)) for i, (b, e) in enumerate(zip(begin, end)))
     x = x[crop]
     widths = [(max(b, 0), max(e, 0)) for b, e in zip(begin, end)]

