@@ -111,6 +111,19 @@ def gru_case(direction: str, linear_before_reset: int, layout: int) -> Case:
     return case
 
 
+def rnn_case(direction: str, layout: int) -> Case:
+    dirs, hidden, inp, steps, batch = (2 if direction == "bidirectional" else 1), 4, 3, 5, 2
+    x = f32(batch, steps, inp) if layout else f32(steps, batch, inp)
+    state = [batch, dirs, hidden] if layout else [dirs, batch, hidden]
+    inits = {"W": f32(dirs, hidden, inp, low=-0.5, high=0.5), "R": f32(dirs, hidden, hidden, low=-0.5, high=0.5),
+             "B": f32(dirs, 2 * hidden, low=-0.3, high=0.3), "h0": f32(*state, low=-0.5, high=0.5)}
+    node = N("RNN", ["x", "W", "R", "B", "", "h0"], ["Y", "Y_h"], hidden_size=hidden, direction=direction, layout=layout)
+    case = Case(f"RNN-{direction}-layout{layout}", [node], {"x": x}, inits, opset=14, outputs=["Y", "Y_h"])
+    if layout:
+        case.reference = batch_major_reference(case)
+    return case
+
+
 def resize_case(name: str, shape: tuple, opset: int = 19, scales=None, sizes=None, **attrs) -> Case:  # type: ignore[no-untyped-def]
     inits = {"roi": np.zeros(0, np.float32)}
     names = ["x", "roi"]
@@ -194,7 +207,7 @@ CASES: list[Case] = [
     Case("Neg-Abs-negative", [N("Neg", ["x"], ["n"]), N("Abs", ["x"], ["a"]), N("Add", ["n", "a"], ["y"])], {"x": f32(2, 3)}),
     unary("LeakyRelu", f32(2, 5), alpha=0.2), unary("Elu", f32(2, 5), alpha=0.7), unary("Selu", f32(2, 5)),
     unary("Celu", f32(2, 5), alpha=1.3), unary("HardSigmoid", f32(2, 5), alpha=0.3, beta=0.4),
-    unary("ThresholdedRelu", f32(2, 5), alpha=0.5), unary("Mish", f32(2, 5), opset=18),
+    unary("ThresholdedRelu", f32(2, 5), alpha=0.5), unary("Shrink", f32(3, 5), bias=0.3, lambd=0.6), unary("Mish", f32(2, 5), opset=18),
     unary("Gelu", f32(2, 5), opset=20), unary("Gelu", f32(2, 5), opset=20, approximate="tanh"),
     unary("Softmax", f32(2, 3, 4), opset=11, axis=1), unary("Softmax", f32(2, 3, 4), opset=13, axis=1),
     unary("LogSoftmax", f32(2, 3, 4), opset=13), unary("LogSoftmax", f32(2, 3, 4), opset=11),
@@ -321,6 +334,11 @@ CASES: list[Case] = [
     *[Case(f"{op}-18", [N(op, ["x", "a"], ["y"], keepdims=0)], {"x": f32(2, 3, 4, low=0.1, high=2)}, {"a": i64(0, -1)}, opset=18)
       for op in ("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
                  "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare")],
+    Case("CumSum", [N("CumSum", ["x", "a"], ["y"])], {"x": f32(3, 4)}, {"a": np.array(1, np.int64)}),
+    Case("CumSum-exclusive-reverse", [N("CumSum", ["x", "a"], ["y"], exclusive=1, reverse=1)],
+         {"x": np.arange(12, dtype=np.int32).reshape(3, 4)}, {"a": np.array(-2, np.int32)}),
+    Case("CumSum-folded", [N("CumSum", ["c", "a"], ["s"], exclusive=1), N("Add", ["x", "s"], ["y"])], {"x": f32(4)},
+         {"c": np.array([1, 2, 3, 4], np.float32), "a": np.array(0, np.int64)}),
     Case("ReduceMean-11", [N("ReduceMean", ["x"], ["y"], axes=[1])], {"x": f32(2, 3, 4)}, opset=11),
     Case("ReduceSum-all", [N("ReduceSum", ["x"], ["y"])], {"x": f32(2, 3, 4)}),
     Case("ReduceSum-noop", [N("ReduceSum", ["x", "a"], ["y"], noop_with_empty_axes=1)], {"x": f32(2, 3)},
@@ -355,6 +373,7 @@ CASES: list[Case] = [
     lstm_case("bidirectional", 0, True, ["Y", "Y_h", "Y_c"]),
     lstm_case("reverse", 1, True, ["Y_h"]),
     lstm_case("bidirectional", 1, False, ["Y", "Y_c"]),
+    *[rnn_case(direction, layout) for direction, layout in (("forward", 0), ("bidirectional", 0), ("reverse", 1))],
     gru_case("forward", 0, 0), gru_case("bidirectional", 1, 0), gru_case("reverse", 1, 1),
     # quantization
     Case("QuantizeLinear-per-tensor", [N("QuantizeLinear", ["x", "s", "z"], ["y"])], {"x": f32(2, 5, low=-3, high=3)},

@@ -154,3 +154,14 @@ def convert_gelu(node: Node) -> Value:
     t = node.b.tanh(node.b.mul(inner, node.scalar(math.sqrt(2 / math.pi), x)))
     half = node.b.mul(x, node.scalar(0.5, x))
     return node.out(node.b.mul(half, node.b.add(t, node.scalar(1.0, x)), label=node.label()), node.elem(0))
+
+
+@converter("Shrink")
+def convert_shrink(node: Node) -> Value:
+    """x + bias below -lambd, x - bias above lambd, 0 between."""
+    bias, lambd = float(node.attr("bias", 0.0)), float(node.attr("lambd", 0.5))
+    x = node.x(0)
+    zero = node.scalar(0, x)
+    high = node.b.where(node.b.greater(x, node.scalar(lambd, x)), node.b.sub(x, node.scalar(bias, x)), zero)
+    low = node.b.lesser(x, node.scalar(-lambd, x))
+    return node.out(node.b.where(low, node.b.add(x, node.scalar(bias, x)), high, label=node.label()), node.elem(0))

@@ -128,3 +128,47 @@ def convert_gru(node: Node) -> list[Value | None]:
         activations=activations, label=node.label(), **options,
     )
     return _outputs(node, results, 1 if sequence else None, batch_first, value.elem)
+
+
+@converter("RNN")
+def convert_rnn(node: Node) -> list[Value | None]:
+    """WebNN has no plain RNN op: the steps are unrolled (their count is static), one matmul of
+    the whole sequence by W, then per step h = f(xW[t] + h R^T + Wb + Rb)."""
+    direction, directions, hidden, activations = _common(node, 1, 1, ["tanh"])
+    batch_first = bool(node.attr("layout", 0))
+    value = node.input(0)
+    node.check(value.rank == 3, f"X has rank {value.rank}, not 3")
+    b = node.b
+    x = _input(node, batch_first)  # [steps, batch, input]
+    steps, batch = x.shape[0], x.shape[1]
+    act = getattr(b, activations[0])
+    w, r = node.x(1), node.x(2)
+    bias = None
+    if node.has(3):
+        parts = _split_bias(node, 1, hidden)
+        bias = b.add(parts["bias"], parts["recurrent_bias"])  # [dirs, hidden]
+    h0 = _state(node, 5, batch_first) if node.has(5) else None
+    finals, sequences = [], []
+    for d in range(directions):
+        w_d = b.reshape(b.slice(w, [d, 0, 0], [1, hidden, w.shape[2]]), [hidden, w.shape[2]])
+        r_d = b.reshape(b.slice(r, [d, 0, 0], [1, hidden, hidden]), [hidden, hidden])
+        projected = b.matmul(x, b.transpose(w_d))  # [steps, batch, hidden]
+        if bias is not None:
+            projected = b.add(projected, b.reshape(b.slice(bias, [d, 0], [1, hidden]), [hidden]))
+        backward = direction == "backward" or d == 1
+        h = None if h0 is None else b.reshape(b.slice(h0, [d, 0, 0], [1, batch, hidden]), [batch, hidden])
+        outputs = [None] * steps
+        for t in (range(steps - 1, -1, -1) if backward else range(steps)):
+            pre = b.reshape(b.slice(projected, [t, 0, 0], [1, batch, hidden]), [batch, hidden])
+            if h is not None:
+                pre = b.add(pre, b.matmul(h, b.transpose(r_d)))
+            h = act(pre)
+            outputs[t] = h
+        finals.append(b.reshape(h, [1, batch, hidden]))
+        if node.output_used(0):
+            sequences.append(b.reshape(b.concat(outputs, 0) if steps > 1 else outputs[0], [steps, 1, batch, hidden]))
+    final = finals[0] if directions == 1 else b.concat(finals, 0)
+    results = [final]
+    if sequences:
+        results.append(sequences[0] if directions == 1 else b.concat(sequences, 1))
+    return _outputs(node, results, 1 if sequences else None, batch_first, value.elem)

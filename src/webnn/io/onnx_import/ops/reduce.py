@@ -68,3 +68,30 @@ def convert_arg(node: Node) -> Value:
     first = method(node.b.reverse(x, axes=[axis]), axis, keep_dimensions=keep, output_data_type="int64")
     last = node.b.sub(node.scalar(value.shape[axis] - 1, first), first, label=node.label())
     return node.out(last, T.INT64)
+
+
+def _cumsum_axis(node: Node, rank: int) -> int:
+    return norm_axis(node, int(node.need_const(1, "axis").reshape(-1)[0]), rank)
+
+
+@folder("CumSum")
+def fold_cumsum(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
+    x = arrays[0]
+    axis = _cumsum_axis(node, x.ndim)
+    if node.attr("reverse", 0):
+        x = np.flip(x, axis)
+    total = np.cumsum(x, axis=axis, dtype=x.dtype)
+    if node.attr("exclusive", 0):
+        total = total - x
+    return np.flip(total, axis).copy() if node.attr("reverse", 0) else total
+
+
+@converter("CumSum")
+def convert_cumsum(node: Node) -> Value:
+    value = node.input(0)
+    axis = _cumsum_axis(node, value.rank)
+    result = node.b.cumulative_sum(
+        node.x(0), axis, exclusive=bool(node.attr("exclusive", 0)), reversed=bool(node.attr("reverse", 0)),
+        label=node.label(),
+    )
+    return node.out(result, value.elem)
