@@ -395,21 +395,12 @@ class Importer:
                 )
 
     def add_initializers(self, graph: Any, scope: Scope) -> set[str]:
-        from onnx import numpy_helper
-
         names = set()
         for tensor in graph.initializer:
             scope[tensor.name] = _tensor_value(tensor, f"initializer {sanitize(tensor.name)!r}")
             names.add(tensor.name)
         for sparse in graph.sparse_initializer:
-            dense = numpy_helper.to_array(sparse.values)
-            array = np.zeros(tuple(sparse.dims), dense.dtype)
-            indices = numpy_helper.to_array(sparse.indices)
-            if indices.ndim == 1:
-                array.reshape(-1)[indices] = dense
-            else:
-                array[tuple(indices.T)] = dense
-            scope[sparse.values.name] = const_value(array, sparse.values.data_type)
+            scope[sparse.values.name] = sparse_value(sparse, f"sparse initializer {sanitize(sparse.values.name)!r}")
             names.add(sparse.values.name)
         return names
 
@@ -514,6 +505,33 @@ def _tensor_value(tensor: Any, what: str) -> Value:
     except Exception as exc:
         raise NotSupportedError(f"{what}: cannot read its data: {exc}") from exc
     return const_value(np.asarray(array, dtype=T.NUMPY[elem]), elem)
+
+
+#: The most elements a sparse tensor may expand to (1 GiB of float32), checked before allocating.
+MAX_SPARSE_ELEMENTS = 2**28
+
+
+def sparse_value(sparse: Any, what: str) -> Value:
+    """A dense constant from an ONNX SparseTensorProto (indices flat or [count, rank])."""
+    from onnx import numpy_helper
+
+    dims = tuple(int(d) for d in sparse.dims)
+    count = 1
+    for d in dims:
+        count *= d
+    if any(d < 0 for d in dims) or count > MAX_SPARSE_ELEMENTS:
+        raise NotSupportedError(f"{what}: shape {list(dims)} is invalid or too large")
+    try:
+        values = numpy_helper.to_array(sparse.values)
+        indices = numpy_helper.to_array(sparse.indices).astype(np.int64)
+        array = np.zeros(dims, values.dtype)
+        if indices.ndim == 1:
+            array.reshape(-1)[indices] = values
+        else:
+            array[tuple(indices.T)] = values
+    except Exception as exc:
+        raise NotSupportedError(f"{what}: malformed sparse tensor: {type(exc).__name__}: {exc}") from None
+    return const_value(array, sparse.values.data_type)
 
 
 def _check_input_shapes(input_shapes: Any) -> dict[str, tuple[int, ...]]:

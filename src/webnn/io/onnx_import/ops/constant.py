@@ -10,30 +10,19 @@ import math
 
 import numpy as np
 
-from ..core import Node, Value, _tensor_value, const_value
+from ..core import Node, Value, _tensor_value, const_value, sparse_value
 from ..registry import converter, folder
 from .common import check_folded_size, numpy_dtype
 
 
 @folder("Constant")
 def fold_constant(node: Node, arrays: list[np.ndarray]) -> Value:
-    from onnx import numpy_helper
-
-    for name in ("value", "sparse_value"):
-        attr = node.attr_proto(name)
-        if attr is None:
-            continue
-        if name == "value":
-            return _tensor_value(attr.t, f"{node.describe()}: the value")
-        sparse = attr.sparse_tensor
-        values = numpy_helper.to_array(sparse.values)
-        array = np.zeros(tuple(sparse.dims), values.dtype)
-        indices = numpy_helper.to_array(sparse.indices)
-        if indices.ndim == 1:
-            array.reshape(-1)[indices] = values
-        else:
-            array[tuple(indices.T)] = values
-        return const_value(array, sparse.values.data_type)
+    value = node.attr_proto("value")
+    if value is not None:
+        return _tensor_value(value.t, f"{node.describe()}: the value")
+    sparse = node.attr_proto("sparse_value")
+    if sparse is not None:
+        return sparse_value(sparse.sparse_tensor, f"{node.describe()}: the sparse value")
     for name, dtype in (("value_float", np.float32), ("value_floats", np.float32),
                         ("value_int", np.int64), ("value_ints", np.int64)):
         if node.has_attr(name):

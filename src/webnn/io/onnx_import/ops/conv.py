@@ -59,8 +59,9 @@ def lift_pads(pads: list[int]) -> list[int]:
     return [0, pads[0], 0, pads[1]]
 
 
-@converter("Conv")
-def convert_conv(node: Node) -> Value:
+def _prologue(node: Node) -> tuple[Value, Value, bool, int, list[int], list[int], list[int], list[int]]:
+    """The input and weight values, whether the op is 1-D, the spatial rank, the kernel and the
+    strides, dilations and explicit pads attributes (the part Conv and ConvTranspose share)."""
     x, w = node.input(0), node.input(1)
     one_d = as_2d(node, x.shape)
     node.check(w.rank == x.rank, f"the weight has rank {w.rank}, the input rank {x.rank}")
@@ -68,16 +69,21 @@ def convert_conv(node: Node) -> Value:
     kernel = [int(k) for k in node.attr("kernel_shape", w.shape[2:])]
     node.check(kernel == list(w.shape[2:]), f"kernel_shape {kernel} differs from the weight's {list(w.shape[2:])}")
     strides, dilations, pads = spatial_attrs(node, spatial, kernel)
-    pads = auto_pads(node, list(x.shape[2:]), kernel, strides, dilations, pads)
+    return x, w, one_d, spatial, kernel, strides, dilations, pads
+
+
+def _run_2d(node: Node, method: str, one_d: bool, pads: list[int], strides: list[int], dilations: list[int],
+            **options: object) -> Value:
+    """Call the 2-D builder op (a 1-D op with a unit height in front, squeezed again after)."""
+    x, w = node.input(0), node.input(1)
     xo, wo = node.x(0), node.x(1)
     if one_d:
         xo = node.b.reshape(xo, [x.shape[0], x.shape[1], 1, x.shape[2]])
         wo = node.b.reshape(wo, [w.shape[0], w.shape[1], 1, w.shape[2]])
         strides, dilations, pads = lift(strides, 1), lift(dilations, 1), lift_pads(pads)
-    options = {}
     if node.has(2):
         options["bias"] = node.x(2)
-    result = node.b.conv2d(
+    result = getattr(node.b, method)(
         xo, wo, padding=webnn_padding(pads), strides=strides, dilations=dilations,
         groups=int(node.attr("group", 1)), label=node.label(), **options,
     )
@@ -86,15 +92,16 @@ def convert_conv(node: Node) -> Value:
     return node.out(result, x.elem)
 
 
+@converter("Conv")
+def convert_conv(node: Node) -> Value:
+    x, _, one_d, _, kernel, strides, dilations, pads = _prologue(node)
+    pads = auto_pads(node, list(x.shape[2:]), kernel, strides, dilations, pads)
+    return _run_2d(node, "conv2d", one_d, pads, strides, dilations)
+
+
 @converter("ConvTranspose")
 def convert_conv_transpose(node: Node) -> Value:
-    x, w = node.input(0), node.input(1)
-    one_d = as_2d(node, x.shape)
-    node.check(w.rank == x.rank, f"the weight has rank {w.rank}, the input rank {x.rank}")
-    spatial = x.rank - 2
-    kernel = [int(k) for k in node.attr("kernel_shape", w.shape[2:])]
-    node.check(kernel == list(w.shape[2:]), f"kernel_shape {kernel} differs from the weight's {list(w.shape[2:])}")
-    strides, dilations, pads = spatial_attrs(node, spatial, kernel)
+    x, _, one_d, spatial, kernel, strides, dilations, pads = _prologue(node)
     output_padding = [int(p) for p in node.attr("output_padding", [0] * spatial)]
     output_shape = node.attr("output_shape")
     sizes = list(x.shape[2:])
@@ -103,38 +110,20 @@ def convert_conv_transpose(node: Node) -> Value:
     out_sizes = None
     if output_shape is not None:
         out_sizes = [int(v) for v in output_shape][-spatial:]
-        totals = [s * (i - 1) + op + e - o for s, i, op, e, o in zip(strides, sizes, output_padding, effective, out_sizes)]
-        node.check(all(t >= 0 for t in totals), f"output_shape {out_sizes} is larger than the op can produce")
-        upper = mode == "SAME_UPPER"  # NOTSET splits like SAME_LOWER here, as ONNX says
-        pads = ([t // 2 if upper else t - t // 2 for t in totals]
-                + [t - t // 2 if upper else t // 2 for t in totals])
     elif mode in ("SAME_UPPER", "SAME_LOWER"):
         out_sizes = [i * s for i, s in zip(sizes, strides)]
+    elif mode == "VALID":
+        pads = [0] * (2 * spatial)
+    if out_sizes is not None:
+        # The padding that gives exactly out_sizes; NOTSET splits it like SAME_LOWER, as ONNX says.
         totals = [s * (i - 1) + op + e - o for s, i, op, e, o in zip(strides, sizes, output_padding, effective, out_sizes)]
-        totals = [max(t, 0) for t in totals]
+        node.check(all(t >= 0 for t in totals), f"the output size {out_sizes} is larger than the op can produce")
         upper = mode == "SAME_UPPER"
         pads = ([t // 2 if upper else t - t // 2 for t in totals]
                 + [t - t // 2 if upper else t // 2 for t in totals])
-    elif mode == "VALID":
-        pads = [0] * (2 * spatial)
-    xo, wo = node.x(0), node.x(1)
-    if one_d:
-        xo = node.b.reshape(xo, [x.shape[0], x.shape[1], 1, x.shape[2]])
-        wo = node.b.reshape(wo, [w.shape[0], w.shape[1], 1, w.shape[2]])
-        strides, dilations, pads = lift(strides, 1), lift(dilations, 1), lift_pads(pads)
-        output_padding = lift(output_padding, 0)
-        out_sizes = None if out_sizes is None else lift(out_sizes, 1)
-    options = {}
-    if node.has(2):
-        options["bias"] = node.x(2)
+    options: dict[str, object] = {"filter_layout": "iohw"}
     if out_sizes is not None:
-        options["output_sizes"] = out_sizes
+        options["output_sizes"] = lift(out_sizes, 1) if one_d else out_sizes
     elif any(output_padding):
-        options["output_padding"] = output_padding
-    result = node.b.conv_transpose2d(
-        xo, wo, padding=webnn_padding(pads), strides=strides, dilations=dilations,
-        groups=int(node.attr("group", 1)), filter_layout="iohw", label=node.label(), **options,
-    )
-    if one_d:
-        result = node.b.reshape(result, [result.shape[0], result.shape[1], result.shape[3]])
-    return node.out(result, x.elem)
+        options["output_padding"] = lift(output_padding, 0) if one_d else output_padding
+    return _run_2d(node, "conv_transpose2d", one_d, pads, strides, dilations, **options)

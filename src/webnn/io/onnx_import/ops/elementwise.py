@@ -154,24 +154,19 @@ def convert_unary(node: Node) -> Value:
     return node.out(method(node.x(0), label=node.label()), node.elem(0))
 
 
-@folder("Not")
-def fold_not(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
-    return np.logical_not(arrays[0])
+#: Unary ops with a bool output: ONNX op -> (WebNN builder method, NumPy function).
+PREDICATES = {"Not": ("logical_not", np.logical_not), "IsNaN": ("is_nan", np.isnan)}
 
 
-@converter("Not")
-def convert_not(node: Node) -> Value:
-    return node.out(node.b.logical_not(node.x(0), label=node.label()), T.BOOL)
+@folder(*PREDICATES)
+def fold_predicate(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
+    return PREDICATES[node.op_type][1](arrays[0])
 
 
-@folder("IsNaN")
-def fold_isnan(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
-    return np.isnan(arrays[0])
-
-
-@converter("IsNaN")
-def convert_isnan(node: Node) -> Value:
-    return node.out(node.b.is_nan(node.x(0), label=node.label()), T.BOOL)
+@converter(*PREDICATES)
+def convert_predicate(node: Node) -> Value:
+    method = getattr(node.b, PREDICATES[node.op_type][0])
+    return node.out(method(node.x(0), label=node.label()), T.BOOL)
 
 
 @folder("IsInf")

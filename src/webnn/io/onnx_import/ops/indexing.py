@@ -15,11 +15,15 @@ def _checked_indices(node: Node, indices: np.ndarray, dim: int) -> np.ndarray:
     return np.where(indices < 0, indices + dim, indices)
 
 
-@folder("Gather")
+#: Gather and GatherElements as NumPy computes them (indices already made non-negative).
+NUMPY_GATHERS = {"Gather": np.take, "GatherElements": np.take_along_axis}
+
+
+@folder(*NUMPY_GATHERS)
 def fold_gather(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     data, indices = arrays
     axis = norm_axis(node, int(node.attr("axis", 0)), data.ndim)
-    return np.take(data, _checked_indices(node, indices, data.shape[axis]), axis=axis)
+    return NUMPY_GATHERS[node.op_type](data, _checked_indices(node, indices, data.shape[axis]), axis=axis)
 
 
 @converter("Gather")
@@ -28,13 +32,6 @@ def convert_gather(node: Node) -> Value:
     axis = norm_axis(node, int(node.attr("axis", 0)), value.rank)
     result = node.b.gather(node.x(0), node.x(1), axis=axis, label=node.label())
     return node.out(result, value.elem)
-
-
-@folder("GatherElements")
-def fold_gather_elements(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
-    data, indices = arrays
-    axis = norm_axis(node, int(node.attr("axis", 0)), data.ndim)
-    return np.take_along_axis(data, _checked_indices(node, indices, data.shape[axis]), axis=axis)
 
 
 @converter("GatherElements")

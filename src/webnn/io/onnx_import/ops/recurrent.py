@@ -79,6 +79,17 @@ def _outputs(node: Node, results: list, sequence_at: int | None, batch_first: bo
     return values
 
 
+def _sequence(node: Node, gates: int, hidden: int) -> tuple[bool, Value, int, dict[str, object]]:
+    """Whether X is batch-first, X, the step count, and the bias / initial-state options."""
+    batch_first = bool(node.attr("layout", 0))
+    value = node.input(0)
+    node.check(value.rank == 3, f"X has rank {value.rank}, not 3")
+    options: dict[str, object] = _split_bias(node, gates, hidden)
+    if node.has(5):
+        options["initial_hidden_state"] = _state(node, 5, batch_first)
+    return batch_first, value, value.shape[1 if batch_first else 0], options
+
+
 def _input(node: Node, batch_first: bool):  # type: ignore[no-untyped-def]
     x = node.x(0)
     return node.b.transpose(x, permutation=[1, 0, 2]) if batch_first else x
@@ -88,13 +99,7 @@ def _input(node: Node, batch_first: bool):  # type: ignore[no-untyped-def]
 def convert_lstm(node: Node) -> list[Value | None]:
     direction, directions, hidden, activations = _common(node, 4, 3, ["sigmoid", "tanh", "tanh"])
     node.check(not node.attr("input_forget", 0), "input_forget = 1 has no WebNN equivalent")
-    batch_first = bool(node.attr("layout", 0))
-    value = node.input(0)
-    node.check(value.rank == 3, f"X has rank {value.rank}, not 3")
-    steps = value.shape[1 if batch_first else 0]
-    options: dict[str, object] = _split_bias(node, 4, hidden)
-    if node.has(5):
-        options["initial_hidden_state"] = _state(node, 5, batch_first)
+    batch_first, value, steps, options = _sequence(node, 4, hidden)
     if node.has(6):
         options["initial_cell_state"] = _state(node, 6, batch_first)
     if node.has(7):
@@ -114,13 +119,7 @@ def convert_lstm(node: Node) -> list[Value | None]:
 @converter("GRU")
 def convert_gru(node: Node) -> list[Value | None]:
     direction, directions, hidden, activations = _common(node, 3, 2, ["sigmoid", "tanh"])
-    batch_first = bool(node.attr("layout", 0))
-    value = node.input(0)
-    node.check(value.rank == 3, f"X has rank {value.rank}, not 3")
-    steps = value.shape[1 if batch_first else 0]
-    options: dict[str, object] = _split_bias(node, 3, hidden)
-    if node.has(5):
-        options["initial_hidden_state"] = _state(node, 5, batch_first)
+    batch_first, value, steps, options = _sequence(node, 3, hidden)
     sequence = node.output_used(0)
     results = node.b.gru(
         _input(node, batch_first), node.x(1), node.x(2), steps, hidden, return_sequence=sequence,
@@ -135,19 +134,14 @@ def convert_rnn(node: Node) -> list[Value | None]:
     """WebNN has no plain RNN op: the steps are unrolled (their count is static), one matmul of
     the whole sequence by W, then per step h = f(xW[t] + h R^T + Wb + Rb)."""
     direction, directions, hidden, activations = _common(node, 1, 1, ["tanh"])
-    batch_first = bool(node.attr("layout", 0))
-    value = node.input(0)
-    node.check(value.rank == 3, f"X has rank {value.rank}, not 3")
+    batch_first, value, steps, options = _sequence(node, 1, hidden)
     b = node.b
     x = _input(node, batch_first)  # [steps, batch, input]
-    steps, batch = x.shape[0], x.shape[1]
+    batch = x.shape[1]
     act = getattr(b, activations[0])
     w, r = node.x(1), node.x(2)
-    bias = None
-    if node.has(3):
-        parts = _split_bias(node, 1, hidden)
-        bias = b.add(parts["bias"], parts["recurrent_bias"])  # [dirs, hidden]
-    h0 = _state(node, 5, batch_first) if node.has(5) else None
+    bias = b.add(options["bias"], options["recurrent_bias"]) if "bias" in options else None  # [dirs, hidden]
+    h0 = options.get("initial_hidden_state")
     finals, sequences = [], []
     for d in range(directions):
         w_d = b.reshape(b.slice(w, [d, 0, 0], [1, hidden, w.shape[2]]), [hidden, w.shape[2]])

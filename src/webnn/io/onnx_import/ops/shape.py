@@ -44,25 +44,6 @@ def _reshape_target(node: Node) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def _reshaped(node: Node, value: Value, shape: tuple[int, ...], label: bool = True) -> Value:
-    if tuple(shape) == value.shape:
-        return value
-    if value.const is not None:
-        return Value(value.elem, shape, const=value.const.reshape(shape))
-    result = node.b.reshape(node.operand_of(value), list(shape), label=node.label() if label else "")
-    return node.out(result, value.elem)
-
-
-@folder("Reshape")
-def fold_reshape(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
-    return arrays[0].reshape(_reshape_target(node))
-
-
-@converter("Reshape")
-def convert_reshape(node: Node) -> Value:
-    return _reshaped(node, node.input(0), _reshape_target(node))
-
-
 def _flatten_target(node: Node) -> tuple[int, int]:
     shape = node.shape(0)
     rank = len(shape)
@@ -70,16 +51,6 @@ def _flatten_target(node: Node) -> tuple[int, int]:
     node.check(-rank <= axis <= rank, f"axis {axis} is out of range for rank {rank}")
     axis = axis + rank if axis < 0 else axis
     return math.prod(shape[:axis]), math.prod(shape[axis:])
-
-
-@folder("Flatten")
-def fold_flatten(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
-    return arrays[0].reshape(_flatten_target(node))
-
-
-@converter("Flatten")
-def convert_flatten(node: Node) -> Value:
-    return _reshaped(node, node.input(0), _flatten_target(node))
 
 
 # --------------------------------------------------------------------------- (Un)Squeeze
@@ -107,24 +78,22 @@ def _unsqueeze_target(node: Node) -> tuple[int, ...]:
     return tuple(1 if i in axes else next(rest) for i in range(rank))
 
 
-@folder("Squeeze")
-def fold_squeeze(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
-    return arrays[0].reshape(_squeeze_target(node))
+#: The ops that only reshape, by the function that works out their output shape.
+RESHAPES = {
+    "Reshape": _reshape_target, "Flatten": _flatten_target, "Squeeze": _squeeze_target,
+    "Unsqueeze": _unsqueeze_target,
+}
 
 
-@converter("Squeeze")
-def convert_squeeze(node: Node) -> Value:
-    return _reshaped(node, node.input(0), _squeeze_target(node))
-
-
-@folder("Unsqueeze")
-def fold_unsqueeze(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
-    return arrays[0].reshape(_unsqueeze_target(node))
-
-
-@converter("Unsqueeze")
-def convert_unsqueeze(node: Node) -> Value:
-    return _reshaped(node, node.input(0), _unsqueeze_target(node))
+@converter(*RESHAPES)
+def convert_reshape(node: Node) -> Value:
+    """A reshape of the input (a constant stays a constant: shape sub-graphs fold through)."""
+    value, shape = node.input(0), RESHAPES[node.op_type](node)
+    if shape == value.shape:
+        return value
+    if value.const is not None:
+        return Value(value.elem, shape, const=value.const.reshape(shape))
+    return node.out(node.b.reshape(node.operand_of(value), list(shape), label=node.label()), value.elem)
 
 
 # --------------------------------------------------------------------------- Transpose
