@@ -27,26 +27,25 @@ MODULES = (
 )
 
 
-def converter(*op_types: str) -> Callable[[Converter], Converter]:
-    def register(func: Converter) -> Converter:
-        for op_type in op_types:
-            if op_type in CONVERTERS:
-                raise AssertionError(f"converter for {op_type} defined twice")
-            CONVERTERS[op_type] = func
-        return func
+def _registrar(table: dict[str, Callable[..., Any]], kind: str) -> Callable[..., Callable[[Converter], Converter]]:
+    """A decorator factory that enters a function in ``table`` under each ONNX op type given."""
 
-    return register
+    def decorator(*op_types: str) -> Callable[[Converter], Converter]:
+        def register(func: Converter) -> Converter:
+            for op_type in op_types:
+                if op_type in table:
+                    raise AssertionError(f"{kind} for {op_type} defined twice")
+                table[op_type] = func
+            return func
+
+        return register
+
+    return decorator
 
 
-def folder(*op_types: str) -> Callable[[Folder], Folder]:
-    def register(func: Folder) -> Folder:
-        for op_type in op_types:
-            if op_type in FOLDERS:
-                raise AssertionError(f"folder for {op_type} defined twice")
-            FOLDERS[op_type] = func
-        return func
-
-    return register
+#: ``@converter("Relu", ...)`` and ``@folder("Shape", ...)`` register a function for op types.
+converter = _registrar(CONVERTERS, "converter")
+folder = _registrar(FOLDERS, "folder")
 
 
 _loaded = False
