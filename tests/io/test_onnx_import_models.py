@@ -115,12 +115,13 @@ def test_real_model_matches_onnxruntime(model: RealModel, context: webnn.MLConte
         assert got.dtype == value.dtype == np.float32 and got.shape == value.shape
         error = relative_error(value, got)
         assert error <= TOLERANCE, f"{model.id} {name}: relative error {error:.2e} > {TOLERANCE:.0e}"
-    # Saved and loaded again, the imported graph computes bit-identical outputs.
-    path = tmp_path / f"{model.id}.webnn"
-    graph.save(path)
-    again = webnn.load(path, context)
-    for name, value in context.compute(again, feeds).items():
-        np.testing.assert_array_equal(value, outputs[name])
+    # Saved and loaded again (text and JSON forms), the imported graph computes bit-identical outputs.
+    for suffix in (".webnn", ".json"):
+        path = tmp_path / f"{model.id}{suffix}"
+        graph.save(path)
+        again = webnn.load(path, context)
+        for name, value in context.compute(again, feeds).items():
+            np.testing.assert_array_equal(value, outputs[name])
 
 
 def test_detector_output_is_meaningful(expected) -> None:  # type: ignore[no-untyped-def]
