@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from .tensor import MLTensor
 
 
+#: The attributes of an operation that has none (shared, read-only).
+_NO_ATTRS = freeze({})
+
 class MLOperand:
     """An operand of a graph under construction (immutable)."""
 
@@ -200,22 +203,21 @@ class MLGraphBuilder:
         attrs: dict[str, Any] = {}
         call: dict[str, Any] = {}
         own_constants = self._constants
-        for p in opdef.params:
-            name = p.name
+        for name, kind, required in opdef.param_kinds:
             value = values[name]
-            kind = p.kind
             if kind == "value":
                 call[name] = attrs[name] = value
             elif kind == "operand":
-                if value is None and not p.required:
+                if value is None and not required:
                     call[name] = descs[name] = refs[name] = None
                     continue
                 if type(value) is not MLOperand or value._builder is not self:
                     self._own_or_fail(c, name, value)
+                operand_id = value._id
                 call[name] = descs[name] = value._desc
-                refs[name] = value._id
-                if value._id in own_constants:
-                    constants[name] = own_constants[value._id]
+                refs[name] = operand_id
+                if operand_id in own_constants:
+                    constants[name] = own_constants[operand_id]
             else:
                 if isinstance(value, MLOperand) or not isinstance(value, Sequence):
                     c.fail(f"{name} must be a sequence of MLOperands, got {type(value).__name__}")
@@ -235,14 +237,16 @@ class MLGraphBuilder:
         producer = self._producer
         index = len(self._operations)
         output_operands = []
+        output_ids = []
         for desc in outputs:
             operand_id = len(operands)
             operands.append(desc)
             producer[operand_id] = index
+            output_ids.append(operand_id)
             output_operands.append(MLOperand(self, operand_id, desc, "output"))
         self._operations.append(
-            Operation(opdef.name, MappingProxyType(refs), freeze(attrs),
-                      tuple(o._id for o in output_operands), label)
+            Operation(opdef.name, MappingProxyType(refs), freeze(attrs) if attrs else _NO_ATTRS,
+                      tuple(output_ids), label)
         )
         return output_operands if multi else output_operands[0]
 

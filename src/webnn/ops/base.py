@@ -322,7 +322,7 @@ class OpDef:
 
     __slots__ = (
         "name", "js_name", "func", "params", "limits", "doc", "_by_name", "positional", "options",
-        "_output_limit",
+        "_output_limit", "param_kinds",
     )
 
     def __init__(
@@ -343,6 +343,8 @@ class OpDef:
         self._by_name = {p.name: p for p in params} | {p.js_name: p for p in params}
         self.positional = tuple(p for p in params if p.positional)
         self.options = tuple(p for p in params if not p.positional)
+        #: (name, kind, required) per parameter, for the builder's per-call loop.
+        self.param_kinds = tuple((p.name, p.kind, p.required) for p in params)
         #: The limits-table key of each output index (index 0..2), or None.
         self._output_limit = tuple(
             next((n for n in (f"output{i}", "output", "outputs") if n in limits), None) for i in range(3)
