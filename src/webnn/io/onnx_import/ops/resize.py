@@ -150,13 +150,16 @@ def _geometry(node: Node, shape: tuple[int, ...]) -> tuple[list[int], list[float
     if policy == "stretch":
         for axis, v in zip(axes, wanted):
             sizes[axis] = v
-    else:
-        node.check(policy in ("not_larger", "not_smaller"), f"keep_aspect_ratio_policy {policy!r} is unknown")
-        ratios = [v / shape[a] for a, v in zip(axes, wanted)]
-        ratio = min(ratios) if policy == "not_larger" else max(ratios)
-        for axis in axes:
-            sizes[axis] = int(math.floor(shape[axis] * ratio + 0.5))
-    return sizes, [float(np.float32(s) / np.float32(d)) for s, d in zip(sizes, shape)]
+        return sizes, [float(np.float32(s) / np.float32(d)) for s, d in zip(sizes, shape)]
+    node.check(policy in ("not_larger", "not_smaller"), f"keep_aspect_ratio_policy {policy!r} is unknown")
+    # One scale for all the given axes; the coordinates use it, not the rounded size ratios.
+    ratios = [float(np.float32(v) / np.float32(shape[a])) for a, v in zip(axes, wanted)]
+    ratio = min(ratios) if policy == "not_larger" else max(ratios)
+    scales = [1.0] * len(shape)
+    for axis in axes:
+        sizes[axis] = int(math.floor(shape[axis] * ratio + 0.5))
+        scales[axis] = ratio
+    return sizes, scales
 
 
 def _attributes(node: Node) -> tuple[str, str, str]:
