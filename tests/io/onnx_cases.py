@@ -96,6 +96,19 @@ def batch_major_reference(case: Case) -> Case:
     return Case(case.id + "-reference", nodes, case.inputs, case.initializers, case.opset, case.outputs)
 
 
+def lstm_peephole_case() -> Case:
+    """Input- and forget-gate peepholes (the output gate's is zero: see the LSTM converter) and
+    sequence_lens that cover the whole sequence."""
+    hidden, inp, steps, batch = 3, 2, 4, 2
+    p = f32(1, 3 * hidden, low=-0.5, high=0.5)
+    p[:, hidden:2 * hidden] = 0
+    inits = {"W": f32(1, 4 * hidden, inp, low=-0.5, high=0.5), "R": f32(1, 4 * hidden, hidden, low=-0.5, high=0.5),
+             "L": np.full(batch, steps, np.int32), "P": p}
+    node = N("LSTM", ["x", "W", "R", "", "L", "", "", "P"], ["Y", "Y_h", "Y_c"], hidden_size=hidden)
+    return Case("LSTM-peephole-sequence_lens", [node], {"x": f32(steps, batch, inp)}, inits, opset=14,
+                outputs=["Y", "Y_c"])
+
+
 def gru_case(direction: str, linear_before_reset: int, layout: int) -> Case:
     dirs, hidden, inp, steps, batch = (2 if direction == "bidirectional" else 1), 4, 3, 5, 2
     x = f32(batch, steps, inp) if layout else f32(steps, batch, inp)
@@ -394,6 +407,10 @@ CASES: list[Case] = [
     lstm_case("reverse", 1, True, ["Y_h"]),
     lstm_case("bidirectional", 1, False, ["Y", "Y_c"]),
     *[rnn_case(direction, layout) for direction, layout in (("forward", 0), ("bidirectional", 0), ("reverse", 1))],
+    lstm_peephole_case(),
+    Case("GRU-relu-activation", [N("GRU", ["x", "W", "R"], ["Y", "Y_h"], hidden_size=3, activations=["Sigmoid", "Relu"])],
+         {"x": f32(4, 2, 3)}, {"W": f32(1, 9, 3, low=-0.5, high=0.5), "R": f32(1, 9, 3, low=-0.5, high=0.5)}, opset=14,
+         outputs=["Y_h"]),
     gru_case("forward", 0, 0), gru_case("bidirectional", 1, 0), gru_case("reverse", 1, 1),
     # quantization
     Case("QuantizeLinear-per-tensor", [N("QuantizeLinear", ["x", "s", "z"], ["y"])], {"x": f32(2, 5, low=-3, high=3)},

@@ -242,3 +242,13 @@ def test_import_does_not_load_onnx_at_import_time() -> None:
     code = "import sys, webnn; assert callable(webnn.load_onnx); print('onnx' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_lstm_output_gate_peephole_is_refused(context: webnn.MLContext) -> None:
+    """WebNN's LSTM output gate reads the previous cell state, ONNX's the new one: not mapped."""
+    inits = [onnx.numpy_helper.from_array(a, n) for n, a in (
+        ("W", f32(1, 8, 2)), ("R", f32(1, 8, 2)), ("P", np.ones((1, 6), np.float32)))]
+    node = N("LSTM", ["x", "W", "R", "", "", "", "", "P"], ["Y"], hidden_size=2, name="lstm_p")
+    model = _model([node], [_float_input("x", [3, 1, 2])], [_float_output("Y")], inits, opset=14)
+    with pytest.raises(webnn.NotSupportedError, match=r"'lstm_p' \(LSTM\): a non-zero output-gate peephole"):
+        webnn.load_onnx(model, context)
