@@ -54,6 +54,11 @@ class Value:
     def rank(self) -> int:
         return len(self.shape)
 
+    @property
+    def size_is_one(self) -> bool:
+        """One element (a per-tensor scale or zero point, of any rank)."""
+        return all(d == 1 for d in self.shape)
+
     def __repr__(self) -> str:
         kind = "const" if self.const is not None else "operand"
         return f"Value({kind}, {T.name(self.elem)}, {list(self.shape)})"

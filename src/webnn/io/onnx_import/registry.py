@@ -23,7 +23,7 @@ SUBGRAPH_OPS = frozenset({"If"})
 #: The op family modules under ``ops``.
 MODULES = (
     "constant", "elementwise", "activation", "conv", "pool", "normalization", "linalg", "shape",
-    "indexing", "reduce", "resize", "recurrent", "quantization", "control",
+    "indexing", "reduce", "resize", "recurrent", "quantization", "integer", "control",
 )
 
 
