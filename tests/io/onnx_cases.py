@@ -301,6 +301,20 @@ CASES: list[Case] = [
     Case("Gemm", [N("Gemm", ["a", "b", "c"], ["y"], alpha=0.5, beta=2.0, transA=1, transB=1)],
          {"a": f32(4, 3)}, {"b": f32(5, 4), "c": f32(5)}),
     Case("Gemm-C-column", [N("Gemm", ["a", "b", "c"], ["y"], beta=0.5)], {"a": f32(3, 2)}, {"b": f32(2, 4), "c": f32(3, 1)}),
+    *[Case(f"Einsum-{eq.replace(',', '_').replace('->', '_to_').replace('...', 'E')}", [N("Einsum", list(ins), ["y"], equation=eq)],
+           {n: f32(*shape) for n, shape in zip(ins, shapes)})
+      for eq, ins, shapes in (
+          ("bhqd,bhkd->bhqk", "ab", [(2, 3, 4, 5), (2, 3, 6, 5)]),
+          ("ij,jk", "ab", [(3, 4), (4, 5)]),
+          ("i,j->ij", "ab", [(3,), (4,)]),
+          ("...ij,...jk->...ik", "ab", [(2, 1, 3, 4), (2, 5, 4, 2)]),
+          ("ij->ji", "a", [(3, 4)]),
+          ("ijk->j", "a", [(2, 3, 4)]),
+          ("bi,bij,bj->b", "abc", [(2, 3), (2, 3, 4), (2, 4)]),
+          ("abc,cd->abd", "ab", [(2, 3, 4), (4, 5)]),
+          ("ij,ij->i", "ab", [(3, 4), (3, 4)]),
+          ("nchw,oc->nohw", "ab", [(1, 3, 2, 2), (5, 3)]),
+      )],
     Case("Gemm-no-C", [N("Gemm", ["a", "b"], ["y"])], {"a": f32(2, 3)}, {"b": f32(3, 4)}),
     # shape
     Case("Reshape-zero-and-minus-one", [N("Reshape", ["x", "s"], ["y"])], {"x": f32(2, 3, 4)}, {"s": i64(0, -1, 2)}),
