@@ -128,3 +128,91 @@ def test_detector_output_is_meaningful(expected) -> None:  # type: ignore[no-unt
     """The synthetic page is really read as text: a good part of the probability map is high."""
     (probabilities,) = expected["det"].values()
     assert probabilities.max() > 0.9 and (probabilities > 0.3).mean() > 0.05
+
+
+# --------------------------------------------------------------------------- quantized models
+#
+# The orientation classifier quantized with ONNX Runtime's own tools at test time: statically to
+# QDQ form (QuantizeLinear / DequantizeLinear around float ops, per-channel weights) and
+# dynamically (DynamicQuantizeLinear + ConvInteger).
+
+
+@pytest.fixture(scope="module")
+def quantized_models(tmp_path_factory) -> dict[str, Path]:  # type: ignore[no-untyped-def]
+    onnx = pytest.importorskip("onnx")
+    quantization = pytest.importorskip("onnxruntime.quantization")
+    source = next(m for m in MODELS if m.id == "cls")
+    model = onnx.load(str(source.file()))
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    for dim, size in zip(dims, source.input_shapes["x"]):
+        dim.Clear()
+        dim.dim_value = size
+    folder = tmp_path_factory.mktemp("quantized")
+    fixed = folder / "cls.onnx"
+    onnx.save(model, str(fixed))
+    rng = np.random.default_rng(11)
+
+    class Calibration(quantization.CalibrationDataReader):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self.left = 4
+
+        def get_next(self):  # type: ignore[no-untyped-def]
+            self.left -= 1
+            return {"x": rng.uniform(-1, 1, source.input_shapes["x"]).astype(np.float32)} if self.left >= 0 else None
+
+    paths = {"qdq": folder / "cls_qdq.onnx", "dynamic": folder / "cls_dynamic.onnx"}
+    quantization.quantize_static(str(fixed), str(paths["qdq"]), Calibration(),
+                                 quant_format=quantization.QuantFormat.QDQ, per_channel=True)
+    quantization.quantize_dynamic(str(fixed), str(paths["dynamic"]))
+    return paths
+
+
+def _session(model: bytes | str, optimize: bool = True):  # type: ignore[no-untyped-def]
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    if not optimize:
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
+def test_qdq_quantized_model(quantized_models, context: webnn.MLContext) -> None:  # type: ignore[no-untyped-def]
+    """Within one output quantization step (1/255) of ONNX Runtime, optimized (integer kernels)
+    or not (the same float ops between QuantizeLinear / DequantizeLinear pairs as ours)."""
+    path = str(quantized_models["qdq"])
+    x = normalized(text_image(48, 192, seed=5), [0.5] * 3, [0.5] * 3)
+    (got,) = context.compute(webnn.load_onnx(path, context), {"x": x}).values()
+    for optimize in (True, False):
+        (want,) = _session(path, optimize).run(None, {"x": x})
+        assert np.max(np.abs(got - want)) <= 1 / 255 + 1e-6, optimize
+
+
+def test_dynamically_quantized_model(quantized_models, context: webnn.MLContext) -> None:  # type: ignore[no-untyped-def]
+    """Every DynamicQuantizeLinear, ConvInteger and Cast whose inputs agree bit for bit with ONNX
+    Runtime's gives bit-identical outputs (the integer ops are exact); end to end, float rounding
+    differences of one unit in the last place upstream move dynamic quantization steps, so the
+    class probabilities agree to 2e-2 and the predicted class is the same."""
+    onnx = pytest.importorskip("onnx")
+    model = onnx.shape_inference.infer_shapes(onnx.load(str(quantized_models["dynamic"])))
+    typed = {v.name: v for v in model.graph.value_info}
+    producer = {o: n for n in model.graph.node for o in n.output}
+    names = [o for n in model.graph.node if n.op_type != "Constant" for o in n.output if o in typed]
+    final = model.graph.output[0]
+    del model.graph.output[:]
+    model.graph.output.extend([typed[n] for n in names] + [final])
+    names.append(final.name)
+    final = final.name
+    x = normalized(text_image(48, 192, seed=6), [0.5] * 3, [0.5] * 3)
+    want = dict(zip(names, _session(model.SerializeToString()).run(names, {"x": x})))
+    got = context.compute(webnn.load_onnx(model, context), {"x": x})
+    checked = 0
+    for name in names:
+        node = producer[name]
+        if node.op_type not in ("DynamicQuantizeLinear", "ConvInteger", "Cast"):
+            continue
+        if all(np.array_equal(got[i], want[i]) for i in node.input if i in want):
+            checked += 1
+            np.testing.assert_array_equal(got[name], want[name], err_msg=f"{node.op_type} {name}")
+    assert checked >= 100
+    (expected,) = _session(str(quantized_models["dynamic"])).run(None, {"x": x})
+    assert np.max(np.abs(got[final] - expected)) <= 2e-2
+    assert np.argmax(got[final]) == np.argmax(expected)
