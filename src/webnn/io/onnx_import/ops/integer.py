@@ -58,10 +58,37 @@ def centered(node: Node, index: int, zp_index: int, per_axis: Callable[[int], li
     return node.b.sub(x, z)
 
 
+#: The most products per output one float32 sum holds exactly.
+MAX_TERMS = (EXACT_LIMIT - 1) // MAX_TERM
+
+
+def chunked_accumulate(node: Node, product: Callable, activations, weights, axes: tuple[int, int],  # type: ignore[type-arg]
+                       length: int, per_step: int):  # type: ignore[no-untyped-def]
+    """``exact_accumulate`` over the contracted axis (``axes``: its index in the activations and
+    in the weights, ``length`` long, ``per_step`` products per element of it), in chunks of at
+    most MAX_TERMS products whose int32 sums are added."""
+    step = MAX_TERMS // per_step
+    node.check(step >= 1, f"{per_step} products per contracted element are too many to accumulate exactly")
+    total = None
+    for start in range(0, length, step):
+        size = min(step, length - start)
+        parts = []
+        for x, axis in ((activations, axes[0]), (weights, axes[1])):
+            if size == length:
+                parts.append(x)
+                continue
+            starts = [0] * len(x.shape)
+            sizes = list(x.shape)
+            starts[axis], sizes[axis] = start, size
+            parts.append(node.b.slice(x, starts, sizes))
+        partial = exact_accumulate(node, product, parts[0], parts[1], size * per_step)
+        total = partial if total is None else node.b.add(total, partial)
+    return total
+
+
 def exact_accumulate(node: Node, product: Callable, activations, weights, terms: int):  # type: ignore[no-untyped-def,type-arg]
     """int32 ``product(activations, weights)`` of centred integers, computed exactly in float32."""
-    node.check(terms * MAX_TERM < EXACT_LIMIT,
-               f"{terms} products per output are too many to accumulate exactly in float32")
+    node.check(terms <= MAX_TERMS, f"{terms} products per output are too many to accumulate exactly in float32")
     b = node.b
     high = b.floor(b.mul(activations, node.scalar(1 / 16, activations)))
     low = b.sub(activations, b.mul(high, node.scalar(16, activations)))
@@ -114,7 +141,8 @@ def _matmul_parts(node: Node, a_index: int, a_zp: int, b_index: int, b_zp: int):
     columns = lambda n: [1, n]  # noqa: E731  (per-column zero point / scale of B)
     left = centered(node, a_index, a_zp, rows)
     right = centered(node, b_index, b_zp, columns)
-    return exact_accumulate(node, node.b.matmul, left, right, a.shape[-1]), columns
+    accumulator = chunked_accumulate(node, node.b.matmul, left, right, (a.rank - 1, b.rank - 2), a.shape[-1], 1)
+    return accumulator, columns
 
 
 @converter("MatMulInteger")
@@ -148,7 +176,11 @@ def _conv_parts(node: Node, x_index: int, x_zp: int, w_index: int, w_zp: int, bi
     # The input's padding is its zero point, which the centring makes 0: conv2d's zero padding.
     activations = centered(node, x_index, x_zp, lambda n: [1, n, 1, 1])
     weights = centered(node, w_index, w_zp, per_channel)
-    accumulator = exact_accumulate(node, conv, activations, weights, w.shape[1] * kernel[0] * kernel[1])
+    window = kernel[0] * kernel[1]
+    if groups == 1:  # long sums are split over the input channels
+        accumulator = chunked_accumulate(node, conv, activations, weights, (1, 1), w.shape[1], window)
+    else:
+        accumulator = exact_accumulate(node, conv, activations, weights, w.shape[1] * window)
     if bias is not None and node.has(bias):
         node.check(node.elem(bias) == T.INT32, "the bias must be int32")
         accumulator = node.b.add(accumulator, node.b.reshape(node.x(bias), [1, w.shape[0], 1, 1]))
