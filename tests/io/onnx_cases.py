@@ -197,6 +197,22 @@ def if_case(condition: bool) -> Case:
     return Case(f"If-{condition}", nodes, {"x": f32(2, 3)}, {"limit": np.array(5 if condition else 50, np.int64)})
 
 
+def if_runtime_case(sign: float) -> Case:
+    """An If on a condition computed from the data: both branches run, where() picks."""
+    then = helper.make_graph([N("Relu", ["x"], ["t"]), N("Mul", ["t", "two"], ["t2"])], "then", [],
+                             [helper.make_tensor_value_info("t2", TensorProto.FLOAT, None)],
+                             [numpy_helper.from_array(np.array(2, np.float32), "two")])
+    other = helper.make_graph([N("Neg", ["x"], ["e"])], "else", [],
+                              [helper.make_tensor_value_info("e", TensorProto.FLOAT, None)])
+    nodes = [
+        N("ReduceSum", ["x"], ["total"], keepdims=0),
+        N("Greater", ["total", "zero"], ["positive"]),
+        N("If", ["positive"], ["y"], then_branch=then, else_branch=other),
+    ]
+    x = (sign * np.abs(f32(2, 3)) + np.float32(0.1 * sign)).astype(np.float32)
+    return Case(f"If-runtime-condition-{'then' if sign > 0 else 'else'}", nodes, {"x": x}, {"zero": np.array(0, np.float32)})
+
+
 CASES: list[Case] = [
     # element-wise
     *[Case(op, [N(op, ["a", "b"], ["y"])], {"a": f32(2, 3, 4), "b": f32(3, 1, low=0.5, high=2)})
@@ -486,7 +502,7 @@ CASES: list[Case] = [
     ], {"x": f32(2, 3, 48)}, {"w": rng.integers(-127, 128, (48, 5)).astype(np.int8), "wz": np.array(0, np.int8),
                               "wsc": np.array(0.004, np.float32)}, outputs=["y", "xq", "xs", "xz"]),
     # shape sub-graphs and control flow
-    shape_subgraph(), range_mask(), if_case(True), if_case(False),
+    shape_subgraph(), range_mask(), if_case(True), if_case(False), if_runtime_case(1.0), if_runtime_case(-1.0),
     Case("Constant-and-Size", [N("Constant", [], ["c"], value_floats=[1.0, 2.0, 3.0]), N("Size", ["x"], ["n"]),
                                N("Cast", ["n"], ["nf"], to=TensorProto.FLOAT), N("Mul", ["c", "nf"], ["cn"]),
                                N("Add", ["x", "cn"], ["y"])], {"x": f32(2, 3)}),

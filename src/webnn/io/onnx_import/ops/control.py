@@ -1,18 +1,21 @@
-"""Control flow: ``If`` with a condition that is constant once the input shapes are known (the
-taken branch is converted in place; the other is never looked at)."""
+"""Control flow: ``If``.
+
+With a condition that is constant once the input shapes are known, the taken branch is
+converted in place and the other is never looked at.  With a condition computed at run time,
+both branches are converted (they have no side effects) and each output is chosen with
+``where``: this needs the two branches' outputs to agree in shape and type.
+"""
 
 from __future__ import annotations
 
 from ....errors import sanitize
+from .. import types as T
 from ..core import Node, Scope, Value
 from ..registry import converter
 
 
-@converter("If")
-def convert_if(node: Node, scope: Scope) -> list[Value | None]:
-    condition = node.need_const(0, "the condition")
-    node.check(condition.size == 1, f"the condition has {condition.size} elements, not 1")
-    name = "then_branch" if bool(condition.reshape(-1)[0]) else "else_branch"
+def _branch(node: Node, scope: Scope, name: str) -> list[Value]:
+    """The outputs of branch ``name``, converted in a scope nested in ``scope``."""
     branch = node.attr_proto(name)
     node.check(branch is not None, f"{name} is missing")
     graph = branch.g
@@ -21,11 +24,32 @@ def convert_if(node: Node, scope: Scope) -> list[Value | None]:
     importer.check_ops(graph)
     importer.add_initializers(graph, inner)
     importer.run_graph(graph, inner, where=f" in {name} of {node.describe()}")
-    results: list[Value | None] = []
+    results: list[Value] = []
     for out in graph.output:
         value = inner.get(out.name)
         node.check(value is not None, f"{name} output {sanitize(out.name)!r} is produced by no node")
+        assert value is not None
         results.append(value)
-    node.check(len(results) == node.output_count,
-               f"{name} has {len(results)} outputs, the node {node.output_count}")
+    node.check(len(results) == node.output_count, f"{name} has {len(results)} outputs, the node {node.output_count}")
+    return results
+
+
+@converter("If")
+def convert_if(node: Node, scope: Scope) -> list[Value | None]:
+    condition = node.input(0)
+    node.check(condition.shape in ((), (1,)), f"the condition has shape {list(condition.shape)}, not one element")
+    if condition.const is not None:
+        taken = "then_branch" if bool(condition.const.reshape(-1)[0]) else "else_branch"
+        return list(_branch(node, scope, taken))
+    then, other = _branch(node, scope, "then_branch"), _branch(node, scope, "else_branch")
+    flag = node.x(0)
+    if condition.elem != T.BOOL:
+        flag = node.b.not_equal(flag, node.scalar(0, flag))
+    results: list[Value | None] = []
+    for i, (a, b) in enumerate(zip(then, other)):
+        node.check(a.shape == b.shape and a.elem == b.elem,
+                   f"output {i} differs between the branches ({T.name(a.elem)} {list(a.shape)} and "
+                   f"{T.name(b.elem)} {list(b.shape)}), so it cannot be chosen at run time")
+        chosen = node.b.where(node.b.reshape(flag, []), node.operand_of(a), node.operand_of(b), label=node.label())
+        results.append(node.out(chosen, a.elem))
     return results
