@@ -384,7 +384,8 @@ class Importer:
     def check_ops(self, graph: Any) -> None:
         """Every node's op must have a converter or a folder (checked before any work).
 
-        The branches of ``If`` are checked when one is taken: the other may hold anything."""
+        The branches of ``If`` are checked when they are converted: a branch that a constant
+        condition never takes may hold anything."""
         for index, node in enumerate(graph.node):
             desc = (f"node {sanitize(node.name)!r}" if node.name
                     else f"node #{index} (outputs {[sanitize(o) for o in node.output]})")
