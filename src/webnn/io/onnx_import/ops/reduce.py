@@ -95,3 +95,19 @@ def convert_cumsum(node: Node) -> Value:
         label=node.label(),
     )
     return node.out(result, value.elem)
+
+
+@converter("TopK")
+def convert_top_k(node: Node) -> list[Value | None]:
+    """k = 1 only (WebNN has no sort): the extreme value and its first index along the axis."""
+    value = node.input(0)
+    axis = norm_axis(node, int(node.attr("axis", -1)), value.rank)
+    k = int(node.need_const(1, "k").reshape(-1)[0]) if node.opset >= 10 else int(node.attr("k"))
+    node.check(k == 1, f"k = {k}: only k = 1 has a WebNN equivalent (arg_max / arg_min; WebNN has no sort)")
+    largest = bool(node.attr("largest", 1))
+    x = node.x(0)
+    reduce = node.b.reduce_max if largest else node.b.reduce_min
+    arg = node.b.arg_max if largest else node.b.arg_min
+    values = reduce(x, axes=[axis], keep_dimensions=True, label=node.label("_values"))
+    indices = arg(x, axis, keep_dimensions=True, output_data_type="int64", label=node.label("_indices"))
+    return [node.out(values, value.elem), node.out(indices, T.INT64)]
