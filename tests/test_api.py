@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -415,3 +417,23 @@ def test_op_support_limits_structure(context) -> None:
         assert set(limits[key]) == {"dataTypes", "rankRange"}
         assert limits[key]["dataTypes"] == list(webnn.DATA_TYPES)
     assert limits["add"]["a"]["rankRange"] == {"min": 0, "max": 8}
+
+
+def test_repeated_calls_are_validated_like_the_first() -> None:
+    """Validation outcomes are reused for identical calls only: a call that differs in a value's
+    type (True against 1) or a float's sign (0.0 against -0.0) is validated on its own."""
+    context = webnn.ML().create_context(backend="reference")
+    builder = context.create_graph_builder()
+    x = builder.input("x", [2, 3], "float32")
+    assert builder.reduce_sum(x, keep_dimensions=True).shape == (1, 1)
+    with pytest.raises(TypeError, match="keep_dimensions must be a bool"):
+        builder.reduce_sum(x, keep_dimensions=1)
+    builder.pad(x, [1, 1], [1, 1], value=0.0)
+    builder.pad(x, [1, 1], [1, 1], value=-0.0)
+    last, previous = builder._operations[-1], builder._operations[-2]
+    assert math.copysign(1, previous.attrs["value"]) == 1 and math.copysign(1, last.attrs["value"]) == -1
+    with pytest.raises(TypeError, match="clamp 'c2': min_value 2.0 is greater than max_value 1.0"):
+        builder.clamp(x, min_value=2.0, max_value=1.0, label="c2")
+    for _ in range(2):  # a failing call is not remembered as valid
+        with pytest.raises(TypeError, match="x data type int32 is not allowed|data type"):
+            builder.relu(builder.input(f"i{_}", [2], "uint32"))

@@ -30,6 +30,32 @@ if TYPE_CHECKING:
 #: The attributes of an operation that has none (shared, read-only).
 _NO_ATTRS = freeze({})
 
+#: Validation outcomes by (op, operand descriptors, option values): validation depends on nothing
+#: else (calls that involve constant operands, whose values some ops check, are not cached), so
+#: an op called again with the same arguments, as graphs do all the time, skips it.
+_VALIDATED: dict[tuple[Any, ...], Result] = {}
+_VALIDATED_MAX = 4096
+_PLAIN = (bool, int, float, str, type(None))
+
+
+def _validation_key(opdef: OpDef, call: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """A hashable key of a call's arguments, with every value's type (True is not 1 here), or
+    None when an argument is not a plain value, a descriptor or a flat sequence of them."""
+    items: list[Any] = [opdef]
+    for name, value in call.items():
+        kind = type(value)
+        if kind is float:
+            items.append((name, kind, value.hex()))  # -0.0 and 0.0 differ; NaN equals NaN
+        elif kind in _PLAIN or kind is OperandDescriptor:
+            items.append((name, kind, value))
+        elif kind is tuple or kind is list:
+            if not all(type(v) in _PLAIN or type(v) is OperandDescriptor for v in value):
+                return None
+            items.append((name, kind, tuple((type(v), v.hex() if type(v) is float else v) for v in value)))
+        else:
+            return None
+    return tuple(items)
+
 class MLOperand:
     """An operand of a graph under construction (immutable)."""
 
@@ -224,13 +250,20 @@ class MLGraphBuilder:
                 operands = [self._own_or_fail(c, f"{name}[{i}]", v) for i, v in enumerate(value)]
                 call[name] = descs[name] = tuple(o._desc for o in operands)
                 refs[name] = tuple(o._id for o in operands)
-        opdef.check_operands(c, descs)
-        result = opdef.func(c, **call)
-        if type(result) is not Result:
-            result = Result(result)
+        key = None if constants else _validation_key(opdef, call)
+        result = _VALIDATED.get(key) if key is not None else None
+        if result is None:
+            opdef.check_operands(c, descs)
+            result = opdef.func(c, **call)
+            if type(result) is not Result:
+                result = Result(result)
+            opdef.check_outputs(c, descs, result.outputs if type(result.outputs) is list else [result.outputs])
+            if key is not None:
+                if len(_VALIDATED) >= _VALIDATED_MAX:
+                    _VALIDATED.clear()
+                _VALIDATED[key] = result
         multi = type(result.outputs) is list
         outputs = result.outputs if multi else [result.outputs]
-        opdef.check_outputs(c, descs, outputs)
         if result.attrs:
             attrs.update(result.attrs)
         operands = self._operands
