@@ -358,7 +358,11 @@ class Importer:
             raise NotSupportedError(reason)
         if array.dtype == np.bool_:
             array = array.astype(np.uint8)
-        operand = self.recorder.constant(array if array.flags.c_contiguous else array.copy())
+        array = array if array.flags.c_contiguous else array.copy()
+        if value.elem in (T.INT4, T.UINT4):  # held unpacked in int8 / uint8
+            operand = self.recorder.constant({"dataType": T.WEBNN[value.elem], "shape": list(array.shape)}, array)
+        else:
+            operand = self.recorder.constant(array)
         self._value_operands[id(value)] = (value, operand)
         return operand
 

@@ -22,14 +22,16 @@ NUMPY: dict[int, np.dtype] = {
         (FLOAT, "float32"), (UINT8, "uint8"), (INT8, "int8"), (UINT16, "uint16"), (INT16, "int16"),
         (INT32, "int32"), (INT64, "int64"), (BOOL, "bool"), (FLOAT16, "float16"), (DOUBLE, "float64"),
         (UINT32, "uint32"), (UINT64, "uint64"),
+        # 4-bit values are held unpacked, one per byte, as WebNN's int4 / uint4 constants are.
+        (INT4, "int8"), (UINT4, "uint8"),
     )
 }
-_ELEM_OF_NUMPY: dict[np.dtype, int] = {dtype: elem for elem, dtype in NUMPY.items()}
+_ELEM_OF_NUMPY: dict[np.dtype, int] = {dtype: elem for elem, dtype in NUMPY.items() if elem not in (INT4, UINT4)}
 
 #: Element types a WebNN operand can hold (bool as uint8 0 / 1).
 WEBNN: dict[int, str] = {
     FLOAT: "float32", FLOAT16: "float16", INT32: "int32", UINT32: "uint32", INT64: "int64",
-    UINT64: "uint64", INT8: "int8", UINT8: "uint8", BOOL: "uint8",
+    UINT64: "uint64", INT8: "int8", UINT8: "uint8", BOOL: "uint8", INT4: "int4", UINT4: "uint4",
 }
 _ELEM_OF_WEBNN: dict[str, int] = {name: elem for elem, name in WEBNN.items() if elem != BOOL}
 

@@ -11,9 +11,9 @@ import numpy as np
 from .. import types as T
 from ..core import Node, Value
 from ..registry import converter
-from .common import norm_axis, webnn_type
+from .common import norm_axis
 
-QUANTIZED = (T.UINT8, T.INT8, T.UINT32, T.INT32)
+QUANTIZED = (T.UINT8, T.INT8, T.UINT32, T.INT32, T.INT4, T.UINT4)
 
 
 def _param_shape(node: Node, shape: tuple[int, ...], param: tuple[int, ...]) -> list[int]:
@@ -37,8 +37,11 @@ def _param_shape(node: Node, shape: tuple[int, ...], param: tuple[int, ...]) -> 
 
 def _shaped(node: Node, index: int, shape: list[int]):  # type: ignore[no-untyped-def]
     value = node.input(index)
-    operand = node.x(index)
-    return operand if list(value.shape) == shape else node.b.reshape(operand, shape)
+    if list(value.shape) == shape:
+        return node.x(index)
+    if value.const is not None:  # reshaped here: WebNN's reshape has no 4-bit types
+        return node.operand_of(Value(value.elem, shape, const=value.const.reshape(shape)))
+    return node.b.reshape(node.x(index), shape)
 
 
 @converter("QuantizeLinear")
@@ -52,7 +55,7 @@ def convert_quantize(node: Node) -> Value:
     else:
         out_elem = int(node.attr("output_dtype", 0)) or T.UINT8
         node.check(out_elem in QUANTIZED, f"output type {T.name(out_elem)} has no WebNN equivalent")
-        zero = node.constant(np.zeros(shape), webnn_type(node, out_elem))
+        zero = node.operand_of(Value(out_elem, shape, const=np.zeros(shape, T.NUMPY[out_elem])))
     if not node.attr("saturate", 1):
         node.fail("saturate = 0 applies to float8 outputs only, which WebNN lacks")
     result = node.b.quantize_linear(node.x(0), _shaped(node, 1, shape), zero, label=node.label())
@@ -67,6 +70,6 @@ def convert_dequantize(node: Node) -> Value:
     if node.has(2):
         zero = _shaped(node, 2, shape)
     else:
-        zero = node.constant(np.zeros(shape), webnn_type(node, value.elem))
+        zero = node.operand_of(Value(value.elem, shape, const=np.zeros(shape, T.NUMPY[value.elem])))
     result = node.b.dequantize_linear(node.x(0), _shaped(node, 1, shape), zero, label=node.label())
     return node.out(result, scale.elem)
