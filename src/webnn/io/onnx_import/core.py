@@ -188,7 +188,8 @@ class Node:
         return value
 
     def const(self, i: int) -> np.ndarray | None:
-        return self.inputs[i].const if self.has(i) else None  # type: ignore[union-attr]
+        value = self.inputs[i] if i < len(self.inputs) else None
+        return None if value is None else value.const
 
     def need_const(self, i: int, what: str) -> np.ndarray:
         """The constant value of input ``i``; a computed value is a NotSupportedError."""

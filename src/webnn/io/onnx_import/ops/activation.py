@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..core import Node, Value
 from ..registry import converter
 from .common import norm_axis
+
+if TYPE_CHECKING:
+    from ....builder import MLOperand
 
 #: ONNX activations with a WebNN op of the same meaning and no attributes.
 SIMPLE = {
@@ -121,7 +125,7 @@ def _coerced(node: Node, method: str) -> Value:
     return node.out(node.b.reshape(result, list(value.shape), label=node.label()), value.elem)
 
 
-def _normalize(node: Node, method: str, x, axis: int, final: bool = True):  # type: ignore[no-untyped-def]
+def _normalize(node: Node, method: str, x: MLOperand, axis: int, final: bool = True) -> MLOperand:
     label = node.label() if final else ""
     if method == "softmax":
         return node.b.softmax(x, axis, label=label)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import types as T
 from ..core import Node, Value
+
+if TYPE_CHECKING:
+    from ....builder import MLOperand
 
 
 def norm_axis(node: Node, axis: int, rank: int, what: str = "axis") -> int:
@@ -33,7 +37,7 @@ def webnn_type(node: Node, elem: int, what: str = "the type") -> str:
     return T.WEBNN[elem]
 
 
-def operand_as(node: Node, value: Value, elem: int):  # type: ignore[no-untyped-def]
+def operand_as(node: Node, value: Value, elem: int) -> MLOperand:
     """``value`` as an operand of element type ``elem`` (constants converted, operands cast)."""
     if value.const is not None:
         return node.constant(value.const.astype(numpy_dtype(node, elem)), webnn_type(node, elem))

@@ -13,6 +13,7 @@ even, plus the output zero point, saturated.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,12 @@ from .. import types as T
 from ..core import Node, Value
 from ..registry import converter
 from .conv import auto_pads, spatial_attrs, webnn_padding
+
+if TYPE_CHECKING:
+    from ....builder import MLOperand
+
+#: A product of two operands (matmul or a 2-D convolution).
+Product = Callable[["MLOperand", "MLOperand"], "MLOperand"]
 
 #: float32 holds every integer up to this exactly.
 EXACT_LIMIT = 2**24
@@ -36,7 +43,7 @@ def _zero_point_shape(node: Node, zp: Value, per_axis: Callable[[int], list[int]
     return per_axis(zp.shape[0])
 
 
-def centered(node: Node, index: int, zp_index: int, per_axis: Callable[[int], list[int]]):  # type: ignore[no-untyped-def]
+def centered(node: Node, index: int, zp_index: int, per_axis: Callable[[int], list[int]]) -> MLOperand:
     """Input ``index`` minus its zero point (input ``zp_index``, optional), as float32 integers."""
     value = node.input(index)
     node.check(value.elem in QUANTIZED, f"input {index} is ONNX {T.name(value.elem)}, not uint8 or int8")
@@ -62,8 +69,8 @@ def centered(node: Node, index: int, zp_index: int, per_axis: Callable[[int], li
 MAX_TERMS = (EXACT_LIMIT - 1) // MAX_TERM
 
 
-def chunked_accumulate(node: Node, product: Callable, activations, weights, axes: tuple[int, int],  # type: ignore[type-arg]
-                       length: int, per_step: int):  # type: ignore[no-untyped-def]
+def chunked_accumulate(node: Node, product: Product, activations: MLOperand, weights: MLOperand,
+                       axes: tuple[int, int], length: int, per_step: int) -> MLOperand:
     """``exact_accumulate`` over the contracted axis (``axes``: its index in the activations and
     in the weights, ``length`` long, ``per_step`` products per element of it), in chunks of at
     most MAX_TERMS products whose int32 sums are added."""
@@ -86,7 +93,7 @@ def chunked_accumulate(node: Node, product: Callable, activations, weights, axes
     return total
 
 
-def exact_accumulate(node: Node, product: Callable, activations, weights, terms: int):  # type: ignore[no-untyped-def,type-arg]
+def exact_accumulate(node: Node, product: Product, activations: MLOperand, weights: MLOperand, terms: int) -> MLOperand:
     """int32 ``product(activations, weights)`` of centred integers, computed exactly in float32."""
     node.check(terms <= MAX_TERMS, f"{terms} products per output are too many to accumulate exactly in float32")
     b = node.b
@@ -97,7 +104,8 @@ def exact_accumulate(node: Node, product: Callable, activations, weights, terms:
     return b.add(b.mul(high_sum, node.scalar(16, high_sum)), low_sum)
 
 
-def requantize(node: Node, accumulator, multiplier: np.ndarray | None, multiplier_operand, zp_index: int):  # type: ignore[no-untyped-def]
+def requantize(node: Node, accumulator: MLOperand, multiplier: np.ndarray | None,
+               multiplier_operand: MLOperand | None, zp_index: int) -> Value:
     """saturate(round_half_even(float(accumulator) * multiplier) + zero point)."""
     b = node.b
     scaled = b.mul(b.cast(accumulator, "float32"),
@@ -114,7 +122,8 @@ def requantize(node: Node, accumulator, multiplier: np.ndarray | None, multiplie
     return node.out(b.quantize_linear(scaled, one, zero, label=node.label()), out_elem)
 
 
-def multiplier(node: Node, scales: Sequence[int], shape: Callable[[int], list[int]]):  # type: ignore[no-untyped-def]
+def multiplier(node: Node, scales: Sequence[int],
+               shape: Callable[[int], list[int]]) -> tuple[np.ndarray | None, MLOperand | None]:
     """input scale * weight scale / output scale, in float32 (a constant when the scales are)."""
     values = [node.input(i) for i in scales]
     for v in values:
@@ -134,7 +143,8 @@ def multiplier(node: Node, scales: Sequence[int], shape: Callable[[int], list[in
 # --------------------------------------------------------------------------- matrix products
 
 
-def _matmul_parts(node: Node, a_index: int, a_zp: int, b_index: int, b_zp: int):  # type: ignore[no-untyped-def]
+def _matmul_parts(node: Node, a_index: int, a_zp: int, b_index: int,
+                  b_zp: int) -> tuple[MLOperand, Callable[[int], list[int]]]:
     a, b = node.input(a_index), node.input(b_index)
     node.check(a.rank >= 2 and b.rank >= 2, "inputs of rank 1 are not supported")
     rows = lambda n: [n, 1]  # noqa: E731  (per-row zero point of A)
@@ -161,7 +171,7 @@ def convert_qlinear_matmul(node: Node) -> Value:
 # --------------------------------------------------------------------------- convolutions
 
 
-def _conv_parts(node: Node, x_index: int, x_zp: int, w_index: int, w_zp: int, bias: int | None):  # type: ignore[no-untyped-def]
+def _conv_parts(node: Node, x_index: int, x_zp: int, w_index: int, w_zp: int, bias: int | None) -> MLOperand:
     x, w = node.input(x_index), node.input(w_index)
     node.check(x.rank == 4 and w.rank == 4, f"{x.rank - 2}-D {node.op_type} is not supported (2-D is)")
     kernel = [int(k) for k in node.attr("kernel_shape", w.shape[2:])]
@@ -170,7 +180,7 @@ def _conv_parts(node: Node, x_index: int, x_zp: int, w_index: int, w_zp: int, bi
     groups = int(node.attr("group", 1))
     per_channel = lambda n: [n, 1, 1, 1]  # noqa: E731  (per-output-channel zero point of W)
 
-    def conv(a, filt):  # type: ignore[no-untyped-def]
+    def conv(a: MLOperand, filt: MLOperand) -> MLOperand:
         return node.b.conv2d(a, filt, padding=webnn_padding(pads), strides=strides, dilations=dilations, groups=groups)
 
     # The input's padding is its zero point, which the centring makes 0: conv2d's zero padding.

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..core import Node, Value
 from ..registry import converter, folder
+
+if TYPE_CHECKING:
+    from ....builder import MLOperand
 
 
 @folder("MatMul")
@@ -80,7 +85,7 @@ def _einsum_terms(node: Node, equation: str, ranks: list[int]) -> tuple[list[str
     return expanded, out
 
 
-def _einsum_reduce(node: Node, x, term: str, keep: str):  # type: ignore[no-untyped-def]
+def _einsum_reduce(node: Node, x: MLOperand, term: str, keep: str) -> tuple[MLOperand, str]:
     """Sum out the letters of ``term`` not in ``keep``."""
     axes = [i for i, c in enumerate(term) if c not in keep]
     if not axes:
@@ -88,7 +93,7 @@ def _einsum_reduce(node: Node, x, term: str, keep: str):  # type: ignore[no-unty
     return node.b.reduce_sum(x, axes=axes), "".join(c for c in term if c in keep)
 
 
-def _einsum_pair(node: Node, a, ta: str, b, tb: str, keep: str):  # type: ignore[no-untyped-def]
+def _einsum_pair(node: Node, a: MLOperand, ta: str, b: MLOperand, tb: str, keep: str) -> tuple[MLOperand, str]:
     """Contract two operands: batch letters (both, kept), contracted (both, not kept), left and
     right letters (one side, kept), as one batched matmul."""
     sizes = {c: d for t, x in ((ta, a), (tb, b)) for c, d in zip(t, x.shape)}
@@ -102,7 +107,7 @@ def _einsum_pair(node: Node, a, ta: str, b, tb: str, keep: str):  # type: ignore
     right = [c for c in tb if c not in ta]
     bb = node.b
 
-    def arrange(x, term: str, order: list[str], groups: list[list[str]]):  # type: ignore[no-untyped-def]
+    def arrange(x: MLOperand, term: str, order: list[str], groups: list[list[str]]) -> MLOperand:
         perm = [term.index(c) for c in order]
         if perm != list(range(len(perm))):
             x = bb.transpose(x, permutation=perm)

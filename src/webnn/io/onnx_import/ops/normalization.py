@@ -4,10 +4,14 @@ GroupNormalization, LpNormalization, MeanVarianceNormalization, LRN."""
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from ..core import Node, Value
 from ..registry import converter
 from .common import norm_axes, norm_axis
+
+if TYPE_CHECKING:
+    from ....builder import MLOperand
 
 
 @converter("BatchNormalization")
@@ -41,7 +45,7 @@ def convert_instance_normalization(node: Node) -> Value:
     return node.out(result, value.elem)
 
 
-def _to_shape(node: Node, index: int, shape: list[int]):  # type: ignore[no-untyped-def]
+def _to_shape(node: Node, index: int, shape: list[int]) -> MLOperand:
     """Input ``index`` (scale / bias) broadcast to exactly ``shape``."""
     value = node.input(index)
     operand = node.x(index)

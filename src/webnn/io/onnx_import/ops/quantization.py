@@ -6,12 +6,17 @@ scalar and 1-D (per-axis) forms are reshaped to that, and a missing zero point b
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .. import types as T
 from ..core import Node, Value
 from ..registry import converter
 from .common import norm_axis
+
+if TYPE_CHECKING:
+    from ....builder import MLOperand
 
 QUANTIZED = (T.UINT8, T.INT8, T.UINT32, T.INT32, T.INT4, T.UINT4)
 
@@ -35,7 +40,7 @@ def _param_shape(node: Node, shape: tuple[int, ...], param: tuple[int, ...]) -> 
     return [shape[axis] if i == axis else 1 for i in range(rank)]
 
 
-def _shaped(node: Node, index: int, shape: list[int]):  # type: ignore[no-untyped-def]
+def _shaped(node: Node, index: int, shape: list[int]) -> MLOperand:
     value = node.input(index)
     if list(value.shape) == shape:
         return node.x(index)

@@ -7,10 +7,15 @@ ONNX's combined bias B = [Wb, Rb] becomes ``bias`` and ``recurrent_bias``; ``lay
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..core import Node, Value
 from ..registry import converter
+
+if TYPE_CHECKING:
+    from ....builder import MLOperand
 
 DIRECTIONS = {"forward": "forward", "reverse": "backward", "bidirectional": "both"}
 ACTIVATIONS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu"}
@@ -56,12 +61,13 @@ def _split_bias(node: Node, gates: int, hidden: int) -> dict[str, object]:
             "recurrent_bias": node.b.slice(operand, [0, width], [b.shape[0], width])}
 
 
-def _state(node: Node, index: int, batch_first: bool):  # type: ignore[no-untyped-def]
+def _state(node: Node, index: int, batch_first: bool) -> MLOperand:
     operand = node.x(index)
     return node.b.transpose(operand, permutation=[1, 0, 2]) if batch_first else operand
 
 
-def _outputs(node: Node, results: list, sequence_at: int | None, batch_first: bool, elem: int) -> list[Value | None]:  # type: ignore[type-arg]
+def _outputs(node: Node, results: list[MLOperand], sequence_at: int | None, batch_first: bool,
+             elem: int) -> list[Value | None]:
     """WebNN's [states..., sequence] as ONNX's [Y, Y_h, (Y_c)]."""
     states = results[:sequence_at] if sequence_at is not None else results
     values: list[Value | None] = []
@@ -90,7 +96,7 @@ def _sequence(node: Node, gates: int, hidden: int) -> tuple[bool, Value, int, di
     return batch_first, value, value.shape[1 if batch_first else 0], options
 
 
-def _input(node: Node, batch_first: bool):  # type: ignore[no-untyped-def]
+def _input(node: Node, batch_first: bool) -> MLOperand:
     x = node.x(0)
     return node.b.transpose(x, permutation=[1, 0, 2]) if batch_first else x
 

@@ -11,12 +11,16 @@ float32, as ONNX Runtime computes them) and applied with ``gather`` and weighted
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..core import Node, Value
 from ..registry import converter
 from .common import check_folded_size, norm_axes
+
+if TYPE_CHECKING:
+    from ....builder import MLOperand
 
 MODES = ("nearest", "linear", "cubic")
 TRANSFORMS = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric",
@@ -234,7 +238,8 @@ def _resize(node: Node) -> Value:
     return node.out(x, value.elem)
 
 
-def _apply(node: Node, x, axis: int, indices: np.ndarray, weights: np.ndarray | None, label: str):  # type: ignore[no-untyped-def]
+def _apply(node: Node, x: MLOperand, axis: int, indices: np.ndarray, weights: np.ndarray | None,
+           label: str) -> MLOperand:
     """Interpolate ``x`` along ``axis``: sum over taps of gather(x, indices[:, t]) * weights[:, t]."""
     if weights is None:
         return node.b.gather(x, node.constant(indices[:, 0].astype(np.int32)), axis=axis, label=label)
