@@ -118,6 +118,22 @@ class MLGraphBuilder:
         return self._context
 
     # ------------------------------------------------------------------ state
+    def _checkpoint(self) -> tuple[int, int]:
+        """The builder's extent now; ``_rollback`` forgets everything added after it."""
+        return len(self._operands), len(self._operations)
+
+    def _rollback(self, checkpoint: tuple[int, int]) -> None:
+        """Forget the operands, operations, inputs and constants added since ``checkpoint``
+        (for multi-op additions such as an ONNX import that fail part-way)."""
+        operands, operations = checkpoint
+        del self._operands[operands:]
+        del self._operations[operations:]
+        for table in (self._producer, self._constants, self._constant_tensors):
+            for key in [k for k in table if k >= operands]:
+                del table[key]
+        for name in [n for n, i in self._inputs.items() if i >= operands]:
+            del self._inputs[name]
+
     def _check_can_build(self, what: str) -> None:
         if self._built:
             raise InvalidStateError(f"{what}: this builder has already built a graph")

@@ -101,10 +101,19 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench.runner import BenchError, Settings, run
+    from .bench.workloads import ONNX_PREFIX
 
     quick = args.quick
+    workloads = list(args.workloads) if args.workloads is not None else ([] if args.onnx else list(BENCH_WORKLOADS))
+    workloads += [ONNX_PREFIX + os.path.abspath(path) for path in args.onnx or ()]
+    try:
+        shapes = _input_shapes(args.input_shape)
+    except CliError as exc:
+        args.parser.error(str(exc))
+    if shapes and not args.onnx:
+        args.parser.error("--input-shape applies to --onnx models only")
     settings = Settings(
-        workloads=tuple(args.workloads),
+        workloads=tuple(dict.fromkeys(workloads)),
         backends=tuple(args.backends) if args.backends else None,
         runs=args.runs if args.runs is not None else (20 if quick else 50),
         warmup=args.warmup if args.warmup is not None else (2 if quick else 5),
@@ -118,6 +127,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         processes=args.processes if args.processes is not None else (3 if quick else 5),
         timeout=args.timeout,
         max_seconds=args.max_seconds,
+        input_shapes=shapes or None,
     )
     try:
         return run(settings, json_path=args.json, markdown=args.markdown)
@@ -435,8 +445,13 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=cmd_bench, parser=bench)
     bench.add_argument("--quick", action="store_true",
                        help="the default backend and direct ONNX Runtime only, fewer runs (about a minute)")
-    bench.add_argument("--workloads", type=_workloads, default=list(BENCH_WORKLOADS), metavar="LIST",
-                       help=f"comma-separated, from {','.join(BENCH_WORKLOADS)} (default: all)")
+    bench.add_argument("--workloads", type=_workloads, default=None, metavar="LIST",
+                       help=f"comma-separated, from {','.join(BENCH_WORKLOADS)} (default: all, or none with --onnx)")
+    bench.add_argument("--onnx", action="append", metavar="FILE", default=None,
+                       help="also an ONNX model file (repeatable): imported into WebNN on each backend, and the "
+                       "file itself run directly on ONNX Runtime")
+    bench.add_argument("--input-shape", action="append", metavar="NAME=D0,D1,...",
+                       help="--onnx models: the shape of an input with free dimensions (repeatable)")
     bench.add_argument("--backends", type=_backends, default=None, metavar="LIST",
                        help="comma-separated webnn backends, optionally with a device: onnxruntime, "
                        "onnxruntime:gpu, reference (default: every available backend on every device it has; "

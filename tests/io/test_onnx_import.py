@@ -123,16 +123,23 @@ def test_runtime_shape_operand_fails_clearly(context: webnn.MLContext) -> None:
 
 
 def test_failure_leaves_the_builder_untouched(context: webnn.MLContext) -> None:
+    """The import converts straight onto the builder; a failure part-way rolls it back."""
     builder = context.create_graph_builder()
-    model = _model([N("Relu", ["x"], ["r"]), N("TopK", ["r", "k"], ["y", "i"], name="topk")],
+    before = builder.input("before", [4], "float32")
+    kept = builder.add(before, builder.constant(np.ones(4, np.float32)))
+    extent = builder._checkpoint()
+    model = _model([N("Relu", ["x"], ["r"]), N("Mul", ["r", "w"], ["m"]), N("TopK", ["m", "k"], ["y", "i"], name="topk")],
                    [_float_input("x", [4])], [_float_output("y")],
-                   [onnx.numpy_helper.from_array(np.array([2], np.int64), "k")])
+                   [onnx.numpy_helper.from_array(np.array([2], np.int64), "k"),
+                    onnx.numpy_helper.from_array(np.full(4, 3, np.float32), "w")])
     with pytest.raises(webnn.NotSupportedError, match="topk"):
         import_onnx(model, builder)
-    x = builder.input("x", [4], "float32")  # the name is still free: nothing was added
-    graph = builder.build({"y": builder.relu(x)})
-    out = context.compute(graph, {"x": np.array([-1, 2, -3, 4], np.float32)})["y"]
-    np.testing.assert_array_equal(out, [0, 2, 0, 4])
+    assert builder._checkpoint() == extent and sorted(builder._inputs) == ["before"]
+    x = builder.input("x", [4], "float32")  # the name is still free: nothing was kept
+    graph = builder.build({"y": builder.relu(x), "z": kept})
+    out = context.compute(graph, {"x": np.array([-1, 2, -3, 4], np.float32), "before": np.zeros(4, np.float32)})
+    np.testing.assert_array_equal(out["y"], [0, 2, 0, 4])
+    np.testing.assert_array_equal(out["z"], [1, 1, 1, 1])
 
 
 def test_free_dimension_needs_input_shapes(context: webnn.MLContext) -> None:

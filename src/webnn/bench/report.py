@@ -74,8 +74,8 @@ def row_label(row: dict[str, Any]) -> str:
 
 
 def heading(section: dict[str, Any]) -> str:
-    shape = ", ".join(map(str, section["input_shape"]))
-    return f"{section['workload']}: {section['description']} (input [{shape}] float32, {section['ops']} ops)"
+    inputs = section.get("inputs") or f"[{', '.join(map(str, section['input_shape']))}] float32"
+    return f"{section['workload']}: {section['description']} (input {inputs}, {section['ops']} ops)"
 
 
 def footer(results: dict[str, Any]) -> list[str]:

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import report
-from .workloads import WORKLOADS, WeightsError, load_weights, make_workload
+from .workloads import ONNX_PREFIX, WORKLOADS, WeightsError, load_weights, make_workload
 
 WORKER = Path(__file__).with_name("worker.py")
 DEVICE_TYPES = ("cpu", "gpu", "npu")
@@ -48,6 +48,7 @@ class Settings(NamedTuple):
     timeout: float
     max_seconds: float
     processes: int = 3  # fresh processes per target; one-time timings are their medians
+    input_shapes: dict[str, list[int]] | None = None  # free input dimensions of ONNX-file workloads
 
 
 class Target(NamedTuple):
@@ -281,7 +282,16 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
         print(f"bench: {message}", file=stderr, flush=True)
 
     for name in settings.workloads:
-        if name not in WORKLOADS:
+        if name.startswith(ONNX_PREFIX):
+            try:  # read once here, so that a bad file or a missing input shape fails up front
+                make_workload(name, seed=settings.seed, input_shapes=settings.input_shapes)
+            except ImportError as exc:
+                raise BenchError(f"benchmarking ONNX files needs the onnx package: {exc}") from None
+            except (OSError, ValueError) as exc:
+                raise BenchError(str(exc)) from None
+            except Exception as exc:  # the onnx package's parse errors
+                raise BenchError(f"{name[len(ONNX_PREFIX):]}: not a readable ONNX model: {exc}") from None
+        elif name not in WORKLOADS:
             raise BenchError(f"unknown workload {name!r} (known: {', '.join(WORKLOADS)})")
     if "mobilenetv2" in settings.workloads and settings.size % 32:
         raise BenchError(f"--size must be a multiple of 32 for mobilenetv2, got {settings.size}")
@@ -322,6 +332,7 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
                 "device": target.device if target else None,
                 "providers": list(target.providers) if target else [],
                 "workload": name, "size": settings.size, "seed": settings.seed, "weights": settings.weights,
+                "input_shapes": settings.input_shapes,
                 "threads": settings.threads, "output": output,
                 "runs": settings.runs if target else 0, "warmup": settings.warmup,
                 "max_seconds": settings.max_seconds,
@@ -354,7 +365,8 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
 
         for name in settings.workloads:
             workload = make_workload(name, settings.size, seed=settings.seed,
-                                     weights=settings.weights if name == "mobilenetv2" else None)
+                                     weights=settings.weights if name == "mobilenetv2" else None,
+                                     input_shapes=settings.input_shapes)
             rows = rows_by_workload[name]
             reference_path = reference_outputs.get(name)
             reference = np.load(reference_path) if reference_path else None
@@ -374,6 +386,7 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
                 "workload": name,
                 "description": workload.description,
                 "input_shape": list(workload.input_shape),
+                "inputs": workload.input_label,
                 "output_shape": list(workload.output_shape),
                 "ops": workload.op_count(),
                 "notes": list(workload.notes),

@@ -79,9 +79,11 @@ class Measurement:
         self.begin("prepare workload")
         workloads = load_workloads()
         workload = workloads.make_workload(
-            spec["workload"], spec["size"], seed=spec["seed"], weights=spec.get("weights")
+            spec["workload"], spec["size"], seed=spec["seed"], weights=spec.get("weights"),
+            input_shapes=spec.get("input_shapes"),
         )
-        x = workload.make_input()
+        feeds = workload.make_feeds()
+        timed_output = workload.output_name
         self.result["rss_before_build_mb"] = peak_rss_mb()
 
         if direct:
@@ -104,10 +106,11 @@ class Measurement:
 
             self.result["providers"] = session.get_providers()
             self.result["info"] = {"onnxruntime": ort.__version__, "threads": spec.get("threads")}
-            feeds = {"x": x}
+            names = workload.direct_outputs
+            position = 0 if names else [o.name for o in session.get_outputs()].index(timed_output)
 
             def compute() -> Any:
-                return session.run(["y"], feeds)[0]
+                return session.run(names, feeds)[position]
         else:
             self.begin("create context")
             start = time.perf_counter()
@@ -126,10 +129,9 @@ class Measurement:
             # the providers the session really uses (a provider can fall back to the CPU)
             session = getattr(getattr(graph, "_compiled", None), "session", None)
             self.result["providers"] = session.get_providers() if session is not None else info.get("providers")
-            feeds = {"x": x}
 
             def compute() -> Any:
-                return context.compute(graph, feeds)["y"]
+                return context.compute(graph, feeds)[timed_output]
 
             def rebuild() -> None:
                 builder = context.create_graph_builder()

@@ -175,8 +175,21 @@ class Workload:
     def input_shape(self) -> tuple[int, int, int, int]:
         return (1, 3, self.size, self.size)
 
+    #: The output that is timed and checked; ``direct_outputs`` is what direct ONNX Runtime runs.
+    output_name = "y"
+    direct_outputs: list[str] | None = ["y"]
+
     def make_input(self) -> np.ndarray:
         return np.random.default_rng(self.seed + 1).standard_normal(self.input_shape).astype(np.float32)
+
+    def make_feeds(self) -> dict[str, np.ndarray]:
+        """The graph inputs by name."""
+        return {"x": self.make_input()}
+
+    @property
+    def input_label(self) -> str:
+        """The inputs, for the report: ``[1, 3, 224, 224] float32``."""
+        return f"[{', '.join(map(str, self.input_shape))}] float32"
 
     def forward(self, ops: Any, x: Any) -> Any:
         raise NotImplementedError
@@ -471,10 +484,102 @@ class MobileNetV2(Workload):
         return len(counter.convs), depthwise
 
 
+# ---------------------------------------------------------------------------------------- ONNX files
+
+#: The prefix of a workload that is an ONNX file: ``onnx:/path/to/model.onnx``.
+ONNX_PREFIX = "onnx:"
+#: ONNX element types the inputs of an ONNX-file workload may have, as NumPy dtypes.
+_ONNX_INPUT_TYPES = {1: "float32", 10: "float16", 6: "int32", 7: "int64", 2: "uint8", 3: "int8", 9: "bool",
+                     12: "uint32", 13: "uint64"}
+
+
+class OnnxFile(Workload):
+    """An ONNX model file: imported into WebNN (``import_onnx``) on one side, the file itself run
+    by ONNX Runtime on the other.  Free input dimensions come from ``input_shapes``.  Inputs are
+    seeded random: standard normal floats, integers and booleans 0 or 1 (valid token ids,
+    attention masks and segment ids alike)."""
+
+    rtol = 1e-3
+    atol = 1e-4
+    direct_outputs = None  # every output, as our graph computes every output
+
+    def __init__(self, path: str, input_shapes: dict[str, list[int]] | None = None, *, seed: int = 0) -> None:
+        super().__init__(seed=seed)
+        import onnx
+
+        self.path = path
+        self.name = ONNX_PREFIX + path
+        self.input_shapes = dict(input_shapes or {})
+        model = onnx.load(path, load_external_data=False)
+        graph = model.graph
+        initializers = {t.name for t in graph.initializer}
+        self.inputs: dict[str, tuple[tuple[int, ...], str]] = {}
+        for info in graph.input:
+            if info.name in initializers:
+                continue
+            tensor = info.type.tensor_type
+            dtype = _ONNX_INPUT_TYPES.get(tensor.elem_type)
+            if dtype is None:
+                raise ValueError(f"{path}: input {info.name!r} has an ONNX type the bench cannot feed")
+            given = self.input_shapes.get(info.name)
+            dims = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else None for d in tensor.shape.dim]
+            if given is not None:
+                if len(given) != len(dims):
+                    raise ValueError(f"{path}: --input-shape {info.name} has {len(given)} dimensions, the input {len(dims)}")
+                dims = list(given)
+            if any(d is None for d in dims):
+                raise ValueError(f"{path}: input {info.name!r} has free dimensions {dims}: give them with "
+                                 f"--input-shape {info.name}=D0,D1,...")
+            self.inputs[info.name] = (tuple(int(d) for d in dims), dtype)
+        if not self.inputs:
+            raise ValueError(f"{path}: the model has no inputs to feed")
+        self.output_name = graph.output[0].name
+        self.nodes = sum(1 for node in graph.node if node.op_type != "Constant")
+        self.description = f"ONNX model {os.path.basename(path)} ({self.nodes} nodes)"
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:  # type: ignore[override]
+        return next(iter(self.inputs.values()))[0]
+
+    @property
+    def input_label(self) -> str:
+        return ", ".join(f"{name} [{', '.join(map(str, shape))}] {dtype}" for name, (shape, dtype) in self.inputs.items())
+
+    def make_feeds(self) -> dict[str, np.ndarray]:
+        rng = np.random.default_rng(self.seed + 1)
+        feeds = {}
+        for name, (shape, dtype) in self.inputs.items():
+            if dtype.startswith("float"):
+                feeds[name] = rng.standard_normal(shape).astype(dtype)
+            else:
+                feeds[name] = rng.integers(0, 2, shape).astype(dtype)
+        return feeds
+
+    def op_count(self) -> int:
+        return self.nodes
+
+    def build_webnn(self, builder: Any) -> dict[str, Any]:
+        from webnn.io.onnx_import import import_onnx
+
+        return import_onnx(self.path, builder, {n: list(s) for n, (s, _) in self.inputs.items()})
+
+    def build_onnx(self) -> Any:
+        import onnx
+
+        return onnx.load(self.path)
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return ()
+
+
 WORKLOADS: dict[str, type[Workload]] = {w.name: w for w in (Simple, Complex, MobileNetV2)}
 
 
-def make_workload(name: str, size: int = 224, *, seed: int = 0, weights: str | None = None) -> Workload:
+def make_workload(name: str, size: int = 224, *, seed: int = 0, weights: str | None = None,
+                  input_shapes: dict[str, list[int]] | None = None) -> Workload:
+    if name.startswith(ONNX_PREFIX):
+        return OnnxFile(name[len(ONNX_PREFIX):], input_shapes, seed=seed)
     try:
         cls = WORKLOADS[name]
     except KeyError:

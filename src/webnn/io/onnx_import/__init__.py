@@ -1,12 +1,11 @@
 """Import ONNX models as WebNN graphs: ``webnn.load_onnx`` and :func:`import_onnx`.
 
-The importer first *plans* the whole model: it resolves every value's static shape (free
-input dimensions come from ``input_shapes``), folds every node whose inputs are known
-constants with NumPy (shape sub-graphs: Shape, Gather, Concat, Range, ...), and maps every
-other node onto spec ops, on a scratch builder that records the calls.  Only when every node
-has been mapped are the recorded calls replayed on the target builder, so a model that
-cannot be expressed raises :class:`webnn.NotSupportedError` (naming the node, its op type
-and why) before anything is added: no graph is ever half built.
+The importer resolves every value's static shape (free input dimensions come from
+``input_shapes``), folds every node whose inputs are known constants with NumPy (shape
+sub-graphs: Shape, Gather, Concat, Range, ...), and maps every other node onto spec ops, straight
+onto the target builder.  A model that cannot be expressed raises
+:class:`webnn.NotSupportedError` (naming the node, its op type and why), and the builder is
+rolled back to where it was: no graph is ever left half built.
 
 The converters live in one module per ONNX op family and register themselves in a table
 keyed by ONNX op type (:data:`.registry.CONVERTERS`; constant folders in

@@ -1,5 +1,6 @@
-"""The converter core: reading the model, planning (shapes, constant folding, mapping every node
-onto spec ops on a recording scratch builder), then replaying the recorded calls on the target.
+"""The converter core: reading the model, then converting it node by node (static shapes,
+constant folding, every other node mapped onto spec ops) straight onto the target builder, which
+is rolled back to where it was if any node cannot be converted.
 
 Every ONNX value becomes a :class:`Value`: its element type, its static shape, and either a
 NumPy constant (initializers, ``Constant`` nodes and everything folded from them) or an
@@ -12,7 +13,7 @@ constants from static shapes, so shape sub-graphs fold away once the input shape
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
@@ -76,51 +77,6 @@ def const_value(array: Any, elem: int | None = None) -> Value:
     return Value(elem, array.shape, const=array)
 
 
-# --------------------------------------------------------------------------- recording builder
-
-
-class Recorder:
-    """A scratch builder that records each call, to be replayed on the real builder."""
-
-    def __init__(self, builder: MLGraphBuilder) -> None:
-        self.builder = builder
-        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any], Any]] = []
-        self.leaves: set[MLOperand] = set()  # inputs and constants (graph outputs need identity)
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        method = getattr(self.builder, name)
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            result = method(*args, **kwargs)
-            self.calls.append((name, args, kwargs, result))
-            if name in ("input", "constant"):
-                self.leaves.add(result)
-            return result
-
-        return call
-
-    def replay(self, builder: MLGraphBuilder) -> dict[MLOperand, MLOperand]:
-        """Make the recorded calls on ``builder``; the map from scratch to real operands."""
-        from ...builder import MLOperand
-
-        mapping: dict[MLOperand, MLOperand] = {}
-
-        def sub(value: Any) -> Any:
-            if isinstance(value, MLOperand):
-                return mapping[value]
-            if isinstance(value, list | tuple):
-                return type(value)(sub(v) for v in value)
-            return value
-
-        for name, args, kwargs, result in self.calls:
-            real = getattr(builder, name)(*sub(args), **{k: sub(v) for k, v in kwargs.items()})
-            if isinstance(result, list):
-                mapping.update(zip(result, real))
-            else:
-                mapping[result] = real
-        return mapping
-
-
 # --------------------------------------------------------------------------- nodes
 
 
@@ -147,7 +103,7 @@ class Node:
         self.inputs = inputs
         self.op_type: str = proto.op_type
         self.opset: int = importer.opset
-        self.b = importer.recorder
+        self.b = importer.builder
         self._attrs = {a.name: a for a in proto.attribute}
 
     # -- naming and failing
@@ -313,17 +269,14 @@ def _consumed_names(graph: Any) -> set[str]:
 
 
 class Importer:
-    """Plans an ONNX model on a scratch builder of ``context``."""
+    """Converts an ONNX model onto ``builder`` (the caller rolls it back on failure)."""
 
-    def __init__(self, model: Any, context: MLContext, input_shapes: Mapping[str, Sequence[int]] | None) -> None:
-        from ...builder import MLGraphBuilder
-
+    def __init__(self, model: Any, builder: MLGraphBuilder, input_shapes: Mapping[str, Sequence[int]] | None) -> None:
         load_all()
         self.model = model
-        self.context = context
+        self.builder = builder
         self.input_shapes = _check_input_shapes(input_shapes)
         self.opset = _default_opset(model)
-        self.recorder = Recorder(MLGraphBuilder(context))
         self.consumed = _consumed_names(model.graph)
         self._constants: dict[int, tuple[np.ndarray, MLOperand]] = {}
         self._value_operands: dict[int, tuple[Value, MLOperand]] = {}
@@ -335,7 +288,7 @@ class Importer:
         hit = self._constants.get(key)
         if hit is not None and hit[0] is array:
             return hit[1]
-        operand = self.recorder.constant(array)
+        operand = self.builder.constant(array)
         self._constants[key] = (array, operand)
         return operand
 
@@ -361,9 +314,9 @@ class Importer:
             array = array.astype(np.uint8)
         array = array if array.flags.c_contiguous else array.copy()
         if value.elem in (T.INT4, T.UINT4):  # held unpacked in int8 / uint8
-            operand = self.recorder.constant({"dataType": T.WEBNN[value.elem], "shape": list(array.shape)}, array)
+            operand = self.builder.constant({"dataType": T.WEBNN[value.elem], "shape": list(array.shape)}, array)
         else:
-            operand = self.recorder.constant(array)
+            operand = self.builder.constant(array)
         self._value_operands[id(value)] = (value, operand)
         return operand
 
@@ -381,8 +334,8 @@ class Importer:
             if value is None:
                 raise NotSupportedError(f"graph output {sanitize(out.name)!r} is produced by no node")
             operand = self.operand_of(value, None)
-            if wrap_outputs and (value.const is not None or operand in self.recorder.leaves):
-                operand = self.recorder.identity(operand, label=out.name)
+            if wrap_outputs and operand._kind in ("input", "constant"):  # graph outputs must be computed
+                operand = self.builder.identity(operand, label=out.name)
             outputs[out.name] = operand
         return outputs
 
@@ -431,7 +384,7 @@ class Importer:
                 continue  # an initializer listed as an input (IR < 4): a constant here
             self.input_names.append(name)
             shape, elem = _input_shape(info, shapes.pop(name, None))
-            operand = self.recorder.input(name, list(shape), T.WEBNN[elem])
+            operand = self.builder.input(name, list(shape), T.WEBNN[elem])
             scope[name] = Value(elem, shape, operand=operand)
 
     def run_graph(self, graph: Any, scope: Scope, where: str) -> None:
@@ -684,13 +637,7 @@ def import_onnx(model: Any, builder: MLGraphBuilder,
         raise TypeError(f"import_onnx needs an MLGraphBuilder, got {type(builder).__name__}")
     builder._check_can_build("import_onnx")
     proto = read_model(model)
-    importer = Importer(proto, builder.context, input_shapes)
-    outputs = importer.plan(wrap_outputs=False)
-    taken = [n for n in importer.input_names if n in builder._inputs]
-    if taken:
-        raise TypeError(f"import_onnx: the builder already has inputs named {taken}")
-    mapping = importer.recorder.replay(builder)
-    return {name: mapping[operand] for name, operand in outputs.items()}
+    return _convert(proto, builder, input_shapes, wrap_outputs=False)
 
 
 def load_onnx(model: Any, context: MLContext | None = None,
@@ -702,10 +649,23 @@ def load_onnx(model: Any, context: MLContext | None = None,
     elif not isinstance(context, MLContext):
         raise TypeError(f"load_onnx needs an MLContext, got {type(context).__name__}")
     proto = read_model(model)
-    importer = Importer(proto, context, input_shapes)
-    outputs = importer.plan(wrap_outputs=True)
-    # Planning happened on a builder of its own, which nobody else sees: build it as it is.
-    return importer.recorder.builder.build(outputs)
+    builder = context.create_graph_builder()
+    return builder.build(_convert(proto, builder, input_shapes, wrap_outputs=True))
+
+
+def _convert(proto: Any, builder: MLGraphBuilder, input_shapes: Mapping[str, Sequence[int]] | None,
+             wrap_outputs: bool) -> dict[str, MLOperand]:
+    """Convert ``proto`` onto ``builder``; on any error the builder is as it was before."""
+    initializers = {t.name for t in proto.graph.initializer} | {t.values.name for t in proto.graph.sparse_initializer}
+    taken = [sanitize(i.name) for i in proto.graph.input if i.name not in initializers and i.name in builder._inputs]
+    if taken:
+        raise TypeError(f"import_onnx: the builder already has inputs named {taken}")
+    checkpoint = builder._checkpoint()
+    try:
+        return Importer(proto, builder, input_shapes).plan(wrap_outputs)
+    except BaseException:
+        builder._rollback(checkpoint)
+        raise
 
 
 def supported_op_types() -> list[str]:
