@@ -277,3 +277,73 @@ SCRIPT = shutil.which("webnn", path=os.path.dirname(sys.executable))
 def test_console_script() -> None:
     proc = subprocess.run([str(SCRIPT), "--version"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and webnn.__version__ in proc.stdout
+
+
+def _two_input_model(path: Path) -> None:
+    """A small ONNX file with a free batch dimension, a float and an int64 input, two outputs."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["h"]), helper.make_node("Cast", ["ids"], ["f"], to=TensorProto.FLOAT),
+         helper.make_node("Add", ["h", "f"], ["y"]), helper.make_node("Relu", ["y"], ["r"])],
+        "two_inputs",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 5]),
+         helper.make_tensor_value_info("ids", TensorProto.INT64, ["batch", 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None), helper.make_tensor_value_info("r", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(w, "w")],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+
+
+@needs_ort
+def test_onnx_file_workload() -> None:
+    """An ONNX file as a workload: feeds for every input, the file itself on the direct side."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "m.onnx"
+        _two_input_model(path)
+        with pytest.raises(ValueError, match="free dimensions .* --input-shape x="):
+            make_workload(f"onnx:{path}")
+        workload = make_workload(f"onnx:{path}", input_shapes={"x": [3, 5], "ids": [3, 4]})
+        feeds = workload.make_feeds()
+        assert feeds["x"].shape == (3, 5) and feeds["ids"].dtype == np.int64 and set(np.unique(feeds["ids"])) <= {0, 1}
+        assert workload.output_name == "y" and workload.op_count() == 4
+        assert workload.input_label == "x [3, 5] float32, ids [3, 4] int64"
+        context = webnn.ML().create_context(backend="reference")
+        builder = context.create_graph_builder()
+        got = context.compute(builder.build(workload.build_webnn(builder)), feeds)
+        import onnxruntime as ort
+
+        want = ort.InferenceSession(workload.build_onnx().SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)
+        np.testing.assert_allclose(got["y"], want[0], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got["r"], want[1], rtol=1e-5, atol=1e-6)
+
+
+@needs_ort
+def test_bench_onnx_file_end_to_end(tmp_path: Path) -> None:
+    path = tmp_path / "m.onnx"
+    _two_input_model(path)
+    out = tmp_path / "bench.json"
+    env = {k: v for k, v in os.environ.items() if k != "WEBNN_BACKEND"}
+    command = [sys.executable, "-m", "webnn", "bench", "--quick", "--runs", "2", "--processes", "1",
+               "--import-repeats", "0", "--onnx", str(path), "--json", str(out)]
+    missing = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    assert missing.returncode == 2 and "--input-shape x=" in missing.stderr and "Traceback" not in missing.stderr
+    proc = subprocess.run(command + ["--input-shape", "x=2,5", "--input-shape", "ids=2,4"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (section,) = json.loads(out.read_text())["workloads"]
+    assert section["workload"] == f"onnx:{path}" and section["ops"] == 4
+    assert section["inputs"] == "x [2, 5] float32, ids [2, 4] int64"
+    rows = section["rows"]
+    assert [r["kind"] for r in rows] == ["webnn", "direct"]
+    for row in rows:
+        assert row["ok"] and row["check"]["status"] == "ok", row
+    assert set(rows[0]["ratios"]) == {"warm_median", "build_first", "peak_rss"}
+    assert "ONNX model m.onnx (4 nodes)" in proc.stdout
+    bad = subprocess.run([sys.executable, "-m", "webnn", "bench", "--input-shape", "x=1,2"],
+                         capture_output=True, text=True, timeout=60, env=env)
+    assert bad.returncode == 2 and "--input-shape applies to --onnx models only" in bad.stderr
