@@ -35,9 +35,6 @@ WEBNN: dict[int, str] = {
 }
 _ELEM_OF_WEBNN: dict[str, int] = {name: elem for elem, name in WEBNN.items() if elem != BOOL}
 
-FLOATS = (FLOAT, FLOAT16, DOUBLE)
-INTEGERS = (UINT8, INT8, UINT16, INT16, INT32, INT64, UINT32, UINT64)
-
 
 def name(elem: int) -> str:
     return NAMES.get(elem, f"type {elem}")
@@ -49,7 +46,3 @@ def elem_of_numpy(dtype: np.dtype) -> int | None:
 
 def elem_of_webnn(data_type: str) -> int:
     return _ELEM_OF_WEBNN[data_type]
-
-
-def is_float(elem: int) -> bool:
-    return elem in FLOATS

@@ -66,6 +66,16 @@ def _clip_per_dimension(e: Emitter, indices: str, sizes: tuple[int, ...], unsign
 # --------------------------------------------------------------------------- gathers
 
 
+def _axis_indices(e: Emitter, op: Operation, size: int) -> str:
+    """The indices into an axis of ``size`` elements, made non-negative and clamped into range
+    (in NumPy when they are a graph constant)."""
+    constant = _constant_indices(e, op)
+    if constant is not None:
+        return e.constant(_normalize(constant, size), "int64")
+    indices, index_type = _index_value(e, wide=False)
+    return _clip(e, indices, index_type, size, e.input_desc("indices").data_type == "uint32")
+
+
 _GATHERS = {"gather": "Gather", "gather_elements": "GatherElements"}
 
 
@@ -73,13 +83,7 @@ _GATHERS = {"gather": "Gather", "gather_elements": "GatherElements"}
 def gather(e: Emitter, op: Operation) -> str:
     """Gather / GatherElements along ``axis``, with the indices clamped into range first."""
     axis = op.attrs["axis"]
-    size = e.input_desc("input").shape[axis]
-    constant = _constant_indices(e, op)
-    if constant is not None:
-        indices = e.constant(_normalize(constant, size), "int64")
-    else:
-        indices, index_type = _index_value(e, wide=False)
-        indices = _clip(e, indices, index_type, size, e.input_desc("indices").data_type == "uint32")
+    indices = _axis_indices(e, op, e.input_desc("input").shape[axis])
     return e.node(_GATHERS[op.type], [e.input("input"), indices], axis=axis)
 
 
@@ -102,13 +106,7 @@ def gather_nd(e: Emitter, op: Operation) -> str:
 @lowering("scatter_elements")
 def scatter_elements(e: Emitter, op: Operation) -> str:
     axis = op.attrs["axis"]
-    size = e.input_desc("input").shape[axis]
-    constant = _constant_indices(e, op)
-    if constant is not None:
-        indices = e.constant(_normalize(constant, size), "int64")
-    else:
-        indices, index_type = _index_value(e, wide=False)
-        indices = _clip(e, indices, index_type, size, e.input_desc("indices").data_type == "uint32")
+    indices = _axis_indices(e, op, e.input_desc("input").shape[axis])
     # Sequential writes in row-major order of the indices: the last update wins.
     return e.node("ScatterElements", [e.input("input"), indices, e.input("updates")], axis=axis)
 

@@ -75,7 +75,7 @@ def batch_normalization(e: Emitter, op: Operation) -> str:
         # x + (-mean): the same values as x - mean, in the form (Add, Mul, Add of constants) that
         # ONNX Runtime folds into a preceding Conv, as it does its own BatchNormalization.
         negated = -np.asarray(mean_array, np.float32).reshape(broadcast)
-        centered = e.node("Add", [x, e.constant(negated, "float32") if negated.ndim else scalar(e, float(negated), "float32")])
+        centered = e.node("Add", [x, e.constant(negated, "float32")])
     else:
         centered = e.node("Sub", [x, _float32(e, op, "mean", shape=broadcast)])
     variance = e.graph.constants.get(op.inputs["variance"])  # type: ignore[call-overload]

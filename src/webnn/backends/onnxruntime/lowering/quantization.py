@@ -111,6 +111,17 @@ def _is_constant(e: Emitter, name: str) -> bool:
     return e.op.inputs[name] in e.graph.constants
 
 
+def _onnx_node(e: Emitter, op_type: str, x: str, form: tuple[list[int], list[int], dict]) -> str:  # type: ignore[type-arg]
+    """ONNX QuantizeLinear / DequantizeLinear of ``x`` in its ONNX ``form`` (input shape, scale
+    shape, attributes), reshaped from and back to the input's shape."""
+    shape = e.input_desc("input").shape
+    onnx_shape, scale_shape, attrs = form
+    scale = _param_value(e, "scale", scale_shape)
+    zero_point = _param_value(e, "zero_point", scale_shape)
+    y = e.node(op_type, [_reshape(e, x, onnx_shape, shape), scale, zero_point], **attrs)
+    return _reshape(e, y, shape, tuple(onnx_shape))
+
+
 @lowering("quantize_linear")
 def quantize_linear(e: Emitter, op: Operation) -> str:
     x_desc = e.input_desc("input")
@@ -121,11 +132,7 @@ def quantize_linear(e: Emitter, op: Operation) -> str:
     if form is None:
         return _quantize_arithmetic(e, view, out_type)
     x = _input(e, "input")
-    onnx_shape, scale_shape, attrs = form
-    scale = _param_value(e, "scale", scale_shape)
-    zero_point = _param_value(e, "zero_point", scale_shape)
-    y = e.node("QuantizeLinear", [_reshape(e, x, onnx_shape, x_desc.shape), scale, zero_point], **attrs)
-    y = _reshape(e, y, x_desc.shape, tuple(onnx_shape))
+    y = _onnx_node(e, "QuantizeLinear", x, form)
     if info.is_signed:
         # ONNX Runtime turns a NaN quotient into the lowest value; WebNN gives 0.
         if _is_constant(e, "scale"):  # finite and nonzero: the quotient is NaN where x is
@@ -172,13 +179,8 @@ def dequantize_linear(e: Emitter, op: Operation) -> str:
     form = _onnx_form(view) if x_desc.data_type in _ONNX_QUANTIZED else None
     if form is None:
         return _dequantize_arithmetic(e, view, out_type)
-    x = _input(e, "input")
     # int4 / uint4 values are their int8 / uint8 storage: (x - zero_point) * scale is the same.
-    onnx_shape, scale_shape, attrs = form
-    scale = _param_value(e, "scale", scale_shape)
-    zero_point = _param_value(e, "zero_point", scale_shape)
-    y = e.node("DequantizeLinear", [_reshape(e, x, onnx_shape, x_desc.shape), scale, zero_point], **attrs)
-    return _reshape(e, y, x_desc.shape, tuple(onnx_shape))
+    return _onnx_node(e, "DequantizeLinear", _input(e, "input"), form)
 
 
 def _dequantize_arithmetic(e: Emitter, view: _View, out_type: str) -> str:

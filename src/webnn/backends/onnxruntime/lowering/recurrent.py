@@ -71,6 +71,11 @@ class _Lowering:
                 self.e.constant(np.ascontiguousarray(value, np.float32), "float32"), value)
         return cached[0]
 
+    def operand_of_direction(self, name: str, d: int | None) -> Value:
+        """Direction ``d`` of input ``name`` (a ``[numDirections, ...]`` operand), as float32."""
+        value = self.operand(name)
+        return None if value is None else self.direction(value, self.e.input_desc(name).shape, d)
+
     def direction(self, value: Value, shape: Sequence[int], d: int | None) -> Value:
         """Direction ``d`` of a ``[numDirections, ...]`` operand (``shape`` its full shape)."""
         if value is None or d is None:
@@ -187,15 +192,12 @@ class _GruWeights:
     """One direction's GRU weights and biases, gates in canonical order (z, r | n)."""
 
     def __init__(self, low: _Lowering, d: int | None) -> None:
-        e, op = low.e, low.op
+        op = low.op
         order = _GRU_ORDER[op.attrs["layout"]]
 
-        def get(name: str) -> Value:
-            value = low.operand(name)
-            return None if value is None else low.direction(value, e.input_desc(name).shape, d)
-
-        weight, recurrent = get("weight"), get("recurrent_weight")
-        bias, recurrent_bias = get("bias"), get("recurrent_bias")
+        weight, recurrent, bias, recurrent_bias = (
+            low.operand_of_direction(name, d) for name in ("weight", "recurrent_weight", "bias", "recurrent_bias")
+        )
         self.weight = low.gates(weight, order, 3)
         self.reset_after = op.attrs["reset_after"]
         if self.reset_after:
@@ -276,17 +278,17 @@ class _LstmWeights:
     """One direction's LSTM weights, summed biases and peepholes, gates in order (i, o, f | g)."""
 
     def __init__(self, low: _Lowering, d: int | None) -> None:
-        e, op = low.e, low.op
+        op = low.op
         order = _LSTM_ORDER[op.attrs["layout"]]
 
-        def get(name: str) -> Value:
-            value = low.operand(name)
-            return None if value is None else low.direction(value, e.input_desc(name).shape, d)
-
-        self.weight = low.gates(get("weight"), order, 4)
-        self.recurrent = low.gates(get("recurrent_weight"), order, 4)
-        self.bias = low.add(low.gates(get("bias"), order, 4), low.gates(get("recurrent_bias"), order, 4))
-        self.peephole = get("peephole_weight")  # always i, o, f
+        weight, recurrent, bias, recurrent_bias, peephole = (
+            low.operand_of_direction(name, d)
+            for name in ("weight", "recurrent_weight", "bias", "recurrent_bias", "peephole_weight")
+        )
+        self.weight = low.gates(weight, order, 4)
+        self.recurrent = low.gates(recurrent, order, 4)
+        self.bias = low.add(low.gates(bias, order, 4), low.gates(recurrent_bias, order, 4))
+        self.peephole = peephole  # always i, o, f
 
 
 def _lstm_step(low: _Lowering, w: _LstmWeights, x_proj: str, h: Value, c: Value) -> list[str]:

@@ -48,10 +48,6 @@ def operand_as(node: Node, value: Value, elem: int) -> MLOperand:
     return operand
 
 
-def is_scalar_const(value: Value, number: float) -> bool:
-    return value.const is not None and value.const.size == 1 and float(value.const.reshape(-1)[0]) == number
-
-
 def broadcast_shapes(node: Node, *shapes: Sequence[int]) -> tuple[int, ...]:
     try:
         return tuple(np.broadcast_shapes(*[tuple(s) for s in shapes]))
