@@ -26,6 +26,7 @@ from .graph import MLGraph
 from .io import GraphFormatError, load
 from .io.onnx_import import load_onnx
 from .ir import OperandDescriptor as MLOperandDescriptor
+from .limits import Limits
 from .tensor import MLTensor
 
 __version__ = "0.1.0"
@@ -35,6 +36,7 @@ __all__ = [
     "DATA_TYPES",
     "GraphFormatError",
     "InvalidStateError",
+    "Limits",
     "ML",
     "MLContext",
     "MLGraph",
