@@ -328,7 +328,9 @@ class MLContext:
         self._check_tensor("write_tensor", tensor)
         if not tensor.writable:
             raise TypeError("write_tensor: the tensor is not writable")
-        tensor._storage.write(buffer_to_array("write_tensor", tensor.descriptor, data))
+        array = buffer_to_array("write_tensor", tensor.descriptor, data)
+        with tensor._in_use("write_tensor"):
+            tensor._storage.write(array)
 
     def read_tensor(self, tensor: MLTensor, out: np.ndarray | None = None) -> np.ndarray:
         """A copy of the tensor's data as an array, or written into ``out``
@@ -337,20 +339,24 @@ class MLContext:
         self._check_tensor("read_tensor", tensor)
         if not tensor.readable:
             raise TypeError("read_tensor: the tensor is not readable")
-        if out is None:
-            return tensor._storage.read()
         desc = tensor.descriptor
-        if not isinstance(out, np.ndarray) or not out.flags.writeable or not out.flags.c_contiguous:
-            raise TypeError("read_tensor: out must be a writable C-contiguous numpy array")
-        if out.dtype == desc.numpy_dtype and out.size == desc.element_count:
-            out.reshape(-1)[...] = tensor._storage.read().reshape(-1)
-        elif out.dtype == np.uint8 and out.nbytes == desc.element_count * desc.numpy_dtype.itemsize:
-            out.reshape(-1)[...] = tensor._storage.read().reshape(-1).view(np.uint8)
-        else:
-            raise TypeError(
-                f"read_tensor: out ({out.dtype}, {out.size} elements) does not match {desc} "
-                f"or its {desc.byte_length} bytes"
-            )
+        if out is not None:
+            if not isinstance(out, np.ndarray) or not out.flags.writeable or not out.flags.c_contiguous:
+                raise TypeError("read_tensor: out must be a writable C-contiguous numpy array")
+            if out.dtype == desc.numpy_dtype and out.size == desc.element_count:
+                view = out.reshape(-1)
+            elif out.dtype == np.uint8 and out.nbytes == desc.element_count * desc.numpy_dtype.itemsize:
+                view = out.reshape(-1).view(desc.numpy_dtype)
+            else:
+                raise TypeError(
+                    f"read_tensor: out ({out.dtype}, {out.size} elements) does not match {desc} "
+                    f"or its {desc.byte_length} bytes"
+                )
+        with tensor._in_use("read_tensor"):
+            data = tensor._storage.read()
+        if out is None:
+            return data
+        view[...] = data.reshape(-1)
         return out
 
     def dispatch(self, graph: MLGraph, inputs: Mapping[str, MLTensor], outputs: Mapping[str, MLTensor]) -> None:
@@ -379,10 +385,20 @@ class MLContext:
                     raise TypeError(
                         f"dispatch: {what[:-1]} {name!r} is {tensor.descriptor}, the graph needs {expected[name]}"
                     )
-        compiled.dispatch(
-            {name: t._storage for name, t in inputs.items()},
-            {name: t._storage for name, t in outputs.items()},
-        )
+        # Each tensor counts this call as a user, so a destroy() on another thread waits for it
+        # instead of freeing memory the engine is reading or writing.
+        acquired: list[MLTensor] = []
+        try:
+            for tensor in (*inputs.values(), *outputs.values()):
+                tensor._acquire("dispatch")
+                acquired.append(tensor)
+            compiled.dispatch(
+                {name: t._storage for name, t in inputs.items()},
+                {name: t._storage for name, t in outputs.items()},
+            )
+        finally:
+            for tensor in acquired:
+                tensor._release()
 
     # ------------------------------------------------------------------ asyncio
     # Each runs its synchronous counterpart in a worker thread, so the event loop is never

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -14,7 +17,12 @@ if TYPE_CHECKING:
 
 
 class MLTensor:
-    """A tensor created by ``MLContext.create_tensor`` or ``create_constant_tensor``."""
+    """A tensor created by ``MLContext.create_tensor`` or ``create_constant_tensor``.
+
+    ``destroy()`` may be called on any thread at any time: it waits for the calls already
+    using the tensor (``dispatch``, ``read_tensor``, ``write_tensor``) to finish, then frees
+    the memory; later calls raise ``TypeError`` as the spec says.
+    """
 
     def __init__(
         self,
@@ -33,6 +41,9 @@ class MLTensor:
         self._constant = constant
         self._storage = storage
         self._destroyed = False
+        #: Guards ``_destroyed`` and ``_users`` (the calls using the storage now).
+        self._state = threading.Condition(threading.Lock())
+        self._users = 0
         #: The host copy of a constant tensor's data, for ``builder.constant(tensor)``.
         self._constant_data: np.ndarray | None = None
 
@@ -74,10 +85,37 @@ class MLTensor:
         return self._destroyed
 
     def destroy(self) -> None:
-        """Release the tensor's memory (idempotent).  Graphs built from it as a constant keep working."""
-        if not self._destroyed:
+        """Release the tensor's memory (idempotent), once the calls using it now have finished.
+        Graphs built from it as a constant keep working."""
+        with self._state:
+            if self._destroyed:
+                return
             self._destroyed = True
-            self._storage.release()
+            while self._users:
+                self._state.wait()
+        self._storage.release()
+
+    def _acquire(self, what: str) -> None:
+        """Count a call that uses the storage; TypeError if the tensor is destroyed."""
+        with self._state:
+            if self._destroyed:
+                raise TypeError(f"{what}: the tensor is destroyed")
+            self._users += 1
+
+    def _release(self) -> None:
+        with self._state:
+            self._users -= 1
+            if not self._users:
+                self._state.notify_all()
+
+    @contextmanager
+    def _in_use(self, what: str) -> Iterator[None]:
+        """The storage stays alive (``destroy`` waits) for the duration of the block."""
+        self._acquire(what)
+        try:
+            yield
+        finally:
+            self._release()
 
     def __repr__(self) -> str:
         flags = [f for f, on in (("readable", self._readable), ("writable", self._writable),

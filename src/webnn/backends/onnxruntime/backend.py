@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -104,17 +105,35 @@ class OnnxRuntimeBackend:
 
 
 class OrtStorage(HostStorage):
-    """Host memory shared with an ``OrtValue``, so that dispatch binds it without copies."""
+    """Host memory shared with an ``OrtValue``, so that dispatch binds it without copies.
 
-    __slots__ = ("value",)
+    The I/O bindings that compiled graphs cache point at this memory (and, in recent ONNX
+    Runtime versions, keep it alive): ``release`` drops them before the memory goes, so no
+    binding is left pointing at freed memory and the memory is really freed.
+    """
+
+    __slots__ = ("value", "_bound_in", "_bound_lock")
 
     def __init__(self, desc: OperandDescriptor, data: np.ndarray | None = None) -> None:
         super().__init__(desc, data)
         self.value = ort.OrtValue.ortvalue_from_numpy(self.array)
+        #: The compiled graphs that may hold a binding of this storage.
+        self._bound_in: weakref.WeakSet[CompiledOnnx] = weakref.WeakSet()
+        self._bound_lock = threading.Lock()
+
+    def bound_by(self, graph: CompiledOnnx) -> None:
+        with self._bound_lock:
+            self._bound_in.add(graph)
 
     def release(self) -> None:
-        super().release()
+        """Free the memory; the caller guarantees that no run is using it."""
+        with self._bound_lock:
+            graphs = list(self._bound_in)
+            self._bound_in = weakref.WeakSet()
+        for graph in graphs:
+            graph.forget(self)
         self.value = None
+        super().release()
 
 
 class CompiledOnnx:
@@ -140,7 +159,7 @@ class CompiledOnnx:
 
     def dispatch(self, inputs: Mapping[str, OrtStorage], outputs: Mapping[str, OrtStorage]) -> None:
         """Run with I/O binding: the same tensors reuse their binding, so nothing is allocated."""
-        storages = (*inputs.items(), None, *outputs.items())
+        storages = (*inputs.values(), *outputs.values())
         key = tuple((name, id(s)) for name, s in (*inputs.items(), ("", None), *outputs.items()))
         with self._lock:
             cached = self._bindings.pop(key, None)
@@ -151,9 +170,17 @@ class CompiledOnnx:
                 onnx_names = dict(zip(self._names, self._onnx_names))
                 for name, storage in outputs.items():
                     binding.bind_ortvalue_output(onnx_names[name], storage.value)
+                for storage in storages:
+                    storage.bound_by(self)
                 # The cache holds the storages too, so their ids cannot be reused while cached.
                 cached = (binding, storages)
             self._bindings[key] = cached  # most recent last
             while len(self._bindings) > _MAX_BINDINGS:
                 del self._bindings[next(iter(self._bindings))]
             self.session.run_with_iobinding(cached[0])
+
+    def forget(self, storage: OrtStorage) -> None:
+        """Drop the cached bindings that use ``storage`` (waits for a run in progress)."""
+        with self._lock:
+            for key in [k for k, (_, storages) in self._bindings.items() if any(s is storage for s in storages)]:
+                del self._bindings[key]
