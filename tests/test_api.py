@@ -138,14 +138,88 @@ def test_constant_forms(builder) -> None:
         (({"dataType": "float32", "shape": [2]}, b"\0" * 7), {}, "buffer has 7 bytes, descriptor float32\\[2\\] needs 8"),
         (({"dataType": "float32", "shape": [2]}, np.ones(2, np.int32)), {}, "array dtype int32 does not match"),
         (("int8", "3"), {}, "value must be a number"),
-        (([1, 2, 300],), {"data_type": "int8"}, "values out of range for int8"),
-        (([1.5],), {"data_type": "int32"}, "non-integer values"),
+        (([1, 2, 300],), {"data_type": "int8"}, "value 300 does not fit int8"),
+        (([1.5],), {"data_type": "int32"}, "value 1.5 does not fit int32"),
         (("a", "b", "c"), {}, "constant: use constant"),
     ],
 )
 def test_constant_rejects_bad_input(builder, args, kwargs, match) -> None:
     with pytest.raises(TypeError, match=match):
         builder.constant(*args, **kwargs)
+
+
+#: Python values that the declared data type cannot hold: (data type, values, message).
+UNFIT_VALUES = [
+    ("uint8", [300.0], r"value 300\.0 does not fit uint8 \(integers from 0 to 255\)"),
+    ("uint8", [1, -1], r"value -1 does not fit uint8"),
+    ("int8", [[1], [128]], r"value 128 does not fit int8"),
+    ("int32", [float("nan")], r"value nan does not fit int32"),
+    ("int32", [float("inf")], r"value inf does not fit int32"),
+    ("int32", [2.5], r"value 2\.5 does not fit int32"),
+    ("uint64", [2**64], r"value 18446744073709551616 does not fit uint64"),
+    ("uint64", [float(2**64)], r"does not fit uint64"),
+    ("int64", [2**63], r"value 9223372036854775808 does not fit int64"),
+    ("int4", [8], r"value 8 does not fit int4"),
+    ("float16", [70000.0], r"value 70000\.0 is too large for float16"),
+    ("float32", [1e39], r"value 1e\+39 is too large for float32"),
+    ("float32", [10**400], r"too large for float32"),
+]
+
+
+@pytest.mark.parametrize("data_type, values, match", UNFIT_VALUES)
+def test_values_that_do_not_fit_the_data_type_are_refused(context, data_type, values, match) -> None:
+    """Lists and scalars are never wrapped or saturated silently: constant, compute and write_tensor."""
+    shape = list(np.shape(values)) if not isinstance(values[0], int) or values[0] < 2**63 else [len(values)]
+    desc = {"dataType": data_type, "shape": shape}
+    builder = context.create_graph_builder()
+    with pytest.raises(TypeError, match=match):
+        builder.constant(desc, values)
+    x = builder.input("x", desc)
+    graph = builder.build({"y": builder.cast(x, "float32")})
+    with pytest.raises(TypeError, match=match):
+        context.compute(graph, {"x": values})
+    tensor = context.create_tensor(desc, writable=True)
+    with pytest.raises(TypeError, match=match):
+        context.write_tensor(tensor, values)
+
+
+@pytest.mark.parametrize("data_type, values, expected", [
+    ("uint8", [0, 255, 7.0, True], [0, 255, 7, 1]),
+    ("uint64", [2**64 - 1], [2**64 - 1]),
+    ("int64", [-(2**63)], [-(2**63)]),
+    ("float32", [float("inf"), float("-inf"), 3.4e38], [np.inf, -np.inf, np.float32(3.4e38)]),
+    ("float16", [65504.0, 65519.0, 1e-8], [65504, 65504, 0]),  # rounding to the nearest float16 is not overflow
+])
+def test_values_that_fit_are_taken_exactly(context, data_type, values, expected) -> None:
+    builder = context.create_graph_builder()
+    operand = builder.constant({"dataType": data_type, "shape": [len(values)]}, values)
+    array = builder._constants[operand._id]
+    np.testing.assert_array_equal(array, np.array(expected, dtype=array.dtype))
+
+
+def test_arrays_of_the_declared_dtype_are_taken_as_they_are(context) -> None:
+    builder = context.create_graph_builder()
+    x = builder.input("x", [3], "uint8")
+    graph = builder.build({"y": builder.identity(x)})
+    data = np.array([0, 200, 255], np.uint8)
+    np.testing.assert_array_equal(context.compute(graph, {"x": data})["y"], data)
+    values = np.array([np.inf, np.nan, -0.0], np.float32)
+    builder = context.create_graph_builder()
+    constant = builder.constant(values)
+    np.testing.assert_array_equal(builder._constants[constant._id], values)
+
+
+@pytest.mark.parametrize("value", [[[1, 2], [3]], [[1.0], 2.0], [1, "a"], [None]])
+def test_ragged_or_non_numeric_lists_are_type_errors(context, value) -> None:
+    builder = context.create_graph_builder()
+    with pytest.raises(TypeError, match="constant: "):
+        builder.constant(value)
+    with pytest.raises(TypeError, match="constant: "):
+        builder.constant({"dataType": "float32", "shape": [3]}, value)
+    x = builder.input("x", [3], "float32")
+    graph = builder.build({"y": builder.identity(x)})
+    with pytest.raises(TypeError, match="compute: input 'x'"):
+        context.compute(graph, {"x": value})
 
 
 def test_constant_copies_the_data(context, builder) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .descriptor import array_to_descriptor, buffer_to_array, check_byte_length, to_descriptor
+from .descriptor import array_to_descriptor, buffer_to_array, check_byte_length, to_descriptor, values_array
 from .errors import InvalidStateError
 from .ir import Graph, OperandDescriptor, Operation, freeze
 from .ops import OPS, OpDef
@@ -202,7 +202,7 @@ class MLGraphBuilder:
             else:
                 if isinstance(value, np.ndarray) and value.dtype.kind not in "biuf":
                     raise TypeError(f"constant: array dtype {value.dtype} holds no numbers")
-                values = np.asarray(value)
+                values = values_array("constant", value)
                 desc = to_descriptor(
                     "constant", values.shape if shape is None else shape, data_type or "float32"
                 )

@@ -110,16 +110,28 @@ def buffer_to_array(what: str, desc: OperandDescriptor, buffer: Any) -> np.ndarr
     elif isinstance(buffer, bytes | bytearray | memoryview):
         array = _from_bytes(what, desc, bytes(buffer))
     else:
-        try:
-            values = np.asarray(buffer)
-        except (ValueError, TypeError) as exc:
-            raise TypeError(f"{what}: cannot read values from {type(buffer).__name__}: {exc}") from None
-        if values.dtype.kind not in "biuf":
-            raise TypeError(f"{what}: values must be numbers, got {values.dtype}")
+        values = values_array(what, buffer)
         if values.size != desc.element_count:
             raise TypeError(f"{what}: got {values.size} values, descriptor {desc} needs {desc.element_count}")
-        array = _convert_values(what, values, dtype).reshape(desc.shape)
+        array = _convert_values(what, desc.data_type, values, dtype).reshape(desc.shape)
     check_value_range(what, desc, array)
+    return array
+
+
+def values_array(what: str, values: Any) -> np.ndarray:
+    """Python numbers (a scalar or nested sequences) as a NumPy array of numbers.
+
+    Ragged nesting and non-numbers are TypeErrors; integers too large for any NumPy integer
+    type stay Python ints (object dtype), for :func:`_convert_values` to name.
+    """
+    try:
+        array = np.asarray(values)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise TypeError(f"{what}: cannot read values from {type(values).__name__}: {exc}") from None
+    if array.dtype.kind == "O" and all(type(v) is int for v in array.reshape(-1)):
+        return array
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{what}: values must be numbers, got {array.dtype}")
     return array
 
 
@@ -129,17 +141,43 @@ def _from_bytes(what: str, desc: OperandDescriptor, data: bytes) -> np.ndarray:
     return np.frombuffer(data, dtype=desc.numpy_dtype).reshape(desc.shape).copy()
 
 
-def _convert_values(what: str, values: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """Python numbers to ``dtype``; integers must be representable exactly."""
-    if dtype.kind in "iu" and values.dtype.kind in "iub":
-        info = np.iinfo(dtype)
-        if values.size and (values.min() < info.min or values.max() > info.max):
-            raise TypeError(f"{what}: values out of range for {dtype.name}")
-    if dtype.kind in "iu" and values.dtype.kind == "f":
-        if not np.all(np.isfinite(values)) or not np.all(values == np.round(values)):
-            raise TypeError(f"{what}: non-integer values for {dtype.name}")
-    with np.errstate(over="ignore"):
+def _convert_values(what: str, data_type: str, values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Python numbers to ``dtype``, each of which must fit: an integer type takes integers in its
+    range, a float type takes any value whose magnitude does not overflow it (NaN and the
+    infinities included).  The first value that does not fit is named in the TypeError."""
+    flat = values.reshape(-1)
+    if dtype.kind in "iu":
+        info = dtypes.info(data_type)
+        if flat.dtype.kind == "f":
+            bad = ~np.isfinite(flat) | (flat != np.round(flat))
+        else:  # bool, integers, or Python ints beyond int64 / uint64 (object)
+            bad = np.zeros(flat.shape, bool)
+        if flat.size and flat.dtype.kind != "b":  # max + 1 is a power of two: exact as a float too
+            bad |= (flat < info.min) | (flat >= info.max + 1)
+        if bad.any():
+            value = _plain(flat[int(np.argmax(bad))])
+            raise TypeError(
+                f"{what}: value {value!r} does not fit {data_type} (integers from {info.min} to {info.max})"
+            )
         return np.array(values, dtype=dtype, order="C")
+    try:
+        with np.errstate(over="ignore"):
+            array = np.array(values, dtype=dtype, order="C")
+    except OverflowError:  # a Python int beyond any float
+        raise TypeError(f"{what}: a value is too large for {data_type} (it would become infinite)") from None
+    if flat.dtype.kind == "f":
+        overflow = np.isinf(array.reshape(-1)) & np.isfinite(flat)
+    else:  # integers (or Python ints) too large for the float type
+        overflow = np.isinf(array.reshape(-1))
+    if overflow.any():
+        value = _plain(flat[int(np.argmax(overflow))])
+        raise TypeError(f"{what}: value {value!r} is too large for {data_type} (it would become infinite)")
+    return array
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python number it holds (for messages)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def array_to_descriptor(what: str, array: np.ndarray, data_type: str | None = None) -> OperandDescriptor:
