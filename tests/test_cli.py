@@ -270,6 +270,65 @@ def test_run_errors(saved_model, extra: list[str], message: str, capsys: pytest.
     assert message in err and "webnn run: error:" in err and "Traceback" not in err
 
 
+def _npy_with_header(path, header: dict, data: bytes = b"") -> None:
+    import numpy as np
+
+    with open(path, "wb") as f:
+        np.lib.format.write_array_header_1_0(f, header)
+        f.write(data)
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    # A header that declares 16 GiB on a tiny file: refused before any data is read.
+    (lambda p: _npy_with_header(p, {"descr": "<f8", "fortran_order": False, "shape": (2**31,)}), "holds float64"),
+    (lambda p: _npy_with_header(p, {"descr": "<f4", "fortran_order": False, "shape": (2, 3)}, b"\0" * 8),
+     "truncated (8 data bytes, 24 needed)"),
+    (lambda p: _npy_with_header(p, {"descr": "|O", "fortran_order": False, "shape": (2, 3)}, b"\x80\x04N."),
+     "holds Python objects"),
+    (lambda p: _npy_with_header(p, {"descr": "<f4", "fortran_order": False, "shape": (3, 2)}, b"\0" * 24),
+     "holds float32 [3, 2], the graph needs float32 [2, 3]"),
+    (lambda p: p.write_bytes(b"\x93NUMPY\x09\x00"), "unsupported .npy format version"),
+])
+def test_run_refuses_hostile_npy_inputs(saved_model, make, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = saved_model
+    make(path / "bad.npy")
+    assert main(["run", "-q", str(path / "model.webnn"), "--input", f"x={path / 'bad.npy'}"]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_run_reads_fortran_order_and_big_endian_npy(saved_model, capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    path, expected = saved_model
+    x = np.load(path / "x.npy")
+    np.save(path / "xf.npy", np.asfortranarray(x).astype(">f4"))
+    assert main(["run", "-q", str(path / "model.webnn"), "--input", f"x={path / 'xf.npy'}",
+                 "--output-dir", str(path / "o"), "--backend", "reference"]) == 0
+    assert np.load(path / "o" / "y.npy").tobytes() == expected["y"].tobytes()
+
+
+def test_names_from_model_files_are_printed_escaped(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A hostile file cannot send terminal escape sequences through the names it declares."""
+    import numpy as np
+
+    evil = "x\x1b]0;owned\x07\x1b[2J\u202e"
+    context = webnn.ML().create_context(backend="reference")
+    b = context.create_graph_builder()
+    x = b.input(evil, [2], "float32")
+    graph = b.build({evil + "out": b.relu(x)})
+    graph.save(tmp_path / "m.webnn")
+    np.save(tmp_path / "x.npy", np.ones(2, np.float32))
+    assert main(["validate", "-q", str(tmp_path / "m.webnn")]) == 0
+    assert main(["run", "-q", str(tmp_path / "m.webnn"), "--backend", "reference"]) == 1
+    assert main(["run", "-q", str(tmp_path / "m.webnn"), "--backend", "reference",
+                 "--input", f"{evil}={tmp_path / 'x.npy'}"]) == 0
+    captured = capsys.readouterr()
+    for text in (captured.out, captured.err):
+        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "x\\u001b]0;owned\\u0007" in captured.out and "x\\u001b]0;owned" in captured.err
+
+
 def test_output_file_names() -> None:
     from webnn.cli import output_file_names
 

@@ -202,7 +202,7 @@ def load_model(path: str, context: Any, args: argparse.Namespace, progress: Prog
     if not os.path.isfile(path):
         raise CliError(f"{path}: no such file")
     start = time.perf_counter()
-    progress.say(f"loading {path} ...")
+    progress.say(f"loading {show(path)} ...")
     shapes = _input_shapes(getattr(args, "input_shape", None))
     if kind == ".onnx":
         graph = webnn.load_onnx(path, context, input_shapes=shapes or None)
@@ -214,6 +214,12 @@ def load_model(path: str, context: Any, args: argparse.Namespace, progress: Prog
     return graph
 
 
+def show(text: str) -> str:
+    """A name taken from a model file (or a path), safe to print: control characters, bidi
+    overrides and terminal escape sequences are written as ``\\uXXXX``."""
+    return sanitize(str(text))
+
+
 def _describe(desc: Any) -> str:
     return f"{desc.data_type} [{', '.join(map(str, desc.shape))}]"
 
@@ -223,13 +229,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     path = args.file
     graph = load_model(path, _context(args.backend), args, progress)
     ir = graph.ir
-    print(f"{path}: valid")
+    print(f"{show(path)}: valid")
     print("inputs:")
     for name, desc in graph.input_descriptors.items():
-        print(f"  {name}: {_describe(desc)}")
+        print(f"  {show(name)}: {_describe(desc)}")
     print("outputs:")
     for name, desc in graph.output_descriptors.items():
-        print(f"  {name}: {_describe(desc)}")
+        print(f"  {show(name)}: {_describe(desc)}")
     counts: dict[str, int] = {}
     for op in ir.operations:
         name = OPS[op.type].js_name
@@ -247,7 +253,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     out_kind = _model_type(args.output)
     graph = load_model(args.input, _context(args.backend), args, progress)
     start = time.perf_counter()
-    progress.say(f"writing {args.output} ...")
+    progress.say(f"writing {show(args.output)} ...")
     if out_kind == ".onnx":
         graph.to_onnx(args.output)
         written = [args.output] + ([args.output + ".data"] if os.path.exists(args.output + ".data") else [])
@@ -255,7 +261,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         written = graph.save(args.output, args.weights, inline_threshold=args.inline_threshold)
     progress.say(f"written in {time.perf_counter() - start:.2f} s")
     for path in written:
-        print(path)
+        print(show(path))
     return 0
 
 
@@ -279,6 +285,44 @@ def output_file_names(names: Sequence[str]) -> dict[str, str]:
     return result
 
 
+def read_npy(path: str, what: str, desc: Any) -> np.ndarray:
+    """The array of a ``.npy`` file, which must hold ``desc``'s shape and data type.
+
+    The header is read and checked against ``desc`` and the file's size before any data is
+    read, so a file that declares a huge array costs nothing; pickled objects are refused.
+    """
+    from numpy.lib import format as npy
+
+    try:
+        with open(path, "rb") as f:
+            version = npy.read_magic(f)
+            read_header = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}.get(version)
+            if read_header is None:
+                raise CliError(f"{what}: {path}: unsupported .npy format version {version}")
+            shape, fortran_order, dtype = read_header(f, max_header_size=10_000)
+            offset = f.tell()
+            size = os.fstat(f.fileno()).st_size
+            if dtype.hasobject:
+                raise CliError(f"{what}: {path} holds Python objects (pickled data is never loaded)")
+            count = 1
+            for d in shape:
+                count *= d
+            if tuple(shape) != desc.shape or dtype.newbyteorder("=") != desc.numpy_dtype:
+                raise CliError(f"{what}: {path} holds {dtype} {list(shape)}, the graph needs {_describe(desc)}")
+            if size - offset < count * dtype.itemsize:
+                raise CliError(f"{what}: {path} is truncated ({size - offset} data bytes, "
+                               f"{count * dtype.itemsize} needed)")
+            array = np.fromfile(f, dtype=dtype, count=count)
+    except FileNotFoundError:
+        raise CliError(f"{what}: {path}: no such file") from None
+    except CliError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise CliError(f"{what}: {path} is not a readable .npy file: {exc}") from None
+    array = array.reshape(shape, order="F" if fortran_order else "C")
+    return np.ascontiguousarray(array, dtype=desc.numpy_dtype)
+
+
 def _read_inputs(items: Sequence[str] | None, graph: Any) -> dict[str, np.ndarray]:
     feeds: dict[str, np.ndarray] = {}
     for item in items or ():
@@ -286,18 +330,12 @@ def _read_inputs(items: Sequence[str] | None, graph: Any) -> dict[str, np.ndarra
         if not sep or not name or not path:
             raise CliError(f"--input {item!r}: expected NAME=FILE.npy")
         if name not in graph.input_descriptors:
-            raise CliError(f"--input {name!r}: the graph has no such input (inputs: {', '.join(graph.input_names)})")
-        try:
-            feeds[name] = np.load(path, allow_pickle=False)
-        except FileNotFoundError:
-            raise CliError(f"--input {name}: {path}: no such file") from None
-        except Exception as exc:
-            raise CliError(f"--input {name}: {path} is not a readable .npy file: {exc}") from None
-        if not isinstance(feeds[name], np.ndarray):
-            raise CliError(f"--input {name}: {path} holds several arrays; give a .npy file")
+            inputs = ", ".join(show(n) for n in graph.input_names)
+            raise CliError(f"--input {name!r}: the graph has no such input (inputs: {inputs})")
+        feeds[name] = read_npy(path, f"--input {name}", graph.input_descriptors[name])
     missing = [n for n in graph.input_names if n not in feeds]
     if missing:
-        needed = ", ".join(f"{n} ({_describe(graph.input_descriptors[n])})" for n in missing)
+        needed = ", ".join(f"{show(n)} ({_describe(graph.input_descriptors[n])})" for n in missing)
         raise CliError(f"missing --input for: {needed}")
     return feeds
 
@@ -318,11 +356,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.output_dir:
         os.makedirs(args.output_dir, exist_ok=True)
     for name, array in results.items():
-        line = f"{name}: {array.dtype} {list(array.shape)}"
+        line = f"{show(name)}: {array.dtype} {list(array.shape)}"
         if args.output_dir:
             path = os.path.join(args.output_dir, files[name])
             np.save(path, array, allow_pickle=False)
-            line += f" -> {path}"
+            line += f" -> {show(path)}"
         print(line)
     return 0
 
@@ -333,12 +371,12 @@ def cmd_visualize(args: argparse.Namespace) -> int:
     if ext not in (".svg", ".png", ".pdf", ".dot", ".gv"):
         raise CliError(f"-o {args.output}: the picture must be .svg, .png, .pdf or .dot")
     graph = load_model(args.file, _context(args.backend), args, progress)
-    progress.say(f"drawing {args.output} ...")
+    progress.say(f"drawing {show(args.output)} ...")
     try:
         graph.render(args.output)
     except RuntimeError as exc:
         raise CliError(str(exc).removeprefix("render: ")) from None
-    print(args.output)
+    print(show(args.output))
     return 0
 
 
