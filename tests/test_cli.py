@@ -154,7 +154,7 @@ def test_validate(saved_model, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize(("edit", "message"), [
-    (lambda t: t.replace("matmul(", "matmull("), "model.webnn:10:5: unknown operation 'matmull'"),
+    (lambda t: t.replace("matmul(", "matmull("), "model.webnn:11:5: unknown operation 'matmull'"),
     (lambda t: t.replace("f32[2, 3]", "f32[2, 5]"), "matmul 'fc': "),
     (lambda t: t[: len(t) // 2], "model.webnn:"),
 ])
@@ -181,7 +181,7 @@ def test_validate_usage_errors(tmp_path, capsys: pytest.CaptureFixture[str]) -> 
     (tmp_path / "m.webnn").write_text('webnn_graph "m" v1 { consts { w: f32[2] @weights("w"); } '
                                       "nodes { y = relu(w); } outputs { y; } }")
     assert main(["validate", str(tmp_path / "m.webnn")]) == 1
-    assert "neither m.safetensors nor m.manifest.json" in capsys.readouterr().err
+    assert "none of m.webnn.safetensors, m.webnn.manifest.json, m.safetensors, m.manifest.json" in capsys.readouterr().err
 
 
 def test_convert_between_forms(saved_model, capsys: pytest.CaptureFixture[str]) -> None:
@@ -191,7 +191,7 @@ def test_convert_between_forms(saved_model, capsys: pytest.CaptureFixture[str]) 
     assert main(["convert", "-q", str(path / "model.webnn"), str(path / "copy.json"), "--weights", "manifest",
                  "--inline-threshold", "0"]) == 0
     out = capsys.readouterr().out.split()
-    assert out == [str(path / "copy.json"), str(path / "copy.manifest.json"), str(path / "copy.weights")]
+    assert out == [str(path / "copy.json"), str(path / "copy.json.manifest.json"), str(path / "copy.json.weights")]
     assert main(["convert", "-q", str(path / "copy.json"), str(path / "inline.webnn"), "--weights", "inline"]) == 0
     assert capsys.readouterr().out.split() == [str(path / "inline.webnn")]
     graph = webnn.load(path / "inline.webnn", webnn.ML().create_context(backend="reference"))

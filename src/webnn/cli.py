@@ -518,8 +518,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="ONNX models: the shape of an input with free dimensions (repeatable), "
                               "e.g. --input-shape input=1,3,224,224")
         sub.add_argument("--weights-file", metavar="FILE", default=None,
-                         help="webnn-graph files: the weights (.safetensors or .manifest.json); default: "
-                              "<stem>.safetensors or <stem>.manifest.json beside the graph file")
+                         help="webnn-graph files: the weights (.safetensors or .manifest.json); default: the "
+                              "weights file the graph file names (e.g. model.webnn.safetensors beside it)")
         sub.add_argument("-q", "--quiet", action="store_true", help="no progress messages on stderr")
 
     validate = commands.add_parser(
@@ -536,7 +536,8 @@ def build_parser() -> argparse.ArgumentParser:
         "convert", help="convert between .onnx, .webnn and .json by file extension",
         description="Convert a model; the formats follow from the extensions: .onnx (ONNX), .webnn "
         "(webnn-graph text form) or .json (webnn-graph JSON form). webnn-graph weights go to "
-        "<stem>.safetensors (or --weights manifest: <stem>.manifest.json + <stem>.weights). Prints the "
+        "OUT.safetensors (or --weights manifest: OUT.manifest.json + OUT.weights), e.g. model.webnn.safetensors. "
+        "Prints the "
         "files written.",
     )
     convert.set_defaults(func=_run_tool(cmd_convert), parser=convert)

@@ -95,10 +95,14 @@ class MLGraph:
     ) -> list[str]:
         """Write the graph as a webnn-graph file: ``.webnn`` (text form) or ``.json`` (JSON form).
 
-        ``weights``: "safetensors" (``<stem>.safetensors``), "manifest" (``<stem>.manifest.json``
-        + ``<stem>.weights``) or "inline" (all in the graph file).  Constants of at most
-        ``inline_threshold`` bytes are written inline anyway (0: none).  Lossless: every
-        attribute and label; ``webnn.load`` reads it back.  Returns the paths written.
+        ``weights``: "safetensors" (``<path>.safetensors``, e.g. ``model.webnn.safetensors``),
+        "manifest" (``<path>.manifest.json`` + ``<path>.weights``) or "inline" (all in the graph
+        file).  Constants of at most ``inline_threshold`` bytes are written inline anyway (0:
+        none).  The graph file records its weights file and the file's SHA-256, which
+        ``webnn.load`` checks; every file is written atomically, the weights first.  A weights
+        file recorded as another graph file's is never replaced (FileExistsError, nothing
+        written).  Lossless: every attribute and label; ``webnn.load`` reads it back.  Returns
+        the paths written.
         """
         from .io.files import save
 

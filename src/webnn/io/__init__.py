@@ -17,6 +17,7 @@ from .errors import GraphFormatError, WeightsFormatError
 if TYPE_CHECKING:
     from ..context import MLContext
     from ..graph import MLGraph
+    from ..limits import Limits
 
 
 def load(
@@ -25,19 +26,28 @@ def load(
     weights: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     *,
     progress: Callable[[int, int], None] | None = None,
+    limits: Limits | None = None,
+    verify_weights: bool = True,
 ) -> MLGraph:
     """Read a webnn-graph file (``.webnn`` text form or ``.json`` JSON form) and build its graph.
 
     ``context`` defaults to ``webnn.ML().create_context()``.  ``weights`` is a ``.safetensors``
     file, a ``.manifest.json`` (with its ``.weights``) or a dict of key -> array; by default the
-    ``<stem>.safetensors`` or ``<stem>.manifest.json`` beside the graph file.  The graph is rebuilt
-    with the builder, so every rule of the spec is checked.  A malformed, truncated or inconsistent
-    file raises :class:`GraphFormatError` (a ``ValueError``) saying where: file:line:column, JSON
-    path, or tensor key.
+    weights file the graph file names (``model.webnn.safetensors`` for ``model.webnn``), else the
+    ``<name>.safetensors`` or ``<name>.manifest.json`` beside the graph file (the whole name,
+    then the stem, as earlier files and other tools name them).  The SHA-256 the graph file
+    records of its weights is checked, also against a ``weights`` file given here:
+    :class:`WeightsFormatError` names both files when they do not belong together
+    (``verify_weights=False`` skips the check, for weights rewritten for this graph by another
+    tool).  ``limits`` (a :class:`webnn.Limits`) bounds what the reader makes from few bytes
+    (``@scalar`` constants) in proportion to the graph file's size.  The graph is rebuilt with the
+    builder, so every rule of the spec is checked.  A malformed, truncated or inconsistent file
+    raises :class:`GraphFormatError` (a ``ValueError``) saying where: file:line:column, JSON path,
+    or tensor key.
     """
     from .files import load as _load
 
-    return _load(path, context, weights, progress=progress)
+    return _load(path, context, weights, progress=progress, limits=limits, verify_weights=verify_weights)
 
 
 __all__ = ["GraphFormatError", "WeightsFormatError", "load"]

@@ -2,16 +2,20 @@
 
 A :class:`Document` lists declared inputs, constants (each with its initializer:
 external weights by key, one scalar value, or inline bytes), operation nodes
-(op name, positional arguments, ``key=value`` options, output names) and the
-graph outputs.  :func:`from_graph` makes one from a graph's IR, losing nothing:
-every attribute, every operand option, every label.  :func:`build` rebuilds the
+(op name, positional arguments, ``key=value`` options, output names), the
+graph outputs, and the :class:`WeightsRecord` of the weights file it uses.
+:func:`from_graph` makes one from a graph's IR, losing nothing: every
+attribute, every operand option, every label.  :func:`build` rebuilds the
 graph with the builder, so every rule of the spec is checked again; every
 problem is a :class:`~webnn.io.errors.GraphFormatError` that says where it is.
+What ``build`` makes from a few bytes (``@scalar`` constants) is charged to a
+:class:`~webnn.limits.Budget` before it is allocated.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,8 +25,9 @@ import numpy as np
 
 from .. import dtypes
 from ..descriptor import check_shape
-from ..errors import WebNNError
+from ..errors import WebNNError, sanitize
 from ..ir import Graph, OperandDescriptor
+from ..limits import Budget, size_text
 from ..ops import JS_NAMES, OPS, OpDef
 from ..ops.base import MAX_TENSOR_BYTE_LENGTH, camel, snake
 from .errors import GraphFormatError, WeightsFormatError
@@ -109,6 +114,50 @@ class Node:
     multi: bool = False
 
 
+#: The names of the weights files (a safetensors file, or a manifest with its data file).
+SAFETENSORS_SUFFIX = ".safetensors"
+MANIFEST_SUFFIX = ".manifest.json"
+SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}\Z")
+
+
+@dataclass(frozen=True)
+class WeightsRecord:
+    """The weights file a graph file uses (a name in the graph file's folder) and the SHA-256 of
+    its bytes; for the manifest form, also the ``.weights`` file the manifest describes and its
+    SHA-256.  A digest is None where the graph file records none."""
+
+    file: str
+    sha256: str | None = None
+    data_file: str | None = None
+    data_sha256: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """"safetensors" or "manifest", by the file name."""
+        return "manifest" if self.file.endswith(MANIFEST_SUFFIX) else "safetensors"
+
+
+def weights_name_problem(name: str, data: bool = False) -> str | None:
+    """Why ``name`` cannot be a weights file named by a graph file (None when it can): it must be
+    a plain file name in the graph file's folder, and a .safetensors or .manifest.json file (any
+    name for the data file of a manifest)."""
+    shown = repr(sanitize(name))
+    if not name or name in (".", "..") or "\0" in name:
+        return f"{shown} is not a file name"
+    if "/" in name or "\\" in name or os.path.isabs(name) or os.path.splitdrive(name)[0]:
+        return f"{shown} has a folder part: the weights file must be beside the graph file"
+    if not data and not name.endswith((SAFETENSORS_SUFFIX, MANIFEST_SUFFIX)):
+        return f"{shown} is neither a {SAFETENSORS_SUFFIX} nor a {MANIFEST_SUFFIX} file"
+    return None
+
+
+def digest_problem(value: str) -> str | None:
+    """Why ``value`` is not a SHA-256 digest in hexadecimal (None when it is)."""
+    if SHA256_HEX.match(value):
+        return None
+    return f"{sanitize(value[:80])!r} is not a SHA-256 digest (64 hexadecimal digits)"
+
+
 @dataclass
 class Document:
     name: str = "graph"
@@ -121,6 +170,8 @@ class Document:
     outputs: dict[str, str] = field(default_factory=dict)
     output_locs: dict[str, Loc] = field(default_factory=dict)
     file: str | None = None
+    #: The weights file the graph file names (and its digest), if it names one.
+    weights: WeightsRecord | None = None
 
     def error(
         self, loc: Loc | None, message: str, cls: type[GraphFormatError] = GraphFormatError, key: str | None = None
@@ -239,7 +290,8 @@ def scalar_value(desc: OperandDescriptor, array: np.ndarray) -> int | float | No
 
 
 def scalar_array(doc: Document, decl: Decl, desc: OperandDescriptor, value: Any) -> np.ndarray:
-    """A constant filled with ``value`` (@scalar), which must be exactly representable."""
+    """A constant filled with ``value`` (@scalar), which must be exactly representable: a read-only
+    broadcast view of one element (the builder makes the copy it keeps)."""
     info = dtypes.info(desc.data_type)
     if isinstance(value, str) and value in SPECIAL_FLOATS:
         value = SPECIAL_FLOATS[value]
@@ -263,7 +315,7 @@ def scalar_array(doc: Document, decl: Decl, desc: OperandDescriptor, value: Any)
         if not info.min <= value <= info.max:
             raise doc.error(decl.loc, f"constant {decl.name!r}: {value} is out of range for {desc.data_type}")
         filler = desc.numpy_dtype.type(value)
-    return np.full(desc.shape, filler, dtype=desc.numpy_dtype)
+    return np.broadcast_to(np.array(filler, dtype=desc.numpy_dtype), desc.shape)
 
 
 # ---------------------------------------------------------------------------------------- graph -> document
@@ -431,10 +483,22 @@ def _descriptor(doc: Document, decl: Decl, what: str) -> OperandDescriptor:
     return desc
 
 
-def constant_array(doc: Document, decl: Decl, desc: OperandDescriptor, weights: WeightSource | None) -> np.ndarray:
+def constant_array(
+    doc: Document, decl: Decl, desc: OperandDescriptor, weights: WeightSource | None, budget: Budget | None = None
+) -> np.ndarray:
+    """The values of a constant: made from its @scalar (charged to ``budget``: the builder makes
+    ``desc.byte_length`` bytes of it), its inline bytes, or read from ``weights``."""
     assert decl.init is not None
     kind, value = decl.init
     if kind == "scalar":
+        if budget is not None:
+            if not budget.fits(desc.byte_length, desc.element_count):
+                raise doc.error(
+                    decl.loc,
+                    f"constant {decl.name!r}: @scalar makes {desc} ({size_text(desc.byte_length)}), more than "
+                    f"reading this file may make ({size_text(budget.bytes_left)} left of {budget.describe()})",
+                )
+            budget.spend(desc.byte_length, desc.element_count)
         return scalar_array(doc, decl, desc, value)
     if kind == "bytes":
         array = array_from_bytes(desc, value)
@@ -521,8 +585,12 @@ def build(
     context: MLContext,
     weights: WeightSource | None = None,
     progress: Callable[[int, int], None] | None = None,
+    budget: Budget | None = None,
 ) -> MLGraph:
-    """Rebuild the document's graph on ``context`` with the builder (every rule checked again)."""
+    """Rebuild the document's graph on ``context`` with the builder (every rule checked again).
+
+    ``@scalar`` constants are charged to ``budget`` (when given) before they are made; running
+    out of memory anywhere is a GraphFormatError naming the constant or node."""
     builder = context.create_graph_builder()
     operands: dict[str, MLOperand] = {}
     where: dict[str, str] = {}
@@ -543,15 +611,20 @@ def build(
     for decl in doc.consts.values():
         desc = _descriptor(doc, decl, "constant")
         try:
-            array = constant_array(doc, decl, desc, weights)
+            array = constant_array(doc, decl, desc, weights, budget)
         except WeightsFormatError as exc:
             if exc.file is None and doc.file is not None:
                 raise doc.error(decl.loc, f"constant {decl.name!r}: {exc.reason}", WeightsFormatError, exc.key) from None
             raise
+        except MemoryError:
+            raise doc.error(decl.loc, f"constant {decl.name!r}: not enough memory to read {desc}") from None
         try:
             operand = builder.constant(desc, array)
         except TypeError as exc:
             raise doc.error(decl.loc, f"constant {decl.name!r}: {exc}") from None
+        except MemoryError:
+            raise doc.error(decl.loc, f"constant {decl.name!r}: not enough memory for {desc}") from None
+        del array
         define(decl.name, operand, decl.loc, "constant")
     total = len(doc.nodes)
     for index, node in enumerate(doc.nodes):
@@ -560,8 +633,10 @@ def build(
         method = getattr(builder, opdef.name)
         try:
             result = method(**kwargs, label=label)
-        except (MemoryError, GraphFormatError):
+        except GraphFormatError:
             raise
+        except MemoryError:
+            raise doc.error(node.loc, f"{opdef.js_name}: not enough memory to build the operation") from None
         except Exception as exc:  # the builder's validation (TypeError) and anything a bad value provokes
             message = str(exc) if isinstance(exc, TypeError | WebNNError) else f"{type(exc).__name__}: {exc}"
             raise doc.error(node.loc, message) from None

@@ -1,4 +1,16 @@
-"""The webnn-graph JSON form: a checked reader (errors give the JSON path) and the writer."""
+"""The webnn-graph JSON form: a checked reader (errors give the JSON path) and the writer.
+
+Beyond the published form, a top-level ``"weights"`` key records the weights file the graph
+uses, a name in the graph file's folder, and the SHA-256 of its bytes; for the manifest form
+also the ``.weights`` file the manifest describes and its SHA-256::
+
+    "weights": {"file": "m.json.safetensors", "sha256": "<64 hex digits>"}
+    "weights": {"file": "m.json.manifest.json", "sha256": "<hex>",
+                "data": {"file": "m.json.weights", "sha256": "<hex>"}}
+
+``sha256`` is optional (no check without it).  Readers of the format ignore top-level keys they
+do not know, so the files stay readable by other tools.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +27,10 @@ from .document import (
     Loc,
     Node,
     Ref,
+    WeightsRecord,
+    digest_problem,
     plain,
+    weights_name_problem,
 )
 from .errors import GraphFormatError
 
@@ -42,19 +57,20 @@ def load_json(
     data: bytes | str, file: str | None, what: str = "file", error: type[GraphFormatError] = GraphFormatError
 ) -> Any:
     """JSON text as Python data; malformed JSON, duplicate keys and absurd nesting are ``error``s."""
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise error(f"the {what} is not valid UTF-8 (byte {exc.start})", file=file) from None
     try:
+        if isinstance(data, bytes):
+            data = data.decode("utf-8-sig")
         return json.loads(data, object_pairs_hook=_pairs)
+    except UnicodeDecodeError as exc:
+        raise error(f"the {what} is not valid UTF-8 (byte {exc.start})", file=file) from None
     except json.JSONDecodeError as exc:
         raise error(f"invalid JSON: {exc.msg}", file=file, line=exc.lineno, column=exc.colno) from None
     except _DuplicateKey as exc:
         raise error(f"invalid JSON: duplicate key {exc.args[0]!r} in an object", file=file) from None
     except RecursionError:
         raise error("invalid JSON: nested too deeply", file=file) from None
+    except MemoryError:
+        raise error(f"not enough memory to read the {what} ({len(data)} characters)", file=file) from None
     except ValueError as exc:  # e.g. an integer with more digits than Python converts
         raise error(f"invalid JSON: {exc}", file=file) from None
 
@@ -128,6 +144,8 @@ class _Reader:
         if not isinstance(quantized, bool):
             raise self.fail("$.quantized", f"expected true or false, got {_kind(quantized)}")
         doc.quantized = quantized
+        if top.get("weights") is not None:
+            doc.weights = self.weights(top["weights"])
 
         inputs = self.object(top.get("inputs", {}), "$.inputs")
         for name, spec in inputs.items():
@@ -168,6 +186,31 @@ class _Reader:
                 doc.outputs[name] = self.string(operand, path)
                 doc.output_locs[name] = Loc(path=path)
         return doc
+
+    def weights_file(self, spec: Any, path: str, data: bool = False) -> tuple[str, str | None]:
+        """A weights file's name (checked: beside the graph file) and its digest, if recorded."""
+        spec = self.object(spec, path)
+        name = self.string(self.required(spec, "file", path), path + ".file", empty=True)
+        problem = weights_name_problem(name, data)
+        if problem is not None:
+            raise self.fail(path + ".file", problem)
+        digest = spec.get("sha256")
+        if digest is not None:
+            problem = digest_problem(self.string(digest, path + ".sha256"))
+            if problem is not None:
+                raise self.fail(path + ".sha256", problem)
+        return name, digest
+
+    def weights(self, spec: Any) -> WeightsRecord:
+        """The top-level ``weights`` record."""
+        name, digest = self.weights_file(spec, "$.weights")
+        record = WeightsRecord(name, digest)
+        if spec.get("data") is not None:
+            if record.kind != "manifest":
+                raise self.fail("$.weights.data", "only a manifest has a data file")
+            data_name, data_digest = self.weights_file(spec["data"], "$.weights.data", data=True)
+            record = WeightsRecord(name, digest, data_name, data_digest)
+        return record
 
     def init(self, spec: dict[str, Any], path: str) -> tuple[str, Any]:
         init_path = path + ".init"
@@ -243,7 +286,11 @@ def _kind(value: Any) -> str:
 
 def parse_json(data: bytes | str, file: str | None = None) -> Document:
     """Parse the JSON form; every problem is a GraphFormatError with the JSON path."""
-    return _Reader(file).document(load_json(data, file))
+    top = load_json(data, file)
+    try:
+        return _Reader(file).document(top)
+    except MemoryError:
+        raise GraphFormatError("not enough memory to hold the graph's nodes", file=file) from None
 
 
 # ---------------------------------------------------------------------------------------- writing
@@ -286,10 +333,24 @@ def to_data(doc: Document) -> dict[str, Any]:
     data: dict[str, Any] = {"format": FORMAT_JSON, "version": doc.version, "name": doc.name}
     if doc.quantized:
         data["quantized"] = True
+    if doc.weights is not None:
+        data["weights"] = weights_data(doc.weights)
     data["inputs"] = {d.name: {"dataType": d.data_type, "shape": list(d.shape)} for d in doc.inputs.values()}
     data["consts"] = consts
     data["nodes"] = nodes
     data["outputs"] = dict(doc.outputs)
+    return data
+
+
+def weights_data(record: WeightsRecord) -> dict[str, Any]:
+    """The ``weights`` record as the JSON form's data."""
+    data: dict[str, Any] = {"file": record.file}
+    if record.sha256 is not None:
+        data["sha256"] = record.sha256
+    if record.data_file is not None:
+        data["data"] = {"file": record.data_file}
+        if record.data_sha256 is not None:
+            data["data"]["sha256"] = record.data_sha256
     return data
 
 

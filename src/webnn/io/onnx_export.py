@@ -4,7 +4,8 @@ The model is the onnxruntime backend's own lowering (opset 21), with every const
 into the file instead of being handed to a session.  Node names carry the operation labels;
 the graph's input and output names are the MLGraph's.  Weights stay inline while the model
 is under protobuf's 2 GB limit; above it they go to ONE external data file named after the
-model (``model.onnx.data`` beside ``model.onnx``), with ONNX's external-data fields.
+model (``model.onnx.data`` beside ``model.onnx``), with ONNX's external-data fields.  Both
+files are written atomically (:mod:`webnn.io.atomic`), the data file put in place first.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import NotSupportedError
+from .atomic import AtomicFiles
 
 if TYPE_CHECKING:
     from ..graph import MLGraph
@@ -83,8 +85,9 @@ def _rename_outputs(model: Any, outputs: dict[str, str]) -> None:
             info.name = rename[info.name]
 
 
-def _externalize(model: Any, shared: dict[str, np.ndarray], data_path: str) -> None:
-    """Move the large tensors into ``data_path`` (one file) and point the model at it."""
+def _externalize(model: Any, shared: dict[str, np.ndarray], data_path: str, files: AtomicFiles) -> None:
+    """Move the large tensors into ``data_path`` (one file, written with ``files``) and point the
+    model at it."""
     from onnx import TensorProto
 
     location = os.path.basename(data_path)
@@ -97,7 +100,7 @@ def _externalize(model: Any, shared: dict[str, np.ndarray], data_path: str) -> N
     if not moved:
         return
     offset = 0
-    with open(data_path, "wb") as f:
+    with files.create(data_path) as f:
         for tensor, data in moved:
             padding = -offset % EXTERNAL_ALIGNMENT
             if padding:
@@ -125,8 +128,6 @@ def export_onnx(graph: MLGraph, path: str | os.PathLike[str] | None = None) -> b
     except ImportError:
         raise NotSupportedError("to_onnx needs the onnx package (pip install onnx)") from None
 
-    from .. import __version__
-
     ir = graph.ir
     clash = sorted(set(ir.inputs) & set(ir.outputs))
     if clash:
@@ -135,6 +136,15 @@ def export_onnx(graph: MLGraph, path: str | os.PathLike[str] | None = None) -> b
             "ONNX needs distinct value names"
         )
     path = None if path is None else os.fspath(path)
+    with AtomicFiles() as files:
+        return _export(onnx, graph, path, files)
+
+
+def _export(onnx: Any, graph: MLGraph, path: str | None, files: AtomicFiles) -> bytes:
+    """The model's bytes; with a path, its files are written to temporaries of ``files``."""
+    from .. import __version__
+
+    ir = graph.ir
     external = sum(a.nbytes for a in ir.constants.values()) >= INLINE_LIMIT_BYTES
     if not external:
         _, outputs, data = _lower(ir, share_constants=False)
@@ -151,7 +161,7 @@ def export_onnx(graph: MLGraph, path: str | os.PathLike[str] | None = None) -> b
             )
         emitter, outputs, data = _lower(ir, share_constants=True)
         model = onnx.load_from_string(data)
-        _externalize(model, emitter.shared, path + ".data")
+        _externalize(model, emitter.shared, path + ".data", files)
     _rename_outputs(model, outputs)
     model.producer_name = "webnn"
     model.producer_version = __version__
@@ -159,6 +169,6 @@ def export_onnx(graph: MLGraph, path: str | os.PathLike[str] | None = None) -> b
         model.graph.name = os.path.splitext(os.path.basename(path))[0] or "webnn"
     data = model.SerializeToString()
     if path is not None:
-        with open(path, "wb") as f:
+        with files.create(path) as f:
             f.write(data)
     return data

@@ -17,16 +17,45 @@ Grammar (``#`` starts a comment to the end of the line)::
 Extensions over the published grammar, written only when needed: names that are not
 identifiers are quoted strings; ``NaN``, ``Infinity`` and ``-Infinity`` are numbers;
 ``outputs { out = y; }`` gives an output a name other than its operand's.
+
+The weights file a graph uses is recorded in comments before ``webnn_graph`` (so other readers
+of the format skip it): a name in the graph file's folder (quoted as a string when it is not a
+plain word), and optionally the SHA-256 of its bytes; for the manifest form, a second line names
+the ``.weights`` file the manifest describes::
+
+    # weights: m.webnn.safetensors sha256=<64 hex digits>
+
+    # weights: m.webnn.manifest.json sha256=<hex>
+    # weights data: m.webnn.weights sha256=<hex>
+
+Tokens keep their offset into the text; a line:column is found by a binary search in a table of
+line starts made once, so that reading stays linear in the file's size.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from array import array
+from bisect import bisect_right
 from typing import Any
 
 import numpy as np
 
-from .document import TEXT_TYPES, TYPE_NAMES, Decl, Document, Loc, Node, Ref, is_identifier, plain
+from .document import (
+    TEXT_TYPES,
+    TYPE_NAMES,
+    Decl,
+    Document,
+    Loc,
+    Node,
+    Ref,
+    WeightsRecord,
+    digest_problem,
+    is_identifier,
+    plain,
+    weights_name_problem,
+)
 from .errors import GraphFormatError
 
 #: Arrays nested deeper than this are rejected (no recursion limit is ever reached).
@@ -42,6 +71,13 @@ _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "t": "\t", "r": "\r", "b"
 _PUNCT = frozenset("{}[]():;,=")
 _LITERALS = {"true": True, "false": False, "null": None}
 _NUMBER_START = frozenset("-0123456789")
+#: A weights record line: ``# weights: NAME [sha256=HEX]`` or ``# weights data: NAME [sha256=HEX]``.
+_RECORD = re.compile(r"^[ \t]*#[ \t]*weights([ \t]+data)?[ \t]*:(.*)$", re.MULTILINE)
+_RECORD_VALUE = re.compile(
+    r'[ \t]*(?:("(?:[^"\\]|\\.)*")|([^\s"]+))(?:[ \t]+sha256=(\S*))?[ \t]*\r?\Z'
+)
+#: @bytes lists are converted this many characters at a time (a bounded temporary).
+_BYTES_CHUNK = 1 << 20
 
 
 class _Token:
@@ -54,18 +90,29 @@ class _Token:
         self.pos = pos
 
 
+def line_starts(text: str) -> array:
+    """The offset at which each line of ``text`` starts."""
+    starts = array("q", [0])
+    find = text.find
+    pos = find("\n")
+    while pos >= 0:
+        starts.append(pos + 1)
+        pos = find("\n", pos + 1)
+    return starts
+
+
 class _Parser:
     def __init__(self, text: str, file: str | None) -> None:
         self.text = text
         self.file = file
+        self.lines = line_starts(text)
         self.pos = 0
         self.tok = self._scan()
 
     # ------------------------------------------------------------------ errors and positions
     def loc(self, pos: int) -> Loc:
-        line = self.text.count("\n", 0, pos) + 1
-        column = pos - (self.text.rfind("\n", 0, pos) + 1) + 1
-        return Loc(line, column)
+        line = bisect_right(self.lines, pos)
+        return Loc(line, pos - self.lines[line - 1] + 1)
 
     def fail(self, message: str, pos: int | None = None) -> GraphFormatError:
         loc = self.loc(self.tok.pos if pos is None else pos)
@@ -183,6 +230,7 @@ class _Parser:
     # ------------------------------------------------------------------ grammar
     def document(self) -> Document:
         doc = Document(file=self.file)
+        doc.weights = self.weights_record(self.tok.pos)
         self.keyword("webnn_graph")
         doc.name = self.expect("string", "the graph name (a quoted string)").value
         version_tok = self.tok
@@ -214,6 +262,41 @@ class _Parser:
         if self.tok.kind != "eof":
             raise self.fail(f"unexpected {self.describe(self.tok)} after the end of the graph")
         return doc
+
+    def weights_record(self, end: int) -> WeightsRecord | None:
+        """The weights record in the comments before ``end`` (the first token), if any."""
+        fields: dict[str, tuple[str, str | None, int]] = {}
+        for m in _RECORD.finditer(self.text, 0, end):
+            role = "data" if m.group(1) else "file"
+            if role in fields:
+                raise self.fail(f"a second 'weights{' data' if m.group(1) else ''}:' record", m.start())
+            value = _RECORD_VALUE.match(m.group(2))
+            if value is None:
+                raise self.fail("malformed weights record: expected '# weights: FILE sha256=HEX'", m.start(2))
+            if value.group(1) is not None:
+                try:
+                    name = json.loads(value.group(1))
+                except ValueError:
+                    raise self.fail("malformed quoted file name in the weights record", m.start(2)) from None
+            else:
+                name = value.group(2)
+            problem = weights_name_problem(name, data=role == "data") or (
+                None if value.group(3) is None else digest_problem(value.group(3))
+            )
+            if problem is not None:
+                raise self.fail(f"weights record: {problem}", m.start(2))
+            fields[role] = (name, value.group(3), m.start())
+        if not fields:
+            return None
+        if "file" not in fields:
+            raise self.fail("a 'weights data:' record without a 'weights:' record", fields["data"][2])
+        name, digest, _ = fields["file"]
+        record = WeightsRecord(name, digest)
+        if "data" in fields:
+            if record.kind != "manifest":
+                raise self.fail("a 'weights data:' record goes with a manifest (.manifest.json)", fields["data"][2])
+            record = WeightsRecord(name, digest, fields["data"][0], fields["data"][1])
+        return record
 
     def declared(self, doc: Document, name: str, pos: int) -> None:
         if name in doc.inputs or name in doc.consts:
@@ -268,11 +351,11 @@ class _Parser:
         start = self.tok.pos
         if self.tok.kind == "[":
             m = _BYTES.match(self.text, start)
-            values = None if m is None or m.group(1) is None else np.array(m.group(1).split(","), dtype=np.int64)
-            if m is not None and (values is None or values.max() <= 255):
+            data = None if m is None else _byte_values(self.text, m.start(1), m.end(1))
+            if m is not None and data is not None:
                 self.pos = m.end()
                 self.tok = self._scan()
-                return b"" if values is None else values.astype(np.uint8).tobytes()
+                return data
         values = self.value(0)
         if not isinstance(values, list) or not all(type(v) is int and 0 <= v <= 255 for v in values):
             raise self.fail("@bytes needs a list of integers from 0 to 255", start)
@@ -385,8 +468,35 @@ class _Parser:
                 self.accept(";")
 
 
+def _byte_values(text: str, start: int, end: int) -> bytes | None:
+    """The comma-separated integers of ``text[start:end]`` (matched by _BYTES, or empty) as bytes,
+    converted a chunk at a time; None when one is above 255."""
+    if start < 0:
+        return b""
+    out = bytearray(text.count(",", start, end) + 1)
+    done = 0
+    while start < end:
+        cut = text.find(",", min(start + _BYTES_CHUNK, end), end)
+        cut = end if cut < 0 else cut
+        values = np.array(text[start:cut].split(","), dtype=np.int64)
+        if values.max() > 255:
+            return None
+        out[done:done + values.size] = values.astype(np.uint8).tobytes()
+        done += values.size
+        start = cut + 1
+    return bytes(out)
+
+
 def parse_text(data: bytes | str, file: str | None = None) -> Document:
     """Parse the text form; every problem is a GraphFormatError with file:line:column."""
+    try:
+        return _Parser(_decode(data, file), file).document()
+    except MemoryError:
+        raise GraphFormatError(f"not enough memory to read the graph ({len(data)} bytes)", file=file) from None
+
+
+def _decode(data: bytes | str, file: str | None) -> str:
+    """The file's text, without a byte order mark."""
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8")
@@ -397,9 +507,7 @@ def parse_text(data: bytes | str, file: str | None = None) -> Document:
             raise GraphFormatError("the file is not valid UTF-8", file=file, line=line, column=column) from None
     else:
         text = data
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return _Parser(text, file).document()
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 # ---------------------------------------------------------------------------------------- writing
@@ -451,10 +559,25 @@ def value_text(value: Any) -> str:
     raise TypeError(f"cannot write {value!r} in the text form")
 
 
+def record_lines(record: WeightsRecord) -> list[str]:
+    """The comment lines of a weights record."""
+    def entry(name: str, digest: str | None) -> str:
+        shown = name if re.fullmatch(r'[^\s"]+', name) and name.isprintable() else quote(name)
+        return shown + ("" if digest is None else f" sha256={digest}")
+
+    lines = [f"# weights: {entry(record.file, record.sha256)}"]
+    if record.data_file is not None:
+        lines.append(f"# weights data: {entry(record.data_file, record.data_sha256)}")
+    return lines
+
+
 def format_text(doc: Document, header: str | None = None) -> str:
+    """The text form of ``doc``: ``header`` as comment lines, the weights record, the graph."""
     lines: list[str] = []
     if header:
         lines += [f"# {line}" for line in header.splitlines()]
+    if doc.weights is not None:
+        lines += record_lines(doc.weights)
     flag = " @quantized" if doc.quantized else ""
     lines.append(f"webnn_graph {quote(doc.name)} v{doc.version}{flag} {{")
     if doc.inputs:
