@@ -30,8 +30,15 @@ class UnknownError(WebNNError):
     """The backend failed in an unexpected way."""
 
 
-def sanitize(text: str) -> str:
-    """Escape control and format characters (bidi overrides included) for use in messages."""
+def sanitize(text: str | bytes) -> str:
+    """Escape control and format characters (bidi overrides included) for use in messages.
+
+    ``bytes`` (what protobuf gives for a string field that is not valid UTF-8) are decoded with
+    the invalid bytes escaped (``\\xff``)."""
+    if isinstance(text, bytes | bytearray):
+        text = bytes(text).decode("utf-8", "backslashreplace")
+    elif not isinstance(text, str):
+        text = str(text)
     if text.isprintable():
         return text
     return "".join(

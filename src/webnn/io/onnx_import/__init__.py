@@ -7,6 +7,10 @@ onto the target builder.  A model that cannot be expressed raises
 :class:`webnn.NotSupportedError` (naming the node, its op type and why), and the builder is
 rolled back to where it was: no graph is ever left half built.
 
+A model file is untrusted data: folding is bounded by a budget (``limits=``, a
+:class:`webnn.Limits`) that scales with the model's size, external data is read only from the
+model's own folder, and names, sizes and opset versions are checked before they are used.
+
 The converters live in one module per ONNX op family and register themselves in a table
 keyed by ONNX op type (:data:`.registry.CONVERTERS`; constant folders in
 :data:`.registry.FOLDERS`).  This module does not import ``onnx``: ``import webnn`` stays light.
@@ -22,12 +26,16 @@ if TYPE_CHECKING:
     from ...builder import MLGraphBuilder, MLOperand
     from ...context import MLContext
     from ...graph import MLGraph
+    from ...limits import Limits
 
 
 def load_onnx(
     model: str | os.PathLike[str] | bytes | Any,
     context: MLContext | None = None,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
+    *,
+    limits: Limits | None = None,
+    external_data_dir: str | os.PathLike[str] | None = None,
 ) -> MLGraph:
     """Build an ONNX model as an :class:`~webnn.MLGraph` on ``context``.
 
@@ -39,26 +47,42 @@ def load_onnx(
     values are WebNN ``uint8`` (0 / 1).  Only spec ops are used, so the graph runs on every
     backend.  Anything that cannot be expressed exactly raises ``NotSupportedError`` naming
     the ONNX node, its op type and the reason, before anything is built.
+
+    A model file is untrusted data.  ``limits`` (a :class:`webnn.Limits`; None for the
+    defaults) bounds what the import may make beyond the file's own bytes, in proportion to the
+    model's size (the file or bytes plus its external data): the constants it folds, sparse
+    tensors made dense.  A fold that would pass the budget is left in the graph as an op when
+    WebNN has one, and is otherwise a ``NotSupportedError`` saying what it needs and how to raise
+    the limits.  Tensors stored as external data are read from the model's folder only: their
+    locations must be relative paths without ``..`` that resolve (symbolic links included) inside
+    it, each range within its file and of the tensor's size, else
+    :class:`webnn.io.GraphFormatError`.  Bytes and an ``onnx.ModelProto`` have no folder: give
+    ``external_data_dir`` (the folder holding the data files) to read their external data.  The
+    model's default-domain opset must be one that ONNX defines (7 to the newest the installed
+    ``onnx`` package knows).
     """
     from .core import load_onnx as _load_onnx
 
-    return _load_onnx(model, context, input_shapes)
+    return _load_onnx(model, context, input_shapes, limits=limits, external_data_dir=external_data_dir)
 
 
 def import_onnx(
     model: str | os.PathLike[str] | bytes | Any,
     builder: MLGraphBuilder,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
+    *,
+    limits: Limits | None = None,
+    external_data_dir: str | os.PathLike[str] | None = None,
 ) -> dict[str, MLOperand]:
     """Add an ONNX model to ``builder``; returns its outputs by ONNX output name.
 
     The model's inputs become ``builder.input`` operands of the same names (a name the
-    builder already has is an error).  Same rules as :func:`load_onnx`; on any error nothing
-    is added to ``builder``.
+    builder already has is an error).  Same rules as :func:`load_onnx`, ``limits`` and
+    ``external_data_dir`` included; on any error nothing is added to ``builder``.
     """
     from .core import import_onnx as _import_onnx
 
-    return _import_onnx(model, builder, input_shapes)
+    return _import_onnx(model, builder, input_shapes, limits=limits, external_data_dir=external_data_dir)
 
 
 def supported_op_types() -> list[str]:

@@ -8,19 +8,32 @@ operand of the scratch builder.  A node whose inputs are all constants is evalua
 NumPy folder (:data:`.registry.FOLDERS`) when it has one; otherwise its converter
 (:data:`.registry.CONVERTERS`) maps it onto builder calls.  ``Shape`` and ``Size`` give
 constants from static shapes, so shape sub-graphs fold away once the input shapes are known.
+
+A model is untrusted data: what folding makes is bounded by one :class:`webnn.limits.Budget` per
+import, sized from the model's bytes.  Each fold's cost is estimated before it runs (the folder
+table's estimates, :mod:`.costs`); a fold that does not fit is converted instead when the op has
+a converter (the op stays in the graph, its constant inputs become builder constants), and is a
+NotSupportedError otherwise.  Sparse tensors made dense and the NumPy work of converters on
+constant data (``EyeLike``, ``OneHot``, ``Resize``'s interpolation taps, ...) draw on the same budget.
 """
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
 from ...errors import NotSupportedError, sanitize
+from ...limits import Budget, Limits, check_limits, size_text
+from ..errors import GraphFormatError
 from . import types as T
-from .registry import CONVERTERS, FOLDERS, SUBGRAPH_OPS, load_all
+from .costs import WIDEST, Cost
+from .external import EXTERNAL, external_tensors, read_external_data
+from .graphs import walk_nodes
+from .registry import CONVERTERS, FOLDERS, SUBGRAPH_OPS, Fold, load_all
 
 if TYPE_CHECKING:
     from ...builder import MLGraphBuilder, MLOperand
@@ -30,6 +43,14 @@ if TYPE_CHECKING:
 #: The opsets of the default domain the converters are written for.
 MIN_OPSET = 7
 DEFAULT_DOMAINS = ("", "ai.onnx")
+#: The longest list of integers (a shape, axes, pads, repeats, split sizes) read from a constant.
+MAX_INTS = 2**16
+
+
+def name_text(name: str | bytes) -> str:
+    """A name from the file as text: protobuf gives ``bytes`` for a string that is not valid UTF-8
+    (its invalid bytes are escaped here, ``\\xff``)."""
+    return name if isinstance(name, str) else bytes(name).decode("utf-8", "backslashreplace")
 
 
 # --------------------------------------------------------------------------- values
@@ -108,11 +129,12 @@ class Node:
 
     # -- naming and failing
     def describe(self) -> str:
+        op_type = sanitize(self.op_type)
         if self.proto.name:
-            text = f"node {sanitize(self.proto.name)!r} ({self.op_type})"
+            name = f"node {sanitize(self.proto.name)!r} ({op_type})"
         else:
-            text = f"node #{self.index} ({self.op_type}, outputs {[sanitize(o) for o in self.proto.output]})"
-        return text + self.where
+            name = f"node #{self.index} ({op_type}, outputs {[sanitize(o) for o in self.proto.output]})"
+        return name + self.where
 
     def fail(self, reason: str) -> NoReturn:
         raise NotSupportedError(f"{self.describe()}: {reason}")
@@ -120,6 +142,16 @@ class Node:
     def check(self, condition: object, reason: str) -> None:
         if not condition:
             self.fail(reason)
+
+    # -- the import's budget
+    def afford(self, cost: Cost) -> bool:
+        """Whether ``cost`` fits what is left of the import's budget (it is then spent)."""
+        return self.importer.afford(cost)
+
+    def charge(self, cost: Cost, what: str) -> None:
+        """Spend ``cost`` on NumPy work of this node (``what``), or fail when it does not fit."""
+        if not self.afford(cost):
+            self.fail(self.importer.over_budget(what, cost))
 
     # -- attributes
     def has_attr(self, name: str) -> bool:
@@ -160,7 +192,9 @@ class Node:
         return value
 
     def ints(self, i: int, what: str) -> list[int]:
-        return [int(v) for v in self.need_const(i, what).reshape(-1)]
+        array = self.need_const(i, what)
+        self.check(array.size <= MAX_INTS, f"{what} (input {i}) holds {array.size} values, more than {MAX_INTS}")
+        return [int(v) for v in array.reshape(-1)]
 
     def ints_input_or_attr(self, i: int, attr: str, since: int, what: str | None = None) -> list[int] | None:
         """An int list that is attribute ``attr`` before opset ``since`` and input ``i`` from it on."""
@@ -207,7 +241,7 @@ class Node:
         """A new constant operand of ``array`` (cast to ``data_type`` when given)."""
         array = np.asarray(array)
         if data_type is not None:
-            array = array.astype(T.NUMPY[T.elem_of_webnn(data_type)])
+            array = array.astype(T.NUMPY[T.elem_of_webnn(data_type)], copy=False)
         elif array.dtype == np.bool_:
             array = array.astype(np.uint8)
         return self.importer.cached_constant(array)
@@ -218,7 +252,7 @@ class Node:
 
     def label(self, suffix: str = "") -> str:
         base = self.proto.name or (self.proto.output[0] if self.proto.output else self.op_type)
-        return base + suffix
+        return name_text(base) + suffix
 
 
 # --------------------------------------------------------------------------- scopes
@@ -230,6 +264,8 @@ class Scope:
     def __init__(self, parent: Scope | None = None) -> None:
         self.values: dict[str, Value] = {}
         self.parent = parent
+        #: How many graphs enclose this one (0 for the model's graph).
+        self.depth: int = 0 if parent is None else parent.depth + 1
 
     def get(self, name: str) -> Value | None:
         scope: Scope | None = self
@@ -246,20 +282,9 @@ class Scope:
 # --------------------------------------------------------------------------- the importer
 
 
-def _walk_nodes(graph: Any) -> Iterator[Any]:
-    """Every node of ``graph`` and of its sub-graphs."""
-    for node in graph.node:
-        yield node
-        for attr in node.attribute:
-            if attr.HasField("g"):
-                yield from _walk_nodes(attr.g)
-            for g in attr.graphs:
-                yield from _walk_nodes(g)
-
-
 def _consumed_names(graph: Any) -> set[str]:
     names = {o.name for o in graph.output}
-    for node in _walk_nodes(graph):
+    for node in walk_nodes(graph):
         names.update(node.input)
         for attr in node.attribute:  # sub-graph outputs are read by their node
             if attr.HasField("g"):
@@ -271,16 +296,35 @@ def _consumed_names(graph: Any) -> set[str]:
 class Importer:
     """Converts an ONNX model onto ``builder`` (the caller rolls it back on failure)."""
 
-    def __init__(self, model: Any, builder: MLGraphBuilder, input_shapes: Mapping[str, Sequence[int]] | None) -> None:
+    def __init__(self, model: Any, builder: MLGraphBuilder, input_shapes: Mapping[str, Sequence[int]] | None,
+                 budget: Budget) -> None:
         load_all()
         self.model = model
         self.builder = builder
+        self.budget = budget
         self.input_shapes = _check_input_shapes(input_shapes)
         self.opset = _default_opset(model)
         self.consumed = _consumed_names(model.graph)
         self._constants: dict[int, tuple[np.ndarray, MLOperand]] = {}
         self._value_operands: dict[int, tuple[Value, MLOperand]] = {}
         self.input_names: list[str] = []
+
+    # -- the budget
+    def afford(self, cost: Cost) -> bool:
+        """Whether ``cost`` fits what is left of the budget (it is then spent)."""
+        if not self.budget.fits(cost.nbytes, cost.work):
+            return False
+        self.budget.spend(cost.nbytes, cost.work)
+        return True
+
+    def over_budget(self, what: str, cost: Cost) -> str:
+        """Why ``what`` (``"folding it"``) is refused: its cost, the budget and how to raise it."""
+        budget = self.budget
+        return (
+            f"{what} needs {_bytes_text(cost.nbytes)} and {_count_text(cost.work)} arithmetic operations, more "
+            f"than is left ({_bytes_text(max(budget.bytes_left, 0))} and {_count_text(max(budget.work_left, 0))}) "
+            f"of this import's budget of {budget.describe()}"
+        )
 
     # -- constants
     def cached_constant(self, array: np.ndarray) -> MLOperand:
@@ -330,6 +374,7 @@ class Importer:
         self.run_graph(graph, scope, where="")
         outputs: dict[str, MLOperand] = {}
         for out in graph.output:
+            _check_utf8("output", out.name)
             value = scope.get(out.name)
             if value is None:
                 raise NotSupportedError(f"graph output {sanitize(out.name)!r} is produced by no node")
@@ -364,7 +409,11 @@ class Importer:
             scope[tensor.name] = _tensor_value(tensor, f"initializer {sanitize(tensor.name)!r}")
             names.add(tensor.name)
         for sparse in graph.sparse_initializer:
-            scope[sparse.values.name] = sparse_value(sparse, f"sparse initializer {sanitize(sparse.values.name)!r}")
+            what = f"sparse initializer {sanitize(sparse.values.name)!r}"
+            cost = sparse_cost(sparse, what)
+            if not self.afford(cost):
+                raise NotSupportedError(f"{what}: {self.over_budget('making it dense', cost)}")
+            scope[sparse.values.name] = sparse_value(sparse, what)
             names.add(sparse.values.name)
         return names
 
@@ -382,9 +431,13 @@ class Importer:
             name = info.name
             if name in initializers:
                 continue  # an initializer listed as an input (IR < 4): a constant here
+            _check_utf8("input", name)
             self.input_names.append(name)
             shape, elem = _input_shape(info, shapes.pop(name, None))
-            operand = self.builder.input(name, list(shape), T.WEBNN[elem])
+            try:
+                operand = self.builder.input(name, list(shape), T.WEBNN[elem])
+            except TypeError as exc:
+                raise NotSupportedError(f"input {sanitize(name)!r}: WebNN refuses its descriptor: {exc}") from None
             scope[name] = Value(elem, shape, operand=operand)
 
     def run_graph(self, graph: Any, scope: Scope, where: str) -> None:
@@ -407,18 +460,12 @@ class Importer:
 
     def _convert(self, node: Node, scope: Scope) -> list[Value | None]:
         op_type = node.op_type
-        folder = FOLDERS.get(op_type)
+        rule = FOLDERS.get(op_type)
         present = [v for v in node.inputs if v is not None]
-        if folder is not None and all(v.const is not None for v in present) and op_type not in SUBGRAPH_OPS:
-            try:
-                arrays = folder(node, [None if v is None else v.const for v in node.inputs])
-            except NotSupportedError:
-                raise
-            except Exception as exc:  # a NumPy error on malformed constants
-                node.fail(f"cannot fold the constant inputs: {type(exc).__name__}: {exc}")
-            if not isinstance(arrays, list | tuple):
-                arrays = [arrays]
-            return [None if a is None else (a if isinstance(a, Value) else const_value(a)) for a in arrays]
+        if rule is not None and all(v.const is not None for v in present) and op_type not in SUBGRAPH_OPS:
+            folded = self._fold(node, rule)
+            if folded is not None:
+                return folded
         converter = CONVERTERS.get(op_type)
         if converter is None:
             dynamic = [sanitize(n) for n, v in zip(node.proto.input, node.inputs) if v is not None and v.const is None]
@@ -428,7 +475,7 @@ class Importer:
             )
         try:
             result = converter(node, scope) if op_type in SUBGRAPH_OPS else converter(node)
-        except NotSupportedError:
+        except (NotSupportedError, GraphFormatError):  # malformed data in a branch, say
             raise
         except TypeError as exc:  # WebNN's validation refused the mapped op
             raise NotSupportedError(f"{node.describe()}: WebNN refuses the mapped operation: {exc}") from exc
@@ -438,17 +485,59 @@ class Importer:
             return [result]
         return list(result)
 
+    def _fold(self, node: Node, rule: Fold) -> list[Value | None] | None:
+        """The node's outputs computed by its folder; None when the fold does not fit the budget
+        and the op has a converter (which then keeps it in the graph)."""
+        arrays = [None if v is None else v.const for v in node.inputs]
+        try:
+            cost = rule.cost(node, arrays)
+            if not self.afford(cost):
+                if node.op_type in CONVERTERS:
+                    return None
+                node.fail(self.over_budget("folding it", cost))
+            results = rule.fold(node, arrays)
+        except (NotSupportedError, GraphFormatError):
+            raise
+        except Exception as exc:  # a NumPy error on malformed constants
+            node.fail(f"cannot fold the constant inputs: {type(exc).__name__}: {exc}")
+        if not isinstance(results, list | tuple):
+            results = [results]
+        return [None if a is None else (a if isinstance(a, Value) else const_value(a)) for a in results]
+
 
 # --------------------------------------------------------------------------- helpers
 
 
+def _bytes_text(nbytes: int) -> str:
+    return size_text(nbytes) if nbytes < 2**80 else f"about 2^{nbytes.bit_length() - 1} bytes"
+
+
+def _count_text(count: int) -> str:
+    return f"{count:.2g}" if count < 2**80 else f"about 2^{count.bit_length() - 1}"
+
+
+def _check_utf8(kind: str, name: str | bytes) -> None:
+    """Graph input and output names (``kind``) become WebNN names: they must be text."""
+    if not isinstance(name, str):
+        raise NotSupportedError(f"graph {kind} {sanitize(name)!r}: the name is not valid UTF-8, so it cannot name "
+                                f"a WebNN {kind}")
+
+
 def _default_opset(model: Any) -> int:
+    from onnx.defs import onnx_opset_version
+
     version = None
     for entry in model.opset_import:
         if entry.domain in DEFAULT_DOMAINS:
             version = int(entry.version)
     if version is None:
         version = 1 if not model.opset_import else MIN_OPSET
+    newest = onnx_opset_version()
+    if not 0 < version <= newest:
+        raise NotSupportedError(
+            f"the model imports opset {version} of the default ONNX domain, which no ONNX release defines "
+            f"(the newest the installed onnx package knows is {newest})"
+        )
     if version < MIN_OPSET:
         raise NotSupportedError(
             f"the model imports opset {version} of the default ONNX domain; opsets {MIN_OPSET} and later are "
@@ -457,45 +546,90 @@ def _default_opset(model: Any) -> int:
     return version
 
 
-def _tensor_value(tensor: Any, what: str) -> Value:
-    from onnx import numpy_helper
+#: The TensorProto field that holds one value per element, by element type (when not in raw_data).
+_TYPED_FIELDS = {
+    T.FLOAT: "float_data", T.INT32: "int32_data", T.INT16: "int32_data", T.INT8: "int32_data",
+    T.UINT16: "int32_data", T.UINT8: "int32_data", T.BOOL: "int32_data", T.FLOAT16: "int32_data",
+    T.INT64: "int64_data", T.DOUBLE: "double_data", T.UINT32: "uint64_data", T.UINT64: "uint64_data",
+}
 
+
+def _declared_dims(dims: Sequence[int], what: str) -> list[int]:
+    dims = [int(d) for d in dims]
+    if any(d < 0 for d in dims):
+        raise GraphFormatError(f"{what}: the shape {dims} has a negative dimension")
+    return dims
+
+
+def checked_dims(tensor: Any, what: str) -> list[int]:
+    """The shape of a TensorProto of a supported type whose data (raw or typed) matches it."""
     elem = tensor.data_type
     if elem not in T.NUMPY:
-        # Kept as a typed placeholder: using it fails with the node's name.
         raise NotSupportedError(f"{what} has ONNX type {T.name(elem)}, which is not supported")
+    dims = _declared_dims(tensor.dims, what)
+    count = math.prod(dims)
+    if tensor.data_location == EXTERNAL:  # read by read_model; never by the onnx package
+        raise GraphFormatError(f"{what}: its external data was not read")
+    if tensor.HasField("raw_data"):
+        need = T.stored_bytes(elem, count)
+        if len(tensor.raw_data) != need:
+            raise GraphFormatError(f"{what}: raw_data holds {len(tensor.raw_data)} bytes, its shape {dims} of "
+                                   f"{T.name(elem)} needs {need}")
+    elif elem in _TYPED_FIELDS:
+        field = _TYPED_FIELDS[elem]
+        held = len(getattr(tensor, field))
+        if held != count:
+            raise GraphFormatError(f"{what}: {field} holds {held} values, its shape {dims} needs {count}")
+    return dims
+
+
+def _tensor_value(tensor: Any, what: str, checked: bool = False) -> Value:
+    """A constant from a TensorProto (``checked``: :func:`checked_dims` has passed it)."""
+    from onnx import numpy_helper
+
+    if not checked:
+        checked_dims(tensor, what)
+    elem = tensor.data_type
     try:
         array = numpy_helper.to_array(tensor)
     except Exception as exc:
-        raise NotSupportedError(f"{what}: cannot read its data: {exc}") from exc
+        raise GraphFormatError(f"{what}: cannot read its data: {type(exc).__name__}: {exc}") from None
     return const_value(np.asarray(array, dtype=T.NUMPY[elem]), elem)
 
 
-#: The most elements a sparse tensor may expand to (1 GiB of float32), checked before allocating.
-MAX_SPARSE_ELEMENTS = 2**28
+def sparse_cost(sparse: Any, what: str) -> Cost:
+    """What making an ONNX SparseTensorProto dense costs: its declared shape, zero-filled."""
+    dims = _declared_dims(sparse.dims, what)
+    dtype = T.NUMPY.get(sparse.values.data_type)
+    elements = math.prod(dims)
+    return Cost(elements * (WIDEST if dtype is None else dtype.itemsize), elements)
 
 
 def sparse_value(sparse: Any, what: str) -> Value:
-    """A dense constant from an ONNX SparseTensorProto (indices flat or [count, rank])."""
-    from onnx import numpy_helper
-
-    dims = tuple(int(d) for d in sparse.dims)
-    count = 1
-    for d in dims:
-        count *= d
-    if any(d < 0 for d in dims) or count > MAX_SPARSE_ELEMENTS:
-        raise NotSupportedError(f"{what}: shape {list(dims)} is invalid or too large")
-    try:
-        values = numpy_helper.to_array(sparse.values)
-        indices = numpy_helper.to_array(sparse.indices).astype(np.int64)
-        array = np.zeros(dims, values.dtype)
-        if indices.ndim == 1:
-            array.reshape(-1)[indices] = values
-        else:
-            array[tuple(indices.T)] = values
-    except Exception as exc:
-        raise NotSupportedError(f"{what}: malformed sparse tensor: {type(exc).__name__}: {exc}") from None
-    return const_value(array, sparse.values.data_type)
+    """A dense constant from an ONNX SparseTensorProto (indices flat or [count, rank], each in
+    range); the caller has checked :func:`sparse_cost` against the budget."""
+    dims = _declared_dims(sparse.dims, what)
+    values = _tensor_value(sparse.values, f"{what}: the values").const
+    indices = _tensor_value(sparse.indices, f"{what}: the indices").const
+    assert values is not None and indices is not None
+    count = math.prod(dims)
+    nnz = values.size
+    if values.ndim != 1 or indices.dtype.kind not in "iu":
+        raise GraphFormatError(f"{what}: the values must be 1-D and the indices integers")
+    if indices.shape == (nnz, len(dims)):
+        if nnz and np.any((indices < 0) | (indices >= np.array(dims, np.int64))):
+            raise GraphFormatError(f"{what}: an index is out of range for the shape {dims}")
+        flat = np.ravel_multi_index(tuple(indices.astype(np.int64).T), dims) if nnz else indices.reshape(-1)
+    elif indices.shape == (nnz,):
+        if nnz and (int(indices.min()) < 0 or int(indices.max()) >= count):
+            raise GraphFormatError(f"{what}: an index is out of range for {count} elements")
+        flat = indices
+    else:
+        raise GraphFormatError(f"{what}: indices of shape {list(indices.shape)} do not fit {nnz} values of rank "
+                               f"{len(dims)}")
+    array = np.zeros(count, values.dtype)
+    array[flat.astype(np.int64)] = values
+    return const_value(array.reshape(dims), sparse.values.data_type)
 
 
 def _check_input_shapes(input_shapes: Any) -> dict[str, tuple[int, ...]]:
@@ -600,61 +734,90 @@ def _sorted_nodes(graph: Any, scope: Scope, where: str) -> list[tuple[int, Any]]
     return result
 
 
-def read_model(model: Any) -> Any:
-    """An ``onnx.ModelProto`` from a path, bytes or a ModelProto."""
+def read_model(model: Any, external_data_dir: str | os.PathLike[str] | None = None) -> tuple[Any, int]:
+    """The ``onnx.ModelProto`` of a path, bytes or a ModelProto, its external data read in by the
+    rules of :mod:`.external`, and its size in bytes (the file, the bytes or ``ByteSize()``, plus
+    the external data): what the import's budget is sized from.  A ModelProto given by the caller
+    is copied before its external data is read into it."""
     try:
         import onnx
     except ImportError as exc:  # pragma: no cover - onnx ships with the onnxruntime extra
         raise NotSupportedError(f"ONNX import needs the onnx package (pip install onnx): {exc}") from None
-    from ..errors import GraphFormatError
 
+    folder = _check_folder(external_data_dir)
+    file = None
     if isinstance(model, onnx.ModelProto):
-        return model
-    if isinstance(model, bytes | bytearray | memoryview):
+        proto, size = model, model.ByteSize()
+    elif isinstance(model, bytes | bytearray | memoryview):
         try:
-            return onnx.load_model_from_string(bytes(model))
+            proto, size = onnx.load_model_from_string(bytes(model)), len(model)
         except Exception as exc:
             raise GraphFormatError(f"not a readable ONNX model: {exc}") from None
-    if isinstance(model, str | os.PathLike):
-        path = os.fspath(model)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"{path}: no such file")
+    elif isinstance(model, str | os.PathLike):
+        file = os.fspath(model)
+        if not os.path.isfile(file):
+            raise FileNotFoundError(f"{file}: no such file")
         try:
-            return onnx.load(path)
+            proto, size = onnx.load(file, load_external_data=False), os.path.getsize(file)
         except Exception as exc:
-            raise GraphFormatError(f"not a readable ONNX model: {exc}", file=path) from None
-    raise TypeError(f"model must be a path, bytes or an onnx.ModelProto, got {type(model).__name__}")
+            raise GraphFormatError(f"not a readable ONNX model: {exc}", file=file) from None
+        if folder is None:
+            folder = os.path.dirname(os.path.abspath(file))
+    else:
+        raise TypeError(f"model must be a path, bytes or an onnx.ModelProto, got {type(model).__name__}")
+    tensors = external_tensors(proto)
+    if tensors:
+        if proto is model:
+            proto = onnx.ModelProto()
+            proto.CopyFrom(model)
+            tensors = external_tensors(proto)
+        size += read_external_data(tensors, folder, file)
+    return proto, size
+
+
+def _check_folder(folder: Any) -> str | None:
+    if folder is None:
+        return None
+    if not isinstance(folder, str | os.PathLike):
+        raise TypeError(f"external_data_dir must be a path, got {type(folder).__name__}")
+    path = os.fspath(folder)
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f"{path}: no such folder (external_data_dir)")
+    return path
 
 
 # --------------------------------------------------------------------------- API
 
 
-def import_onnx(model: Any, builder: MLGraphBuilder,
-                input_shapes: Mapping[str, Sequence[int]] | None = None) -> dict[str, MLOperand]:
+def import_onnx(model: Any, builder: MLGraphBuilder, input_shapes: Mapping[str, Sequence[int]] | None = None,
+                *, limits: Limits | None = None,
+                external_data_dir: str | os.PathLike[str] | None = None) -> dict[str, MLOperand]:
     from ...builder import MLGraphBuilder
 
     if not isinstance(builder, MLGraphBuilder):
         raise TypeError(f"import_onnx needs an MLGraphBuilder, got {type(builder).__name__}")
+    limits = check_limits("import_onnx", limits)
     builder._check_can_build("import_onnx")
-    proto = read_model(model)
-    return _convert(proto, builder, input_shapes, wrap_outputs=False)
+    proto, size = read_model(model, external_data_dir)
+    return _convert(proto, builder, input_shapes, limits.budget(size), wrap_outputs=False)
 
 
-def load_onnx(model: Any, context: MLContext | None = None,
-              input_shapes: Mapping[str, Sequence[int]] | None = None) -> MLGraph:
+def load_onnx(model: Any, context: MLContext | None = None, input_shapes: Mapping[str, Sequence[int]] | None = None,
+              *, limits: Limits | None = None, external_data_dir: str | os.PathLike[str] | None = None) -> MLGraph:
     from ...context import ML, MLContext
 
+    limits = check_limits("load_onnx", limits)
     if context is None:
         context = ML().create_context()
     elif not isinstance(context, MLContext):
         raise TypeError(f"load_onnx needs an MLContext, got {type(context).__name__}")
-    proto = read_model(model)
+    proto, size = read_model(model, external_data_dir)
     builder = context.create_graph_builder()
-    return builder.build(_convert(proto, builder, input_shapes, wrap_outputs=True))
+    return builder.build(_convert(proto, builder, input_shapes, limits.budget(size), wrap_outputs=True))
 
 
 def _convert(proto: Any, builder: MLGraphBuilder, input_shapes: Mapping[str, Sequence[int]] | None,
-             wrap_outputs: bool) -> dict[str, MLOperand]:
+             budget: Budget, wrap_outputs: bool) -> dict[str, MLOperand]:
     """Convert ``proto`` onto ``builder``; on any error the builder is as it was before."""
     initializers = {t.name for t in proto.graph.initializer} | {t.values.name for t in proto.graph.sparse_initializer}
     taken = [sanitize(i.name) for i in proto.graph.input if i.name not in initializers and i.name in builder._inputs]
@@ -662,7 +825,7 @@ def _convert(proto: Any, builder: MLGraphBuilder, input_shapes: Mapping[str, Seq
         raise TypeError(f"import_onnx: the builder already has inputs named {taken}")
     checkpoint = builder._checkpoint()
     try:
-        return Importer(proto, builder, input_shapes).plan(wrap_outputs)
+        return Importer(proto, builder, input_shapes, budget).plan(wrap_outputs)
     except BaseException:
         builder._rollback(checkpoint)
         raise

@@ -37,7 +37,7 @@ _ELEM_OF_WEBNN: dict[str, int] = {name: elem for elem, name in WEBNN.items() if 
 
 
 def name(elem: int) -> str:
-    return NAMES.get(elem, f"type {elem}")
+    return NAMES.get(elem, f"{elem} (unknown)")
 
 
 def elem_of_numpy(dtype: np.dtype) -> int | None:
@@ -46,3 +46,16 @@ def elem_of_numpy(dtype: np.dtype) -> int | None:
 
 def elem_of_webnn(data_type: str) -> int:
     return _ELEM_OF_WEBNN[data_type]
+
+
+#: Bits per element as an ONNX file stores them (raw_data, external data), for every fixed-size type.
+STORED_BITS: dict[int, int] = {
+    1: 32, 2: 8, 3: 8, 4: 16, 5: 16, 6: 32, 7: 64, 9: 8, 10: 16, 11: 64, 12: 32, 13: 64,
+    14: 64, 15: 128, 16: 16, 17: 8, 18: 8, 19: 8, 20: 8, 21: 4, 22: 4, 23: 4,
+}
+
+
+def stored_bytes(elem: int, count: int) -> int | None:
+    """The bytes ``count`` elements of type ``elem`` take in raw_data (None for strings and unknown types)."""
+    bits = STORED_BITS.get(elem)
+    return None if bits is None else (count * bits + 7) // 8

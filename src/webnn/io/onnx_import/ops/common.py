@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import types as T
 from ..core import Node, Value
+from ..costs import WIDEST, broadcast_shape
 
 if TYPE_CHECKING:
     from ....builder import MLOperand
@@ -40,7 +41,7 @@ def webnn_type(node: Node, elem: int, what: str = "the type") -> str:
 def operand_as(node: Node, value: Value, elem: int) -> MLOperand:
     """``value`` as an operand of element type ``elem`` (constants converted, operands cast)."""
     if value.const is not None:
-        return node.constant(value.const.astype(numpy_dtype(node, elem)), webnn_type(node, elem))
+        return node.constant(value.const.astype(numpy_dtype(node, elem), copy=False), webnn_type(node, elem))
     operand = node.operand_of(value)
     target = webnn_type(node, elem)
     if operand.data_type != target:
@@ -49,21 +50,13 @@ def operand_as(node: Node, value: Value, elem: int) -> MLOperand:
 
 
 def broadcast_shapes(node: Node, *shapes: Sequence[int]) -> tuple[int, ...]:
-    try:
-        return tuple(np.broadcast_shapes(*[tuple(s) for s in shapes]))
-    except ValueError:
+    shape = broadcast_shape(shapes)
+    if shape is None:
         node.fail(f"the input shapes {[list(s) for s in shapes]} do not broadcast")
+    return shape
 
 
-#: The most elements a folded constant may have (1 GiB of float32): a file cannot make the
-#: importer allocate more than this for a computed constant.
-MAX_FOLDED_ELEMENTS = 2**28
-
-
-def check_folded_size(node: Node, shape: Sequence[int]) -> None:
-    """Refuse a folded constant of ``shape`` before allocating it, when it is implausibly large."""
-    count = 1
-    for d in shape:
-        count *= int(d)
-    node.check(count <= MAX_FOLDED_ELEMENTS,
-               f"the constant result would have {count} elements (shape {list(shape)}), more than {MAX_FOLDED_ELEMENTS}")
+def itemsize(elem: int) -> int:
+    """The bytes of one element of ONNX type ``elem`` as folding holds it (the widest if unknown)."""
+    dtype = T.NUMPY.get(elem)
+    return WIDEST if dtype is None else dtype.itemsize

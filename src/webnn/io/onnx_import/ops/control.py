@@ -13,11 +13,15 @@ from .. import types as T
 from ..core import Node, Scope, Value
 from ..registry import converter
 
+#: How deep ``If`` nodes may nest (far deeper than real models; each level costs Python stack).
+MAX_DEPTH = 64
+
 
 def _branch(node: Node, scope: Scope, name: str) -> list[Value]:
     """The outputs of branch ``name``, converted in a scope nested in ``scope``."""
     branch = node.attr_proto(name)
     node.check(branch is not None, f"{name} is missing")
+    node.check(scope.depth < MAX_DEPTH, f"the If nodes nest more than {MAX_DEPTH} deep")
     graph = branch.g
     inner = Scope(scope)
     importer = node.importer

@@ -7,8 +7,9 @@ import numpy as np
 from ....backends.reference.special import erf as _erf
 from .. import types as T
 from ..core import Node, Value
+from ..costs import Cost, free, made
 from ..registry import converter, folder
-from .common import broadcast_shapes, numpy_dtype, operand_as, webnn_type
+from .common import broadcast_shapes, itemsize, numpy_dtype, operand_as, webnn_type
 
 # --------------------------------------------------------------------------- binary
 
@@ -197,7 +198,7 @@ def convert_identity(node: Node) -> Value:
     return node.input(0)
 
 
-@folder("Identity")
+@folder("Identity", cost=free)
 def fold_identity(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     return arrays[0]
 
@@ -235,12 +236,25 @@ def _cast_array(node: Node, array: np.ndarray, to: int) -> np.ndarray:
         return array.astype(dtype)
 
 
-@folder("Cast")
+def _cast_cost(shape: tuple[int, ...], to: int) -> Cost:
+    """The result and, for floats to integers, the truncated floats."""
+    return made(shape, itemsize(to) + itemsize(T.DOUBLE))
+
+
+def cast_cost(node: Node, arrays: list[np.ndarray | None]) -> Cost:
+    return _cast_cost(arrays[0].shape, int(node.attr("to")))
+
+
+def cast_like_cost(node: Node, arrays: list[np.ndarray | None]) -> Cost:
+    return made(arrays[0].shape, arrays[1].dtype.itemsize)
+
+
+@folder("Cast", cost=cast_cost)
 def fold_cast(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     return _cast_array(node, arrays[0], int(node.attr("to")))
 
 
-@folder("CastLike")
+@folder("CastLike", cost=cast_like_cost)
 def fold_cast_like(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     return arrays[0].astype(arrays[1].dtype) if arrays[1].dtype != np.bool_ else arrays[0] != 0
 
@@ -248,7 +262,7 @@ def fold_cast_like(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
 def cast_value(node: Node, value: Value, to: int) -> Value:
     if value.elem == to:
         return value
-    if value.const is not None:
+    if value.const is not None and node.afford(_cast_cost(value.shape, to)):
         return Value(to, value.shape, const=_cast_array(node, value.const, to))
     x = node.operand_of(value)
     if to == T.BOOL:

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import types as T
 from ..core import Node, Value
+from ..costs import Cost, count
 from ..registry import converter, folder
 from .common import norm_axis, operand_as
 
@@ -19,7 +20,19 @@ def _checked_indices(node: Node, indices: np.ndarray, dim: int) -> np.ndarray:
 NUMPY_GATHERS = {"Gather": np.take, "GatherElements": np.take_along_axis}
 
 
-@folder(*NUMPY_GATHERS)
+def gather_cost(node: Node, arrays: list[np.ndarray | None]) -> Cost:
+    """The gathered result, plus the indices made non-negative (and their mask)."""
+    data, indices = arrays
+    axis = norm_axis(node, int(node.attr("axis", 0)), data.ndim)
+    if node.op_type == "Gather":
+        shape = data.shape[:axis] + indices.shape + data.shape[axis + 1:]
+    else:
+        shape = indices.shape
+    elements = count(shape)
+    return Cost(elements * data.dtype.itemsize + indices.size * 17, elements + indices.size)
+
+
+@folder(*NUMPY_GATHERS, cost=gather_cost)
 def fold_gather(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     data, indices = arrays
     axis = norm_axis(node, int(node.attr("axis", 0)), data.ndim)
@@ -75,6 +88,7 @@ def convert_one_hot(node: Node) -> Value:
     indices = node.input(0)
     depth = int(node.need_const(1, "depth").reshape(-1)[0])
     node.check(depth > 0, f"depth {depth} is not positive")
+    node.charge(Cost(depth * 8, depth), f"the ramp of depth {depth}")
     values = node.need_const(2, "values").reshape(-1)
     node.check(values.size == 2, "values must hold [off_value, on_value]")
     rank = indices.rank + 1

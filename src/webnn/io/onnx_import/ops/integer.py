@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import types as T
 from ..core import Node, Value
+from ..costs import Cost
 from ..registry import converter
 from .conv import auto_pads, spatial_attrs, webnn_padding
 
@@ -51,7 +52,8 @@ def centered(node: Node, index: int, zp_index: int, per_axis: Callable[[int], li
     if zp is not None:
         node.check(zp.elem == value.elem, f"the zero point of input {index} has another type than the input")
     shape = None if zp is None else _zero_point_shape(node, zp, per_axis)
-    if value.const is not None and (zp is None or zp.const is not None):
+    constant = value.const is not None and (zp is None or zp.const is not None)
+    if constant and node.afford(Cost(value.const.size * 8, value.const.size)):  # float32, minus the zero point
         array = value.const.astype(np.float32)
         if zp is not None:
             z = zp.const.astype(np.float32)

@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import types as T
 from ..core import Node, Value
+from ..costs import like_first_input
 from ..registry import converter, folder
 from .common import norm_axes, norm_axis
 
@@ -34,7 +35,7 @@ def _axes(node: Node, rank: int) -> list[int] | None:
     return sorted(norm_axes(node, axes, rank))
 
 
-@folder(*NUMPY_REDUCTIONS)
+@folder(*NUMPY_REDUCTIONS, cost=like_first_input)
 def fold_reduce(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     x = arrays[0]
     axes = _axes(node, x.ndim)
@@ -74,7 +75,7 @@ def _cumsum_axis(node: Node, rank: int) -> int:
     return norm_axis(node, int(node.need_const(1, "axis").reshape(-1)[0]), rank)
 
 
-@folder("CumSum")
+@folder("CumSum", cost=like_first_input)
 def fold_cumsum(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     x = arrays[0]
     axis = _cumsum_axis(node, x.ndim)

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..core import Node, Value
+from ..costs import Cost
 from ..registry import converter
-from .common import check_folded_size, norm_axes
+from .common import norm_axes
 
 if TYPE_CHECKING:
     from ....builder import MLOperand
@@ -26,6 +27,9 @@ MODES = ("nearest", "linear", "cubic")
 TRANSFORMS = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric",
               "tf_half_pixel_for_nn")
 NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
+#: The bytes worked out per output coordinate of an axis: its source coordinate and up to four
+#: taps' indices and weights, with their temporaries (float32, float64 and int64 arrays).
+TAP_BYTES = 128
 
 
 def _source_coordinates(transform: str, out: int, size: int, scale: float) -> np.ndarray:
@@ -115,7 +119,7 @@ def _geometry(node: Node, shape: tuple[int, ...]) -> tuple[list[int], list[float
     """Output sizes and the scales ONNX uses for the coordinates, per axis."""
     rank = len(shape)
     if node.op_type == "Upsample":
-        scales = node.attr("scales") if node.opset < 9 else node.need_const(1, "scales").reshape(-1).tolist()
+        scales = node.attr("scales") if node.opset < 9 else node.need_const(1, "scales").reshape(-1)
         node.check(scales is not None and len(scales) == rank, f"scales must have {rank} entries")
         scales = [float(s) for s in scales]
         return _scaled_sizes(shape, scales), scales
@@ -137,8 +141,8 @@ def _geometry(node: Node, shape: tuple[int, ...]) -> tuple[list[int], list[float
         sizes_arr = node.need_const(sizes_index, "sizes")
     if scales_arr is not None and scales_arr.size:
         node.check(sizes_arr is None or sizes_arr.size == 0, "both scales and sizes are given")
+        node.check(scales_arr.size == len(axes), f"scales has {scales_arr.size} entries for {len(axes)} axes")
         given = [float(s) for s in scales_arr.reshape(-1)]
-        node.check(len(given) == len(axes), f"scales has {len(given)} entries for {len(axes)} axes")
         node.check(all(s > 0 for s in given), f"scales {given} must be positive")
         scales = [1.0] * rank
         for axis, s in zip(axes, given):
@@ -146,8 +150,8 @@ def _geometry(node: Node, shape: tuple[int, ...]) -> tuple[list[int], list[float
         return _scaled_sizes(shape, scales), scales
     node.check(sizes_arr is not None and sizes_arr.size, "neither scales nor sizes is given")
     assert sizes_arr is not None
+    node.check(sizes_arr.size == len(axes), f"sizes has {sizes_arr.size} entries for {len(axes)} axes")
     wanted = [int(v) for v in sizes_arr.reshape(-1)]
-    node.check(len(wanted) == len(axes), f"sizes has {len(wanted)} entries for {len(axes)} axes")
     node.check(all(v > 0 for v in wanted), f"sizes {wanted} must be positive")
     policy = node.attr("keep_aspect_ratio_policy", "stretch")
     sizes = list(shape)
@@ -213,7 +217,8 @@ def _resize(node: Node) -> Value:
                "antialias when downscaling has no WebNN equivalent")
     sizes, scales = _geometry(node, shape)
     node.check(all(s > 0 for s in sizes), f"the output shape {sizes} is empty")
-    check_folded_size(node, sizes)
+    node.charge(Cost(sum(sizes) * TAP_BYTES, sum(sizes) * 16),
+                f"computing the interpolation taps for the output shape {sizes}")
     maps = {}
     for axis, (out, size, scale) in enumerate(zip(sizes, shape, scales)):
         indices, weights = taps(node, mode, transform, nearest_mode, out, size, scale)

@@ -12,8 +12,9 @@ import math
 import numpy as np
 
 from ..core import Node, Value
+from ..costs import Cost, count, like_first_input, made
 from ..registry import converter, folder
-from .common import broadcast_shapes, check_folded_size, norm_axes, norm_axis, operand_as
+from .common import broadcast_shapes, norm_axes, norm_axis, operand_as
 
 # --------------------------------------------------------------------------- Reshape, Flatten
 
@@ -109,7 +110,7 @@ def _permutation(node: Node) -> list[int]:
     return perm
 
 
-@folder("Transpose")
+@folder("Transpose", cost=like_first_input)
 def fold_transpose(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     return arrays[0].transpose(_permutation(node)).copy()
 
@@ -125,7 +126,13 @@ def convert_transpose(node: Node) -> Value:
 # --------------------------------------------------------------------------- Concat, Split
 
 
-@folder("Concat")
+def concat_cost(node: Node, arrays: list[np.ndarray | None]) -> Cost:
+    """Every input once, as the first input's type."""
+    elements = sum(a.size for a in arrays if a is not None)
+    return Cost(elements * arrays[0].dtype.itemsize, elements)
+
+
+@folder("Concat", cost=concat_cost)
 def fold_concat(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     rank = arrays[0].ndim
     axis = norm_axis(node, int(node.attr("axis")), rank)
@@ -157,7 +164,8 @@ def _split_sizes(node: Node) -> tuple[int, list[int]]:
     if sizes is None:
         if node.has_attr("num_outputs"):
             count = int(node.attr("num_outputs"))
-            node.check(count >= 1, f"num_outputs {count} is not positive")
+            node.check(1 <= count <= max(dim, node.output_count),
+                       f"num_outputs {count} is not between 1 and the dimension's size ({dim})")
             chunk = -(-dim // count)
             sizes = [chunk] * (count - 1) + [dim - chunk * (count - 1)]
             node.check(sizes[-1] >= 0, f"cannot split {dim} into {count} parts")
@@ -169,7 +177,7 @@ def _split_sizes(node: Node) -> tuple[int, list[int]]:
     return axis, sizes
 
 
-@folder("Split")
+@folder("Split", cost=like_first_input)
 def fold_split(node: Node, arrays: list[np.ndarray]) -> list[np.ndarray]:
     axis, sizes = _split_sizes(node)
     return np.split(arrays[0], np.cumsum(sizes)[:-1], axis=axis)
@@ -221,7 +229,7 @@ def _slice_bounds(node: Node) -> list[tuple[int, int, int]]:
     return bounds
 
 
-@folder("Slice")
+@folder("Slice", cost=like_first_input)
 def fold_slice(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     index = []
     for start, size, step in _slice_bounds(node):
@@ -260,11 +268,13 @@ def _expand_target(node: Node) -> tuple[int, ...]:
     return broadcast_shapes(node, node.shape(0), node.ints(1, "shape"))
 
 
-@folder("Expand")
+def expand_cost(node: Node, arrays: list[np.ndarray | None]) -> Cost:
+    return made(_expand_target(node), arrays[0].dtype.itemsize)
+
+
+@folder("Expand", cost=expand_cost)
 def fold_expand(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
-    shape = _expand_target(node)
-    check_folded_size(node, shape)
-    return np.broadcast_to(arrays[0], shape).copy()
+    return np.broadcast_to(arrays[0], _expand_target(node)).copy()
 
 
 @converter("Expand")
@@ -283,11 +293,13 @@ def _repeats(node: Node) -> list[int]:
     return repeats
 
 
-@folder("Tile")
+def tile_cost(node: Node, arrays: list[np.ndarray | None]) -> Cost:
+    return made([d * r for d, r in zip(node.shape(0), _repeats(node))], arrays[0].dtype.itemsize)
+
+
+@folder("Tile", cost=tile_cost)
 def fold_tile(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
-    repeats = _repeats(node)
-    check_folded_size(node, [d * r for d, r in zip(arrays[0].shape, repeats)])
-    return np.tile(arrays[0], repeats)
+    return np.tile(arrays[0], _repeats(node))
 
 
 @converter("Tile")
@@ -328,11 +340,18 @@ def _pad_geometry(node: Node) -> tuple[list[int], list[int], str, float]:
     return begin, end, mode, fill
 
 
-@folder("Pad")
+def pad_cost(node: Node, arrays: list[np.ndarray | None]) -> Cost:
+    """The padded result (the crop of negative pads is a view)."""
+    begin, end, _, _ = _pad_geometry(node)
+    shape = node.shape(0)
+    padded = [max(d - max(-b, 0) - max(-e, 0), 0) + max(b, 0) + max(e, 0) for d, b, e in zip(shape, begin, end)]
+    return made(padded, arrays[0].dtype.itemsize, count(padded) + count(shape))
+
+
+@folder("Pad", cost=pad_cost)
 def fold_pad(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     begin, end, mode, fill = _pad_geometry(node)
     x = arrays[0]
-    check_folded_size(node, [d + max(b, 0) + max(e, 0) for d, b, e in zip(x.shape, begin, end)])
     crop = tuple(slice(max(-b, 0), x.shape[i] - max(-e, 0)) for i, (b, e) in enumerate(zip(begin, end)))
     x = x[crop]
     widths = [(max(b, 0), max(e, 0)) for b, e in zip(begin, end)]
@@ -387,7 +406,7 @@ def _space_to_depth_plan(node: Node) -> tuple[list[int], list[int], list[int]]:
 _REARRANGE = {"DepthToSpace": _depth_to_space_plan, "SpaceToDepth": _space_to_depth_plan}
 
 
-@folder(*_REARRANGE)
+@folder(*_REARRANGE, cost=like_first_input)
 def fold_rearrange(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     split, perm, final = _REARRANGE[node.op_type](node)
     return arrays[0].reshape(split).transpose(perm).reshape(final)
@@ -407,7 +426,7 @@ def _trilu_k(node: Node) -> int:
     return int(node.need_const(1, "k").reshape(-1)[0]) if node.has(1) else 0
 
 
-@folder("Trilu")
+@folder("Trilu", cost=like_first_input)
 def fold_trilu(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
     k = _trilu_k(node)
     return np.triu(arrays[0], k) if node.attr("upper", 1) else np.tril(arrays[0], k)
