@@ -96,7 +96,7 @@ class Budget:
 
 def size_text(nbytes: int) -> str:
     """``nbytes`` as a short human-readable size (``4 GiB``)."""
-    for unit, scale in (("GiB", GiB), ("MiB", MiB), ("KiB", 2**10)):
+    for unit, scale in (("TiB", 2**40), ("GiB", GiB), ("MiB", MiB), ("KiB", 2**10)):
         if nbytes >= scale:
             return f"{nbytes / scale:.3g} {unit}"
     return f"{nbytes} bytes"
