@@ -1,4 +1,11 @@
-"""Reference kernels: activation ops."""
+"""Reference kernels: activation ops.
+
+``clamp`` passes a value inside [min_value, max_value] through unchanged (the sign of a
+zero included: clamp(-0, min_value=+0) is -0), replaces a value below min_value by
+min_value and one above max_value by max_value, and passes NaN through, as ONNX
+Runtime's Clip does.  ``relu`` is clamp with min_value 0: relu(-0) is -0 and relu(NaN) is
+NaN.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,7 @@ from .special import erfc
 
 @kernel("relu")
 def relu(input: np.ndarray) -> np.ndarray:
-    return np.maximum(input, input.dtype.type(0))
+    return np.where(input < 0, input.dtype.type(0), input)
 
 
 @kernel("sigmoid")
@@ -94,7 +101,10 @@ def linear(input: np.ndarray, alpha: float, beta: float) -> np.ndarray:
 @kernel("clamp")
 def clamp(input: np.ndarray, min_value: float | int, max_value: float | int) -> np.ndarray:
     t = input.dtype.type
-    return np.minimum(np.maximum(input, t(min_value)), t(max_value))
+    low, high = t(min_value), t(max_value)
+    # Comparisons, not maximum / minimum: those would pick a zero bound over an equal zero
+    # of the other sign.  NaN compares false, so it passes through.
+    return np.where(input < low, low, np.where(input > high, high, input))
 
 
 @kernel("softmax")

@@ -4,6 +4,10 @@ Transcendental functions (exp, log, sin, cos, tan, erf) compute in float64 and t
 executor rounds once to the output type; sqrt and reciprocal compute in float32
 (float16 upcast), which is already correctly rounded.  Integer arithmetic wraps in
 two's complement.  Comparison and logical kernels return uint8 0 / 1.
+
+``max`` and ``min`` are IEEE 754-2019 maximum / minimum (JavaScript's Math.max /
+Math.min, on which the spec's emulation notes rely): NaN propagates and -0 is less
+than +0 (NumPy's maximum and minimum return either zero of a tie).
 """
 
 from __future__ import annotations
@@ -24,12 +28,37 @@ def _int_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return q + fix.astype(q.dtype)
 
 
+def ieee_maximum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IEEE 754-2019 maximum: NaN propagates, +0 is greater than -0."""
+    return _signed_zero_tie(np.maximum(a, b), a, b, np.logical_and)
+
+
+def ieee_minimum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IEEE 754-2019 minimum: NaN propagates, -0 is less than +0."""
+    return _signed_zero_tie(np.minimum(a, b), a, b, np.logical_or)
+
+
+def _signed_zero_tie(result: np.ndarray, a: np.ndarray, b: np.ndarray, combine) -> np.ndarray:
+    """``result`` with each zero given the sign that ``combine`` makes of the operands' signs.
+
+    A zero maximum has operands <= 0: it is -0 only if both signs are negative (and); a
+    zero minimum has operands >= 0: it is -0 if either sign is (or).
+    """
+    if result.dtype.kind != "f":
+        return result
+    zero = result == 0
+    if not zero.any():
+        return result
+    negative = combine(np.signbit(a), np.signbit(b))
+    return np.where(zero, np.where(negative, -0.0, 0.0).astype(result.dtype), result)
+
+
 _BINARY = {
     "add": np.add,
     "sub": np.subtract,
     "mul": np.multiply,
-    "max": np.maximum,
-    "min": np.minimum,
+    "max": ieee_maximum,
+    "min": ieee_minimum,
 }
 
 
@@ -64,7 +93,10 @@ def pow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         odd = (b & 1) != 0
         reciprocal = np.where(a == 1, one, np.where(a == -1, np.where(odd, -one, one), 0 * one))
         return np.where(negative, reciprocal, magnitude)
-    return np.power(upcast(a), upcast(b))
+    x, y = upcast(a), upcast(b)
+    # NumPy's power on 0-D arrays takes its scalar path, which gives NaN for pow(-inf, 0.5);
+    # its array loops give +inf, as C99 and JavaScript's Math.pow do.
+    return np.power(np.atleast_1d(x), np.atleast_1d(y)).reshape(np.broadcast_shapes(x.shape, y.shape))
 
 
 # --------------------------------------------------------------------------- comparisons, logical ops

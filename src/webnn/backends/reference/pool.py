@@ -6,6 +6,10 @@ the part of a window past the padded input hold no elements: they are filled
 with the reduction's identity (0 for sums, the lowest value for max), and the
 number of real elements per window (for the mean, and to give 0 for windows
 without any) is counted per axis in closed form.
+
+max_pool2d takes the IEEE 754-2019 maximum, as reduce_max does: a NaN anywhere in a
+window gives NaN, +0 is greater than -0, and padding (the -inf fill) never exceeds a real
+element, so a window of -inf values gives -inf.
 """
 
 from __future__ import annotations
@@ -102,8 +106,20 @@ def l2_pool2d(input: np.ndarray, output_shape_rounding: str, **geometry: Any) ->
     return np.sqrt(total)
 
 
+def _ieee_maximum(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """np.maximum (which propagates NaN) with a tie of zeros giving +0 unless both are -0."""
+    negative = np.signbit(a) & np.signbit(b)
+    np.maximum(a, b, out=out)
+    zero = out == 0
+    out[zero] = np.where(negative[zero], -0.0, 0.0)
+    return out
+
+
 @kernel("max_pool2d")
 def max_pool2d(input: np.ndarray, output_shape_rounding: str, **geometry: Any) -> np.ndarray:
-    lowest = -np.inf if input.dtype.kind == "f" else np.iinfo(input.dtype).min
-    result, count = _pool(input, **geometry, fill=lowest, combine=np.maximum)
+    if input.dtype.kind == "f":
+        lowest, combine = -np.inf, _ieee_maximum
+    else:
+        lowest, combine = np.iinfo(input.dtype).min, np.maximum
+    result, count = _pool(input, **geometry, fill=lowest, combine=combine)
     return np.where(count > 0, result, np.zeros((), result.dtype))

@@ -3,6 +3,11 @@
 Every reduction receives the normalized ``axes`` (a tuple, possibly empty) and
 ``keep_dimensions``.  Integer inputs reduce in their own type, so sums and
 products wrap around in two's complement; float16 inputs reduce in float32.
+
+reduce_max and reduce_min are IEEE 754-2019 maximum / minimum over the axes: NaN
+propagates and -0 is less than +0, as for the element-wise max and min.
+reduce_log_sum_exp is log(sum(exp(x))) computed without overflow: NaN if any element is
+NaN, +inf if any is +inf, -inf if all are -inf.
 """
 
 from __future__ import annotations
@@ -45,14 +50,31 @@ def reduce_mean(input: np.ndarray, axes: tuple[int, ...], keep_dimensions: bool)
     return np.mean(x, axis=axes, dtype=x.dtype, keepdims=keep_dimensions)
 
 
+def _zero_sign(result: np.ndarray, input: np.ndarray, axes: tuple[int, ...], keep_dimensions: bool,
+               negative_wins: bool) -> np.ndarray:
+    """``result`` (a maximum or minimum) with each zero signed as IEEE 754-2019 orders them:
+    -0 for a minimum over any -0, for a maximum only when no element is +0."""
+    if result.dtype.kind != "f":
+        return result
+    zero = result == 0
+    if not zero.any():
+        return result
+    sign = np.signbit(input) if negative_wins else ~np.signbit(input)
+    present = np.any((input == 0) & sign, axis=axes, keepdims=keep_dimensions)
+    negative = present if negative_wins else ~present
+    return np.where(zero, np.where(negative, -0.0, 0.0).astype(result.dtype), result)
+
+
 @kernel("reduce_max")
 def reduce_max(input: np.ndarray, axes: tuple[int, ...], keep_dimensions: bool) -> np.ndarray:
-    return np.max(input, axis=axes, keepdims=keep_dimensions)
+    result = np.max(input, axis=axes, keepdims=keep_dimensions)
+    return _zero_sign(result, input, axes, keep_dimensions, negative_wins=False)
 
 
 @kernel("reduce_min")
 def reduce_min(input: np.ndarray, axes: tuple[int, ...], keep_dimensions: bool) -> np.ndarray:
-    return np.min(input, axis=axes, keepdims=keep_dimensions)
+    result = np.min(input, axis=axes, keepdims=keep_dimensions)
+    return _zero_sign(result, input, axes, keep_dimensions, negative_wins=True)
 
 
 @kernel("reduce_log_sum")

@@ -2,7 +2,9 @@
 
 float32 uses the ONNX activation op itself wherever ONNX Runtime's CPU kernel matches the
 reference within the WPT tolerances over the whole input range; elsewhere a short
-decomposition computes the reference's own formula.  float16 (which these kernels lack, bar
+decomposition computes the reference's own formula.  ``relu`` and ``clamp`` pass a value
+inside the range through unchanged, so relu(-0) is -0 and clamp(-0, min_value=+0) is -0,
+as ONNX Runtime's Relu and Clip do.  float16 (which these kernels lack, bar
 Clip / Max) is computed in float32 and rounded once at the end, like the reference.
 """
 
@@ -44,8 +46,11 @@ def relu(e: Emitter, op: Operation) -> str:
     dtype = _dtype(e)
     x = e.input("input")
     if supports(_OPSET, "Relu", STORAGE[dtype]):
-        return e.node("Relu", [x])
-    # float16 / int64: max(x, 0) is exact in the type itself (Max propagates NaN, like the reference).
+        return e.node("Relu", [x])  # keeps -0 and NaN, as clamp(x, min_value=0) does
+    if dtype == "float16":
+        # Clip keeps -0 (Max(-0, +0) would return either zero) and NaN, in float16 itself.
+        return e.node("Clip", [x, e.const(0, "float16"), e.const(np.inf, "float16")])
+    # int64: max(x, 0) is exact in the type itself.
     return e.compute("Max", [x, e.const(0, STORAGE[dtype])], dtype)
 
 

@@ -10,13 +10,31 @@ rounded once at the end, like the reference).  Elsewhere the lowering keeps WebN
 * integer ``pow``: ONNX Runtime goes through ``double`` (no wrap-around, undefined results when
   out of range), so it is square-and-multiply with wrapping ``Mul``, and the rule for negative
   exponents (1 for a = 1, +-1 for a = -1, 0 otherwise) is applied explicitly;
+* float ``add`` / ``sub`` of a constant zero: ONNX Runtime's optimizer removes an Add of 0
+  and a Sub of 0 as no-ops, but -0 + 0 is +0 (and -0 - (-0) too); these are Sum nodes, which
+  it keeps;
+* float ``max`` / ``min`` are IEEE 754-2019 maximum / minimum (NaN propagates, -0 < +0); ONNX
+  Runtime's Max / Min propagate NaN but return either zero of a tie, depending on the position
+  and the broadcast.  max(a, b) is Sum(Max(a, b), Clip(a, -0, +0), Clip(b, -0, +0)): the clipped
+  operands are zeros of their signs, which change no nonzero maximum, and a sum of zeros is -0
+  only if all are, as the maximum of operands <= 0 is.  min(a, b) is -max(-a, -b).  That adds
+  3 nodes to max and 6 to min (float16 computes in float32: 3 casts more); a constant operand
+  without zeros needs none, a constant >= +0 one (max(x, c) is Abs(Max(x, c))), and a -0
+  scalar one none (max(x, -0) is Clip(x, -0, +inf)).  (x + 0 would make +0 of a -0, but
+  ONNX Runtime's optimizer removes an Add of 0);
 * float32 ``sign``: ONNX gives NaN for NaN, WebNN 0;
 * ``cast`` from float to an integer type saturates (NaN gives 0) where ONNX is undefined, and
   casts to int4 / uint4 (stored as int8 / uint8) keep the low 4 bits;
-* ``where`` on float16 and uint64 (no CPU kernel) selects in float32 / int64, which is exact.
+* ``where`` on float16 and uint64 (no CPU kernel) selects in float32 / int64, which is exact;
+  ONNX Runtime's Where turns a selected -0 of its first value into +0, so a float where whose
+  true value may hold -0 swaps the values (on condition == 0, one more comparison) when the
+  false value is a constant without -0, and otherwise multiplies the two selections, each with
+  1 in place of the other value (one more comparison, Where and Mul; float16 in float32).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -65,12 +83,23 @@ def _from_bool(e: Emitter, value: str) -> str:
 
 # --------------------------------------------------------------------------- binary arithmetic
 
-_BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul", "max": "Max", "min": "Min"}
+_BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul"}
 
 
 @lowering(*_BINARY)
 def binary(e: Emitter, op: Operation) -> str:
-    return e.compute(_BINARY[op.type], [e.input("a"), e.input("b")], e.output_desc().data_type)
+    data_type = e.output_desc().data_type
+    a, b = e.input("a"), e.input("b")
+    if op.type != "mul" and dtypes.info(data_type).is_float:
+        # ONNX Runtime's optimizer removes an Add of a constant 0 and a Sub of a constant 0
+        # (when the shapes allow), but x + 0 is +0 for x = -0, as is x - (-0): such sums go
+        # through Sum, which it keeps.
+        for name, other in (("b", a), ("a", b)) if op.type == "add" else (("b", a),):
+            value = _constant(e, op, name)
+            if value is not None and not value.any():
+                zero = value if op.type == "add" else np.negative(value)
+                return e.compute("Sum", [other, e.constant(zero, STORAGE[data_type])], data_type)
+    return e.compute(_BINARY[op.type], [a, b], data_type)
 
 
 @lowering("div")
@@ -146,6 +175,75 @@ def _integer_pow(e: Emitter, op: Operation, a: str, b: str, data_type: str) -> s
         vanish = e.node("And", [e.node("Less", [b, zero]), e.node("Not", [unit])])
         result = e.node("Where", [vanish, zero, result])
     return result if work == storage else e.cast(result, storage)
+
+
+# --------------------------------------------------------------------------- max, min
+
+
+@lowering("max", "min")
+def max_min(e: Emitter, op: Operation) -> str:
+    data_type = e.output_desc().data_type
+    a, b = e.input("a"), e.input("b")
+    if not dtypes.info(data_type).is_float:
+        return e.compute("Max" if op.type == "max" else "Min", [a, b], data_type)
+    known = [_constant(e, op, "a"), _constant(e, op, "b")]
+    if any(value is not None and not (value == 0).any() for value in known):
+        # Ties are between equal nonzero values, which have the same bits.
+        return e.compute("Max" if op.type == "max" else "Min", [a, b], data_type)
+    # float16 computes in float32 (exact: the result is an operand or a zero).
+    operands = [_Operand(e.input(name), e.input_desc(name).data_type, value, tuple(e.input_desc(name).shape))
+                for name, value in zip(("a", "b"), known)]
+    operands = [o.widened(e) for o in operands]
+    if op.type == "max":
+        result = _maximum(e, *operands, e.output_desc().shape)
+    else:  # min(a, b) = -max(-a, -b), exactly
+        result = e.node("Neg", [_maximum(e, *(o.negated(e) for o in operands), e.output_desc().shape)])
+    return e.cast(result, "float16") if data_type == "float16" else result
+
+
+class _Operand(NamedTuple):
+    """A float operand of max / min: its ONNX value, WebNN data type, constant value and shape."""
+
+    value: str
+    data_type: str
+    constant: np.ndarray | None
+    shape: tuple[int, ...]
+
+    def widened(self, e: Emitter) -> _Operand:
+        if self.data_type != "float16":
+            return self
+        if self.constant is not None:
+            v = self.constant.astype(np.float32)
+            return _Operand(e.constant(v, "float32"), "float32", v, self.shape)
+        return _Operand(e.cast(self.value, "float32"), "float32", None, self.shape)
+
+    def negated(self, e: Emitter) -> _Operand:
+        if self.constant is not None:
+            v = np.negative(self.constant)
+            return _Operand(e.constant(v, "float32"), "float32", v, self.shape)
+        return _Operand(e.node("Neg", [self.value]), "float32", None, self.shape)
+
+    def zero_of_sign(self, e: Emitter) -> str:
+        """Clip(x, -0, +0): the zero of x's sign (x itself for NaN)."""
+        if self.constant is not None:
+            v = self.constant
+            return e.constant(np.where(np.isnan(v), v, np.copysign(np.float32(0), v)).astype(np.float32), "float32")
+        return e.node("Clip", [self.value, _scalar(e, -0.0, "float32"), _scalar(e, 0.0, "float32")])
+
+
+def _maximum(e: Emitter, a: _Operand, b: _Operand, shape: tuple[int, ...]) -> str:
+    """IEEE 754-2019 maximum of float32 operands (see the module docstring)."""
+    for x, c in ((a, b), (b, a)):
+        if c.constant is None:
+            continue
+        if not np.signbit(c.constant).any():
+            # c >= +0: so is the maximum, and Abs makes +0 of a -0 (x + 0 would do too, but
+            # ONNX Runtime removes an Add of 0).
+            return e.node("Abs", [e.node("Max", [x.value, c.value])])
+        if c.constant.size == 1 and x.shape == tuple(shape) and c.constant.reshape(()) == 0:
+            # max(x, -0) = Clip(x, -0, +inf): Clip keeps an equal zero as it is.
+            return e.node("Clip", [x.value, _scalar(e, -0.0, "float32"), _scalar(e, np.inf, "float32")])
+    return e.node("Sum", [e.node("Max", [a.value, b.value]), a.zero_of_sign(e), b.zero_of_sign(e)])
 
 
 # --------------------------------------------------------------------------- comparisons, logical ops
@@ -297,7 +395,28 @@ def _integer_to_integer(e: Emitter, x: str, source: str, target: str) -> str:
 # --------------------------------------------------------------------------- where
 
 
+def _may_hold_negative_zero(value: np.ndarray | None) -> bool:
+    """Whether a value (None: not a constant) may hold -0."""
+    return value is None or bool((np.signbit(value) & (value == 0)).any())
+
+
 @lowering("where")
 def where(e: Emitter, op: Operation) -> str:
+    data_type = e.output_desc().data_type
+    true_value, false_value = e.input("true_value"), e.input("false_value")
+    if not dtypes.info(data_type).is_float or not _may_hold_negative_zero(_constant(e, op, "true_value")):
+        return _select(e, _to_bool(e, e.input("condition")), true_value, false_value, data_type)
+    # ONNX Runtime's Where returns +0 where it selects a -0 of its first value (it merges
+    # the two selections with "x != 0 ? x : y"); the second value is exact.  The inverse
+    # condition is condition == 0: ONNX Runtime rewrites Where(Not(c), x, y) as Where(c, y, x).
+    inverse = e.node("Equal", [e.input("condition"), _scalar(e, 0, "uint8")])
+    if not _may_hold_negative_zero(_constant(e, op, "false_value")):
+        return _select(e, inverse, false_value, true_value, data_type)
+    # Both may: each selection takes the other side's place as 1 (so first values are
+    # nonzero), and the product of the two is exact.
+    if data_type == "float16":
+        true_value, false_value = e.cast(true_value, "float32"), e.cast(false_value, "float32")
+    one = _scalar(e, 1, "float32")
     condition = _to_bool(e, e.input("condition"))
-    return _select(e, condition, e.input("true_value"), e.input("false_value"), e.output_desc().data_type)
+    product = e.node("Mul", [e.node("Where", [inverse, one, true_value]), e.node("Where", [condition, one, false_value])])
+    return e.cast(product, "float16") if data_type == "float16" else product

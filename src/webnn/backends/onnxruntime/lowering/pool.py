@@ -13,10 +13,28 @@ count of real elements.
 Data types: the float pools compute float16 in float32 (rounded once at the end).  max_pool2d
 runs on int8 / uint8 natively, on int32 / uint32 exactly in float64, and on int64 / uint64
 (which no wider type holds exactly) as a maximum over strided slices, one per window tap.
+
+Special values in max_pool2d: a NaN anywhere in a window gives NaN and padding never beats a
+real element, so a window of -inf values gives -inf (as reduce_max).  ONNX Runtime's float
+MaxPool drops a NaN unless it is the last element of its window, and starts each window at
+the lowest finite float, which a window of -inf values then returns (with or without
+padding, depending on the position); the integer pools start at the type's minimum, which is
+exact.  Float pools subtract a correction h: +0 for the windows MaxPool gets right, NaN for
+those with a NaN, +inf for those of -inf values only.  It comes from a second MaxPool over a
+code of each element (0 for -inf, 1 for any other number, +inf for NaN; the pool's padding
+is below 0); float16, which pools in float32, needs the NaN part only (the lowest float32
+rounds to -inf in float16).  The correction runs on the input's batches only when the
+input's sum is not finite (a NaN, an infinity, or an overflow), on an empty slice of them
+otherwise: an ordinary input pays one ReduceSum over the input, a few scalar nodes and two
+passes over the output; one with special values three more passes over the input, a second
+pool and four passes over the output.  (ONNX Runtime's Where turns a selected -0 of its first
+value into +0, hence h rather than a Where on the result.)  The sign of a zero maximum (a tie
+of -0 and +0) stays ONNX Runtime's choice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -105,16 +123,15 @@ def pool2d(e: Emitter, op: Operation) -> str:
 
     h, w = axes
     fits = all(a.begin < a.window and a.end < a.window for a in axes)
-    if h.size == h.window and w.size == w.window and h.out == w.out == 1 and not (h.begin or h.end or w.begin or w.end):
-        # A global pool (the window is the whole input; dilations are then 1).
-        if op.type == "average_pool2d":
-            y = e.node("GlobalAveragePool", [x])
-        elif op.type == "l2_pool2d":
-            y = e.node("GlobalLpPool", [x], p=2)
-        elif compute_type == "float32":
-            y = e.node("GlobalMaxPool", [x])
-        else:
-            y = e.node("MaxPool", [x], **_pool_attrs(axes, False))
+    # A global pool: the window is the whole input (dilations are then 1).
+    whole = h.size == h.window and w.size == w.window and h.out == w.out == 1 and not (h.begin or h.end or w.begin or w.end)
+    if op.type == "max_pool2d":
+        y = _max_pool(e, x, axes, whole, fits, compute_type, data_type)
+        if empty:  # (a -0 selected as Where's first value would become +0)
+            y = e.node("Where", [e.const(counts == 0, "bool"), e.const(0, compute_type), y])
+    elif whole:
+        y = e.node("GlobalAveragePool" if op.type == "average_pool2d" else "GlobalLpPool", [x],
+                   **({} if op.type == "average_pool2d" else {"p": 2}))
     elif op.type == "average_pool2d":
         if fits and not empty:
             y = e.node("AveragePool", [x], count_include_pad=0, **_pool_attrs(axes, False))
@@ -129,18 +146,58 @@ def pool2d(e: Emitter, op: Operation) -> str:
         if not fits:
             x = _pad(e, x, axes, (2, 3), 0, compute_type)
         y = e.node("LpPool", [x], p=2, **_pool_attrs(axes, not fits))
-    else:
-        if not fits:
-            x = _pad(e, x, axes, (2, 3), _lowest(compute_type), compute_type)
-        y = e.node("MaxPool", [x], **_pool_attrs(axes, not fits))
-        if empty:
-            y = e.node("Where", [e.const(counts > 0, "bool"), y, e.const(0, compute_type)])
 
     if nhwc:
         y = e.node("Transpose", [y], perm=list(TO_NHWC))
     if compute_type != STORAGE[data_type]:
         y = e.cast(y, data_type)
     return y
+
+
+def _max_pool(e: Emitter, x: str, axes: tuple[_Axis, _Axis], whole: bool, fits: bool, compute_type: str,
+              data_type: str) -> str:
+    """max_pool2d of ``x`` (NCHW, in ``compute_type``) with NaN and -inf as WebNN has them
+    (see the module docstring); windows over padding only are left to the caller."""
+    padded = x if fits else _pad(e, x, axes, (2, 3), _lowest(compute_type), compute_type)
+
+    def pool(value: str) -> str:
+        if whole and compute_type == "float32":
+            return e.node("GlobalMaxPool", [value])
+        return e.node("MaxPool", [value], **_pool_attrs(axes, not fits))
+
+    y = pool(padded)
+    if compute_type != "float32":
+        return y  # integers: exact
+    # The correction runs on the batches of the input when its sum is not finite (a NaN or
+    # an infinity, or an overflow), on none otherwise: it is y - h, h the sum over the
+    # (zero or one) corrections.
+    shape = e.input_desc("input").shape
+    batch, channels = shape[0], shape[3 if e.op.attrs["layout"] == "nhwc" else 1]  # type: ignore[union-attr]
+    total = e.node("ReduceSum", [x], keepdims=0)
+    special = e.node("IsNaN", [e.node("Sub", [total, total])])
+    count = e.node("Where", [special, e.i64([batch]), e.i64([0])])
+    h = _max_pool_correction(e, e.node("Slice", [padded, e.i64([0]), count, e.i64([0])]), pool, data_type)
+    # [count, C, H, W] as [0 or 1, N, C, H, W], summed over the first axis.
+    h = e.node("Reshape", [h, e.i64([-1, batch, channels, axes[0].out, axes[1].out])])
+    return e.node("Sub", [y, e.node("ReduceSum", [h, e.i64([0])], keepdims=0)])
+
+
+def _max_pool_correction(e: Emitter, x: str, pool: Callable[[str], str], data_type: str) -> str:
+    """h with max_pool2d = MaxPool - h: +0 for windows the MaxPool gets right, NaN for those
+    with a NaN and +inf for those whose elements are all -inf (float32)."""
+    nan = e.node("IsNaN", [x])
+    inf = e.const(np.inf, "float32")
+    if data_type == "float16":
+        # +inf for NaN, 0 otherwise: the window maxima m, less themselves, are NaN or 0.
+        code = pool(e.node("Where", [nan, inf, e.const(0, "float32")]))
+        return e.node("Sub", [code, code])
+    # 0 for -inf, 1 for the other numbers (HardSigmoid: alpha * x + beta is above 1 for
+    # every float above -inf, -inf for -inf), +inf for NaN; a window's maximum code gives
+    # h = +0 where it is 1 and +inf - code elsewhere: +inf for 0, NaN for +inf.
+    number = e.node("HardSigmoid", [x], alpha=2.0**-30, beta=2.0**100)
+    code = pool(e.node("Where", [nan, inf, number]))
+    return e.node("Where", [e.node("Equal", [code, e.const(1, "float32")]), e.const(0, "float32"),
+                            e.node("Sub", [inf, code])])
 
 
 def _max_by_slices(e: Emitter, axes: tuple[_Axis, _Axis], counts: np.ndarray | None, nhwc: bool,

@@ -14,6 +14,14 @@ Where ONNX Runtime's kernels differ from WebNN (see the reference kernels):
   float inputs a NaN test is added so that NaN propagates (the first NaN's index for
   arg_min / arg_max).  uint32 values are compared as int64, uint64 values as int64
   with the sign bit flipped (order preserving), float16 values as float32 (exact).
+* ReduceLogSumExp is wrong where the first element is infinite or NaN (it then shifts by 0
+  instead of the largest element, so [-inf, -1000] gives -inf) and where a NaN meets an
+  infinite maximum ([+inf, NaN] gives +inf): log_sum_exp is m + log(sum(exp(x - m))) with m
+  the largest element clipped to the finite range (an infinite m would make x - m NaN), so
+  a NaN propagates through the sum, +inf gives +inf and all -inf gives log(0) = -inf.
+* The sign of a zero from ReduceMax / ReduceMin (which of -0 and +0 wins a tie) is left to
+  ONNX Runtime: the spec's "maximum value" does not order equal values (as for the ties of
+  arg_min / arg_max), and fixing it would cost two more passes over the input.
 * ReduceL2 squares in the input type: float32 inputs reduce in float64 so that the norm
   neither overflows nor underflows where it is representable (the reference scales by
   a power of two instead); float16 inputs reduce in float32, where the squares of all
@@ -126,13 +134,31 @@ def _float_reduce(e: Emitter, onnx_op: str, x: str, data_type: str, axes: Sequen
 
 
 _FLOAT_REDUCTIONS = {
-    "reduce_l1": "ReduceL1", "reduce_log_sum": "ReduceLogSum", "reduce_log_sum_exp": "ReduceLogSumExp",
+    "reduce_l1": "ReduceL1", "reduce_log_sum": "ReduceLogSum",
     "reduce_mean": "ReduceMean", "reduce_product": "ReduceProd", "reduce_sum": "ReduceSum",
     "reduce_sum_square": "ReduceSumSquare",
 }
 
 
-@lowering(*_FLOAT_REDUCTIONS, "reduce_l2")
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _log_sum_exp(e: Emitter, x: str, data_type: str, axes: Sequence[int], keep: bool) -> str:
+    """m + log(sum(exp(x - m))), m the largest element clipped to the finite range (see the
+    module docstring); float16 computes in float32."""
+    if data_type == "float16":
+        x = e.cast(x, "float32")
+    axes_value = e.i64(list(axes))
+    largest = e.node("ReduceMax", [x, axes_value], keepdims=1)
+    shift = e.node("Clip", [largest, scalar(e, -_FLOAT32_MAX, "float32"), scalar(e, _FLOAT32_MAX, "float32")])
+    total = e.node("ReduceSum", [e.node("Exp", [e.node("Sub", [x, shift])]), axes_value], keepdims=int(keep))
+    if not keep:
+        shift = _reshape(e, shift, e.output_desc().shape)
+    y = e.node("Add", [e.node("Log", [total]), shift])
+    return e.cast(y, "float16") if data_type == "float16" else y
+
+
+@lowering(*_FLOAT_REDUCTIONS, "reduce_l2", "reduce_log_sum_exp")
 def reduce(e: Emitter, op: Operation) -> str:
     x = scalar_safe_input(e, "input")
     desc = e.input_desc("input")
@@ -146,6 +172,8 @@ def reduce(e: Emitter, op: Operation) -> str:
         elif op.type == "reduce_sum_square":
             x = e.node("Mul", [x, x])
         return _int_reduce(e, x, data_type, desc.shape, axes, mul=op.type == "reduce_product")
+    if op.type == "reduce_log_sum_exp":
+        return _log_sum_exp(e, x, data_type, axes, keep)
     if op.type == "reduce_l2":
         if data_type == "float16":
             return _float_reduce(e, "ReduceL2", x, data_type, axes, keep)
