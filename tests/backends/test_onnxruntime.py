@@ -254,3 +254,34 @@ def test_lowering_failure_is_not_supported(ort_context, monkeypatch) -> None:
     builder = ort_context.create_graph_builder()
     with pytest.raises(NotSupportedError, match="relu: no onnxruntime lowering"):
         builder.build({"y": builder.relu(builder.input("x", [2]))})
+
+
+# ----------------------------------------------------------------------------- versions
+
+
+@pytest.mark.parametrize("version", ["1.18.0", "1.31.1", "1.9.0", "0.99", "1.31.1.dev20250101"])
+def test_onnxruntime_older_than_the_tested_floor_is_refused(version: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Older ONNX Runtime versions compute some cases differently: the backend refuses them
+    rather than give a wrong answer."""
+    monkeypatch.setattr(ort, "__version__", version)
+    with pytest.raises(NotSupportedError, match=f"onnxruntime {version} is installed; .* needs 1.32 or newer"):
+        webnn.ML().create_context(backend="onnxruntime")
+
+
+@pytest.mark.parametrize("version", ["1.32.0", "1.32.1rc1", "1.40.0", "2.0.0"])
+def test_onnxruntime_at_or_above_the_floor_is_accepted(version: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ort, "__version__", version)
+    assert webnn.ML().create_context(backend="onnxruntime").backend == "onnxruntime"
+
+
+def test_the_floor_is_the_one_pyproject_declares() -> None:
+    import pathlib
+    import re
+
+    from webnn.backends.onnxruntime.backend import MIN_VERSION
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    floor = ".".join(map(str, MIN_VERSION))
+    text = (root / "pyproject.toml").read_text()
+    assert set(re.findall(r'"onnxruntime(?:-gpu)?>=([0-9.]+)"', text)) == {floor}
+    assert f"onnxruntime=={floor}.0" in (root / ".ci" / "floor.txt").read_text()

@@ -17,6 +17,22 @@ from . import providers as provider_choice
 
 #: I/O bindings kept per compiled graph (one per distinct set of tensors dispatched).
 _MAX_BINDINGS = 16
+#: The oldest ONNX Runtime whose results the tests check (older CPU kernels quantize, pool and
+#: gather some integer and special values differently).
+MIN_VERSION = (1, 32)
+
+
+def check_version(version: str) -> None:
+    """NotSupportedError when ``version`` of ONNX Runtime is older than :data:`MIN_VERSION`."""
+    parts = []
+    for part in version.split(".")[:2]:
+        digits = "".join(c for c in part if c.isdigit()) if part[:1].isdigit() else ""
+        parts.append(int(digits) if digits else 0)
+    if tuple(parts) < MIN_VERSION:
+        raise NotSupportedError(
+            f"create_context: onnxruntime {version} is installed; the onnxruntime backend needs "
+            f"{'.'.join(map(str, MIN_VERSION))} or newer (older versions compute some cases differently)"
+        )
 
 
 class OnnxRuntimeBackend:
@@ -34,6 +50,7 @@ class OnnxRuntimeBackend:
         provider_options: Mapping[str, Mapping[str, Any]] | None = None,
         available_providers: list[str] | None = None,
     ) -> None:
+        check_version(ort.__version__)
         available = ort.get_available_providers() if available_providers is None else available_providers
         self.choice = provider_choice.choose(
             available, accelerated=accelerated, power_preference=power_preference, device_type=device_type
