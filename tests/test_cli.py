@@ -297,6 +297,57 @@ def test_run_refuses_hostile_npy_inputs(saved_model, make, message: str, capsys:
     assert message in err and "Traceback" not in err
 
 
+def test_hostile_npy_corpus_under_a_memory_limit(tmp_path) -> None:
+    """Every hostile .npy input ends in the command's one-line error, within a small memory and
+    CPU budget (the child process could not allocate what the headers declare)."""
+    import io
+    import zipfile
+
+    import numpy as np
+
+    from .bounded import check_documented, outcomes
+
+    def header(**fields):
+        return {"descr": "<f4", "fortran_order": False, "shape": (2, 3), **fields}
+
+    cases = {
+        "huge.npy": (header(shape=(2**40,)), b""),
+        "huge_f8.npy": (header(descr="<f8", shape=(2, 3 * 2**30)), b"\0" * 64),
+        "overflow.npy": (header(shape=(2**62, 2**62)), b""),
+        "negative.npy": (header(shape=(-1, 3)), b""),
+        "truncated.npy": (header(), b"\0" * 23),
+        "pickle.npy": (header(descr="|O"), b"\x80\x04\x95"),
+        "wrong_dtype.npy": (header(descr="<i8"), b"\0" * 48),
+        "structured.npy": (header(descr=[("a", "<f4")]), b"\0" * 24),
+    }
+    paths = []
+    for name, (fields, data) in cases.items():
+        buffer = io.BytesIO()
+        np.lib.format.write_array_header_1_0(buffer, fields)
+        (tmp_path / name).write_bytes(buffer.getvalue() + data)
+        paths.append(str(tmp_path / name))
+    raw = {
+        "magic.npy": b"\x93NUMPX\x01\x00" + b"\0" * 64,
+        "version.npy": b"\x93NUMPY\x07\x00" + b"\0" * 64,
+        "header_length.npy": b"\x93NUMPY\x02\x00\xff\xff\xff\x7f{'descr': '<f4'",
+        "header_syntax.npy": b"\x93NUMPY\x01\x00\x10\x00{'descr': __import_",
+        "empty.npy": b"",
+    }
+    for name, data in raw.items():
+        (tmp_path / name).write_bytes(data)
+        paths.append(str(tmp_path / name))
+    with zipfile.ZipFile(tmp_path / "bomb.npz", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("x.npy", b"\0" * (64 << 20))
+    paths.append(str(tmp_path / "bomb.npz"))
+    results = outcomes("""
+def attempt(path):
+    import webnn
+    from webnn.cli import read_npy
+    read_npy(path, "--input x", webnn.MLOperandDescriptor("float32", (2, 3)))
+""", paths, headroom_mb=512)
+    check_documented(results, allowed=frozenset({"webnn.cli.CliError"}), cpu_seconds=2.0)
+
+
 def test_run_reads_fortran_order_and_big_endian_npy(saved_model, capsys: pytest.CaptureFixture[str]) -> None:
     import numpy as np
 

@@ -285,6 +285,10 @@ def output_file_names(names: Sequence[str]) -> dict[str, str]:
     return result
 
 
+#: The longest .npy header read (NumPy writes a few hundred bytes).
+_NPY_MAX_HEADER = 10_000
+
+
 def read_npy(path: str, what: str, desc: Any) -> np.ndarray:
     """The array of a ``.npy`` file, which must hold ``desc``'s shape and data type.
 
@@ -295,13 +299,22 @@ def read_npy(path: str, what: str, desc: Any) -> np.ndarray:
 
     try:
         with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
             version = npy.read_magic(f)
             read_header = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}.get(version)
             if read_header is None:
                 raise CliError(f"{what}: {path}: unsupported .npy format version {version}")
-            shape, fortran_order, dtype = read_header(f, max_header_size=10_000)
+            # The header's length, checked before NumPy reads that many bytes.
+            field = 2 if version == (1, 0) else 4
+            length = int.from_bytes(f.read(field), "little")
+            if length > _NPY_MAX_HEADER or f.tell() + length > size:
+                raise CliError(f"{what}: {path}: the .npy header claims {length} bytes (the file has {size})")
+            f.seek(-field, os.SEEK_CUR)
+            try:
+                shape, fortran_order, dtype = read_header(f, max_header_size=_NPY_MAX_HEADER)
+            except Exception as exc:  # NumPy's parser raises ValueError, SyntaxError, tokenize errors...
+                raise CliError(f"{what}: {path}: malformed .npy header: {type(exc).__name__}: {exc}") from None
             offset = f.tell()
-            size = os.fstat(f.fileno()).st_size
             if dtype.hasobject:
                 raise CliError(f"{what}: {path} holds Python objects (pickled data is never loaded)")
             count = 1
