@@ -124,7 +124,9 @@ def prelu(c: Check, input: Operand, slope: Operand) -> Result:
 def clamp(
     c: Check, input: Operand, *, min_value: float | None = None, max_value: float | None = None
 ) -> Result:
-    """Clamps each element of the input into [min_value, max_value]: min(max(x, min_value), max_value).
+    """Clamps each element of the input into [min_value, max_value]: a value below min_value
+    becomes min_value, one above max_value becomes max_value, and every other value passes
+    unchanged (the sign of a zero included: clamp(-0, min_value=0) is -0; NaN passes through).
 
     ``min_value`` and ``max_value`` are ``MLNumber`` values cast to the input's data
     type; an absent bound does not clamp, i.e. defaults to -Infinity / +Infinity (the
