@@ -41,9 +41,11 @@ class MLTensor:
         self._constant = constant
         self._storage = storage
         self._destroyed = False
-        #: Guards ``_destroyed`` and ``_users`` (the calls using the storage now).
-        self._state = threading.Condition(threading.Lock())
+        #: Guards ``_destroyed``, ``_users`` (the calls using the storage now) and ``_idle``.
+        self._lock = threading.Lock()
         self._users = 0
+        #: Set when the last user leaves; made only by a destroy() that has to wait.
+        self._idle: threading.Event | None = None
         #: The host copy of a constant tensor's data, for ``builder.constant(tensor)``.
         self._constant_data: np.ndarray | None = None
 
@@ -87,26 +89,29 @@ class MLTensor:
     def destroy(self) -> None:
         """Release the tensor's memory (idempotent), once the calls using it now have finished.
         Graphs built from it as a constant keep working."""
-        with self._state:
+        with self._lock:
             if self._destroyed:
                 return
             self._destroyed = True
-            while self._users:
-                self._state.wait()
+            if self._users:
+                self._idle = threading.Event()
+            idle = self._idle
+        if idle is not None:
+            idle.wait()
         self._storage.release()
 
     def _acquire(self, what: str) -> None:
         """Count a call that uses the storage; TypeError if the tensor is destroyed."""
-        with self._state:
+        with self._lock:
             if self._destroyed:
                 raise TypeError(f"{what}: the tensor is destroyed")
             self._users += 1
 
     def _release(self) -> None:
-        with self._state:
+        with self._lock:
             self._users -= 1
-            if not self._users:
-                self._state.notify_all()
+            if not self._users and self._idle is not None:
+                self._idle.set()
 
     @contextmanager
     def _in_use(self, what: str) -> Iterator[None]:
