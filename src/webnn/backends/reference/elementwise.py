@@ -28,29 +28,29 @@ def _int_div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return q + fix.astype(q.dtype)
 
 
-def ieee_maximum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IEEE 754-2019 maximum: NaN propagates, +0 is greater than -0."""
-    return _signed_zero_tie(np.maximum(a, b), a, b, np.logical_and)
+def ieee_maximum(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """IEEE 754-2019 maximum: NaN propagates, +0 is greater than -0 (``out`` may be ``a``)."""
+    return _signed_zero_tie(np.maximum, a, b, out, np.logical_and)
 
 
-def ieee_minimum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IEEE 754-2019 minimum: NaN propagates, -0 is less than +0."""
-    return _signed_zero_tie(np.minimum(a, b), a, b, np.logical_or)
+def ieee_minimum(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """IEEE 754-2019 minimum: NaN propagates, -0 is less than +0 (``out`` may be ``a``)."""
+    return _signed_zero_tie(np.minimum, a, b, out, np.logical_or)
 
 
-def _signed_zero_tie(result: np.ndarray, a: np.ndarray, b: np.ndarray, combine) -> np.ndarray:
-    """``result`` with each zero given the sign that ``combine`` makes of the operands' signs.
-
-    A zero maximum has operands <= 0: it is -0 only if both signs are negative (and); a
-    zero minimum has operands >= 0: it is -0 if either sign is (or).
-    """
-    if result.dtype.kind != "f":
-        return result
+def _signed_zero_tie(extreme, a: np.ndarray, b: np.ndarray, out: np.ndarray | None, combine) -> np.ndarray:
+    """``extreme(a, b)`` (NumPy's maximum or minimum, which propagate NaN) with each zero given
+    the sign that ``combine`` makes of the operands' signs: a zero maximum has operands <= 0,
+    so it is -0 only if both are (and); a zero minimum has operands >= 0, so it is -0 if either
+    is (or)."""
+    if np.result_type(a, b).kind != "f":
+        return extreme(a, b, out=out)
+    negative = combine(np.signbit(a), np.signbit(b))  # before ``out`` may overwrite ``a``
+    result = np.asarray(extreme(a, b, out=out))  # (0-D operands give a NumPy scalar)
     zero = result == 0
-    if not zero.any():
-        return result
-    negative = combine(np.signbit(a), np.signbit(b))
-    return np.where(zero, np.where(negative, -0.0, 0.0).astype(result.dtype), result)
+    if zero.any():
+        result[zero] = np.where(np.broadcast_to(negative, result.shape)[zero], -0.0, 0.0)
+    return result
 
 
 _BINARY = {

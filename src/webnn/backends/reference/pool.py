@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .elementwise import ieee_maximum
 from .registry import kernel, upcast
 
 
@@ -106,19 +107,10 @@ def l2_pool2d(input: np.ndarray, output_shape_rounding: str, **geometry: Any) ->
     return np.sqrt(total)
 
 
-def _ieee_maximum(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """np.maximum (which propagates NaN) with a tie of zeros giving +0 unless both are -0."""
-    negative = np.signbit(a) & np.signbit(b)
-    np.maximum(a, b, out=out)
-    zero = out == 0
-    out[zero] = np.where(negative[zero], -0.0, 0.0)
-    return out
-
-
 @kernel("max_pool2d")
 def max_pool2d(input: np.ndarray, output_shape_rounding: str, **geometry: Any) -> np.ndarray:
     if input.dtype.kind == "f":
-        lowest, combine = -np.inf, _ieee_maximum
+        lowest, combine = -np.inf, ieee_maximum
     else:
         lowest, combine = np.iinfo(input.dtype).min, np.maximum
     result, count = _pool(input, **geometry, fill=lowest, combine=combine)
