@@ -1,0 +1,453 @@
+"""A persistent, on-disk cache of compiled artifacts, shared between processes.
+
+It knows nothing about graphs: callers give a key (a hex string they computed), files and a small JSON
+metadata dict, and get them back in a later process. Under the cache folder (every folder mode 0o700)::
+
+    v1/<key[:2]>/<key>/{<files>, manifest.json}   entries; each appears at once, by a folder rename
+    tmp/                                          staging folders of puts in flight
+    locks/<key>.lock                              inter-process build locks
+
+An entry is verified (its key, the size and SHA-256 of each file) on every read; a damaged one is removed
+and reads as missing. Eviction is least-recently-used (a read touches the manifest's mtime) down to
+``max_bytes``, sparing entries used in the last ``GRACE_SECONDS`` (so that an entry another process
+just got stays readable while it opens the files; the bound may be exceeded meanwhile; ``clear()``
+spares nothing). No cache failure (read-only folder, full disk, a folder owned by another user) breaks the
+caller: reads miss, and writes return a *non-persisted* entry (``persisted`` False) whose files live in a
+temporary folder private to this process, removed at interpreter exit. Such failures give one
+RuntimeWarning per process.
+
+Environment: ``WEBNN_CACHE_DIR`` (the folder), ``WEBNN_CACHE=0|off|false|no`` (disabled),
+``WEBNN_CACHE_MAX_SIZE`` (bytes, or with a K/M/G/T suffix, powers of 1024; default 2 GiB).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import pathlib
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+__all__ = ["DEFAULT_MAX_BYTES", "CacheEntry", "CompiledCache", "cache_directory", "cache_settings",
+           "default_cache", "format_bytes"]
+
+DEFAULT_MAX_BYTES = 2 << 30
+FORMAT, VERSION, MANIFEST = "webnn-cache", 1, "manifest.json"
+STALE_SECONDS = 3600.0  # tmp/ folders older than this are leftovers of dead processes
+GRACE_SECONDS = 10.0  # evict() spares entries used (got or stored) this recently
+RESCAN_SECONDS = 300.0  # put() re-measures the cache at least this often (other processes add to it)
+_KEY = re.compile(r"[0-9a-f]{16,128}")
+_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}")
+_SIZE = re.compile(r"(\d+(?:\.\d*)?)\s*([KMGT]?)(?:I?B)?")
+
+FileSource = bytes | bytearray | memoryview | os.PathLike[str]
+BuildResult = tuple[Mapping[str, FileSource], Mapping[str, Any]]
+
+_state_lock = threading.Lock()
+_warned = False
+_scratch: tempfile.TemporaryDirectory[str] | None = None
+_default: tuple[tuple[pathlib.Path | None, int], CompiledCache | None] | None = None
+
+
+def _warn(directory: pathlib.Path, why: object) -> None:
+    global _warned
+    with _state_lock:
+        warned, _warned = _warned, True
+    if not warned:
+        warnings.warn(f"webnn cache: the folder {directory} is not usable ({why}); continuing without "
+                      "caching there", RuntimeWarning, stacklevel=3)
+
+
+def _check_key(key: str) -> str:
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        raise ValueError(f"cache key must be 16 to 128 lowercase hex digits, got {key!r}")
+    return key
+
+
+def _valid_name(name: object) -> bool:
+    return isinstance(name, str) and _NAME.fullmatch(name) is not None and name != MANIFEST
+
+
+class CacheEntry:
+    """An entry: ``path`` is its folder, ``meta`` the metadata given to ``put()``, ``sizes`` the size of
+    each file. ``persisted`` is False for content that could not be stored (see the module's doc)."""
+
+    __slots__ = ("key", "path", "meta", "sizes", "persisted")
+
+    def __init__(self, key: str, path: pathlib.Path, meta: dict[str, Any], sizes: dict[str, int],
+                 persisted: bool = True) -> None:
+        self.key, self.path, self.meta, self.sizes, self.persisted = key, path, meta, sizes, persisted
+
+    def file(self, name: str) -> pathlib.Path:
+        """The path of a stored file; KeyError if the entry has no such file."""
+        if name not in self.sizes:
+            raise KeyError(name)
+        return self.path / name
+
+    def read(self, name: str) -> bytes:
+        return self.file(name).read_bytes()
+
+    def __repr__(self) -> str:
+        return f"CacheEntry({self.key[:16]}..., files={sorted(self.sizes)}, persisted={self.persisted})"
+
+
+def _write(folder: pathlib.Path, files: Mapping[str, FileSource]) -> dict[str, dict[str, Any]]:
+    """Write every file into ``folder``; returns the manifest's ``files`` table.
+
+    Nothing is fsynced: the rename makes an entry appear whole to other processes, and an
+    entry that a crash leaves torn fails its digest check and is rebuilt, so durability would
+    only cost every build a disk flush."""
+    table: dict[str, dict[str, Any]] = {}
+    for name, source in files.items():
+        digest = hashlib.sha256()
+        with open(os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                          0o600), "wb") as out:
+            if isinstance(source, bytes | bytearray | memoryview):
+                view = memoryview(source).cast("B")
+                digest.update(view)
+                out.write(view)
+            else:
+                with open(os.fspath(source), "rb") as src:
+                    while chunk := src.read(1 << 20):
+                        digest.update(chunk)
+                        out.write(chunk)
+            table[name] = {"size": out.tell(), "sha256": digest.hexdigest()}
+    return table
+
+
+def _source_size(source: FileSource) -> int:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return memoryview(source).nbytes
+    return os.stat(os.fspath(source)).st_size
+
+
+def _read_manifest(folder: pathlib.Path) -> tuple[dict[str, Any], int] | None:
+    """The manifest (format, names and types checked) and its size in bytes; None when unusable."""
+    try:
+        data = (folder / MANIFEST).read_bytes()
+        manifest = json.loads(data)
+    except (OSError, ValueError):
+        return None
+    if (not isinstance(manifest, dict) or manifest.get("format") != FORMAT
+            or manifest.get("version") != VERSION or not isinstance(manifest.get("key"), str)
+            or not isinstance(manifest.get("meta"), dict) or not isinstance(manifest.get("files"), dict)):
+        return None
+    for name, info in manifest["files"].items():
+        if (not _valid_name(name) or not isinstance(info, dict) or type(info.get("size")) is not int
+                or info["size"] < 0 or not isinstance(info.get("sha256"), str)):
+            return None
+    return manifest, len(data)
+
+
+def _remove(folder: pathlib.Path, trash: pathlib.Path) -> None:
+    """Remove an entry folder: renamed away first (so it vanishes at once), then deleted."""
+    target = trash / f"{os.urandom(8).hex()}.del"
+    try:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(trash, 0o700)
+        os.rename(folder, target)
+    except OSError:
+        target = folder
+    shutil.rmtree(target, ignore_errors=True)
+
+
+def _scratch_folder(key: str) -> pathlib.Path:
+    """A fresh folder in this process's private temporary folder (removed at interpreter exit)."""
+    global _scratch
+    with _state_lock:
+        if _scratch is None:
+            _scratch = tempfile.TemporaryDirectory(prefix="webnn-cache-")
+        return pathlib.Path(tempfile.mkdtemp(prefix=key[:16] + "-", dir=_scratch.name))
+
+
+class CompiledCache:
+    """A cache folder. Making the object touches no file; the folder is made by the first put()."""
+
+    def __init__(self, directory: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.directory = pathlib.Path(os.path.abspath(os.fspath(directory)))
+        self.max_bytes = int(max_bytes)
+        self._owner_ok: bool | None = None
+        self._estimate: int | None = None  # bytes in the cache, as far as this object knows
+        self._scanned_at = 0.0
+        self._lock = threading.Lock()
+
+    def _usable(self) -> bool:
+        """False (with a warning) when the folder belongs to another user: its content is not trusted."""
+        if self._owner_ok is None:
+            try:
+                uid = os.stat(self.directory).st_uid
+            except FileNotFoundError:
+                return True  # put() makes it
+            except OSError as exc:
+                _warn(self.directory, exc)
+                uid = -1
+            self._owner_ok = not hasattr(os, "geteuid") or uid == os.geteuid()
+            if not self._owner_ok and uid != -1:
+                _warn(self.directory, f"it is owned by user id {uid}, not by this user")
+        return self._owner_ok
+
+    def _mkdir(self, folder: pathlib.Path) -> None:
+        """Make ``folder`` and the folders between it and the cache folder, each with mode 0o700."""
+        if not self.directory.is_dir():
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+            os.chmod(self.directory, 0o700)  # whatever the umask
+        path = self.directory
+        for part in folder.relative_to(self.directory).parts:  # (os.makedirs: parents get the umask's)
+            path = path / part
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(path, 0o700)
+
+    def _verify(self, key: str, folder: pathlib.Path) -> CacheEntry | None:
+        found = _read_manifest(folder)
+        if found is None or found[0]["key"] != key:
+            return None
+        files = found[0]["files"]
+        for name, info in files.items():
+            path = folder / name
+            try:  # (FileNotFoundError: evicted meanwhile by another process)
+                if not path.is_file() or path.stat().st_size != info["size"]:
+                    return None
+                with open(path, "rb") as f:
+                    if hashlib.file_digest(f, "sha256").hexdigest() != info["sha256"]:
+                        return None
+            except FileNotFoundError:
+                return None
+        return CacheEntry(key, folder, found[0]["meta"], {name: info["size"] for name, info in files.items()})
+
+    def get(self, key: str) -> CacheEntry | None:
+        """The verified entry, or None: missing, damaged (then removed), or the cache is not usable."""
+        folder = self.directory / f"v{VERSION}" / _check_key(key)[:2] / key
+        if not self._usable():
+            return None
+        try:
+            if not folder.is_dir():
+                return None
+            entry = self._verify(key, folder)
+            if entry is None:
+                _remove(folder, self.directory / "tmp")
+                return None
+            with contextlib.suppress(OSError):  # the last-use time, for LRU eviction
+                os.utime(folder / MANIFEST)
+            return entry
+        except OSError as exc:
+            _warn(self.directory, exc)
+            return None
+
+    def put(self, key: str, files: Mapping[str, FileSource], meta: Mapping[str, Any]) -> CacheEntry:
+        """Store ``files`` (data, or paths of files to copy) and ``meta`` under ``key``; returns the entry.
+        If another process stored ``key`` first, returns theirs. When the entry cannot be stored (larger
+        than ``max_bytes``, an OSError, a folder owned by another user) the result is non-persisted."""
+        _check_key(key)
+        for name in files:
+            if not _valid_name(name):
+                raise ValueError(f"cache file name must be a plain name of [A-Za-z0-9._-] (not {MANIFEST!r},"
+                                 f" no leading dot), got {name!r}")
+        meta_json = json.dumps(dict(meta), sort_keys=True, allow_nan=False)  # TypeError, ValueError: a bug
+        plain_meta = json.loads(meta_json)  # what get() gives back (tuples become lists)
+        total = sum(_source_size(source) for source in files.values()) + len(meta_json) + 300
+        if total <= self.max_bytes and self._usable():
+            try:
+                entry = self._store(key, files, plain_meta)
+                if entry is not None:
+                    return entry
+            except OSError as exc:
+                _warn(self.directory, exc)
+        table = _write(folder := _scratch_folder(key), files)
+        return CacheEntry(key, folder, plain_meta, {n: i["size"] for n, i in table.items()}, persisted=False)
+
+    def _store(self, key: str, files: Mapping[str, FileSource], meta: dict[str, Any]) -> CacheEntry | None:
+        tmp, final = self.directory / "tmp", self.directory / f"v{VERSION}" / key[:2] / key
+        self._mkdir(tmp)
+        self._mkdir(final.parent)
+        staging = pathlib.Path(tempfile.mkdtemp(prefix=key[:16] + "-", dir=tmp))  # mode 0o700
+        try:
+            table = _write(staging, files)
+            manifest = {"format": FORMAT, "version": VERSION, "key": key, "files": table, "meta": meta}
+            _write(staging, {MANIFEST: json.dumps(manifest, indent=1, sort_keys=True).encode()})
+            size = sum(info["size"] for info in table.values()) + (staging / MANIFEST).stat().st_size
+            for _attempt in range(2):
+                try:
+                    os.rename(staging, final)
+                except OSError:
+                    if not final.exists():
+                        raise
+                    theirs = self._verify(key, final)  # another process won the race: keep theirs
+                    if theirs is not None:
+                        return theirs
+                    _remove(final, tmp)
+                    continue
+                self._account(size)
+                return CacheEntry(key, final, meta, {n: info["size"] for n, info in table.items()})
+            return None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _account(self, size: int) -> None:
+        """Keep a running estimate of the cache's size; evict (a full scan) when over the bound or stale."""
+        with self._lock:
+            stale = self._estimate is None or time.monotonic() - self._scanned_at > RESCAN_SECONDS
+            self._estimate = (self._estimate or 0) + size
+            over = stale or self._estimate > self.max_bytes
+        if over:
+            self.evict()
+
+    @contextlib.contextmanager
+    def lock(self, key: str) -> Iterator[None]:
+        """An exclusive inter-process lock for building ``key``; a no-op (with the warning) when the lock
+        file cannot be made, since the cache is best-effort: then two processes may build the same entry."""
+        path = self.directory / "locks" / f"{_check_key(key)}.lock"
+        try:
+            if not self._usable():
+                raise PermissionError("the folder is owned by another user")
+            self._mkdir(path.parent)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            _warn(self.directory, exc)
+            yield
+            return
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+                while True:  # LK_LOCK gives up after 10 s: keep waiting
+                    with contextlib.suppress(OSError):
+                        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                        break
+            else:
+                import fcntl
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
+
+    def get_or_build(self, key: str, build: Callable[[], BuildResult]) -> CacheEntry:
+        """The entry for ``key``; when missing, ``build()`` gives (files, meta), built once across
+        processes (under ``lock(key)``) and stored. Always usable; ``persisted`` says if it was stored."""
+        entry = self.get(key)
+        if entry is None:
+            with self.lock(key):
+                entry = self.get(key)  # another process may have built it meanwhile
+                if entry is None:
+                    files, meta = build()
+                    entry = self.put(key, files, meta)
+        return entry
+
+    def _scan(self) -> tuple[list[tuple[float, int, pathlib.Path]], list[pathlib.Path]]:
+        """(last use, size, folder) of every valid entry; and the folders of invalid ones."""
+        valid: list[tuple[float, int, pathlib.Path]] = []
+        invalid: list[pathlib.Path] = []
+        root = self.directory / f"v{VERSION}"
+        for prefix in (root.iterdir() if root.is_dir() else ()):
+            for folder in (prefix.iterdir() if prefix.is_dir() else ()):
+                if not folder.is_dir():
+                    continue  # not an entry: left alone
+                found = _read_manifest(folder)
+                if found is None or found[0]["key"] != folder.name:
+                    invalid.append(folder)
+                    continue
+                with contextlib.suppress(OSError):
+                    size = found[1] + sum(info["size"] for info in found[0]["files"].values())
+                    valid.append(((folder / MANIFEST).stat().st_mtime, size, folder))
+        return valid, invalid
+
+    def info(self) -> dict[str, Any]:
+        """{"path", "entries", "bytes", "max_bytes"} of the cache folder; creates nothing."""
+        try:
+            valid = self._scan()[0]
+        except OSError as exc:
+            _warn(self.directory, exc)
+            valid = []
+        return {"path": str(self.directory), "entries": len(valid), "bytes": sum(s for _, s, _ in valid),
+                "max_bytes": self.max_bytes}
+
+    def clear(self) -> int:
+        """Remove every entry (and stale staging folders); returns the number of entries removed."""
+        return self._shrink(-1, 0.0)
+
+    def evict(self) -> int:
+        """Remove the least recently used entries (but none used in the last ``GRACE_SECONDS``) until the
+        cache holds at most ``max_bytes``; damaged entries and stale staging folders go too. Returns the
+        number of entries removed."""
+        return self._shrink(self.max_bytes, GRACE_SECONDS)
+
+    def _shrink(self, bound: int, grace: float) -> int:
+        if not self._usable():
+            return 0
+        tmp = self.directory / "tmp"
+        try:
+            valid, invalid = self._scan()
+            total = sum(size for _, size, _ in valid)
+            for folder in invalid:
+                _remove(folder, tmp)
+            removed = len(invalid)
+            now = time.time()
+            for used, size, folder in sorted(valid, key=lambda item: item[0]):
+                if total <= bound or used > now - grace:
+                    break
+                _remove(folder, tmp)
+                total, removed = total - size, removed + 1
+            for folder in (tmp.iterdir() if tmp.is_dir() else ()):  # leftovers of dead processes
+                with contextlib.suppress(OSError):
+                    if folder.name.endswith(".del") or now - folder.stat().st_mtime > STALE_SECONDS:
+                        shutil.rmtree(folder, ignore_errors=True)
+        except OSError as exc:
+            _warn(self.directory, exc)
+            return 0
+        with self._lock:
+            self._estimate, self._scanned_at = max(total, 0), time.monotonic()
+        return removed
+
+
+def format_bytes(n: float) -> str:
+    """``n`` bytes for people: 512 B, 1.5 KiB, 2.0 GiB."""
+    for unit in ("B", "KiB", "MiB"):
+        if abs(n) < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
+def cache_directory() -> pathlib.Path:
+    """The cache folder the environment names (whether or not ``WEBNN_CACHE`` disables the cache)."""
+    configured = os.environ.get("WEBNN_CACHE_DIR", "").strip()
+    if configured:
+        return pathlib.Path(os.path.abspath(os.path.expanduser(configured)))
+    try:
+        import platformdirs
+    except ImportError:
+        if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+            return pathlib.Path(os.environ["LOCALAPPDATA"], "webnn", "Cache")
+        return pathlib.Path(os.path.expanduser("~"), ".cache", "webnn")
+    return pathlib.Path(platformdirs.user_cache_dir("webnn", appauthor=False))
+
+
+def cache_settings() -> tuple[pathlib.Path | None, int]:
+    """(the cache folder, or None when ``WEBNN_CACHE`` disables the cache; the bound in bytes)."""
+    text = os.environ.get("WEBNN_CACHE_MAX_SIZE", "").strip()
+    match = _SIZE.fullmatch(text.upper())
+    if text and not match:
+        raise ValueError(f"WEBNN_CACHE_MAX_SIZE must be a number of bytes, optionally with a K, M, G or T "
+                         f"suffix (e.g. 512M, 2G), got {text!r}")
+    max_bytes = int(float(match[1]) * 1024 ** " KMGT".index(match[2] or " ")) if match else DEFAULT_MAX_BYTES
+    if os.environ.get("WEBNN_CACHE", "").strip().lower() in ("0", "off", "false", "no"):
+        return None, max_bytes
+    return cache_directory(), max_bytes
+
+
+def default_cache() -> CompiledCache | None:
+    """The process-wide cache of ``cache_settings()``; a new object when the environment changed."""
+    global _default
+    settings = cache_settings()
+    with _state_lock:
+        if _default is None or _default[0] != settings:
+            directory, max_bytes = settings
+            _default = (settings, None if directory is None else CompiledCache(directory, max_bytes))
+        return _default[1]
