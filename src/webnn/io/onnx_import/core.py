@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -33,6 +34,7 @@ from . import types as T
 from .costs import WIDEST, Cost
 from .external import EXTERNAL, external_tensors, read_external_data
 from .graphs import walk_nodes
+from .proto import ONNX_OPSET, DecodeError, get_attribute_value, load_model, tensor_to_array
 from .registry import CONVERTERS, FOLDERS, SUBGRAPH_OPS, Fold, load_all
 
 if TYPE_CHECKING:
@@ -102,9 +104,7 @@ def const_value(array: Any, elem: int | None = None) -> Value:
 
 
 def _attribute_value(attr: Any) -> Any:
-    from onnx import helper
-
-    value = helper.get_attribute_value(attr)
+    value = get_attribute_value(attr)
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     if isinstance(value, list) and value and isinstance(value[0], bytes):
@@ -523,21 +523,30 @@ def _check_utf8(kind: str, name: str | bytes) -> None:
                                 f"a WebNN {kind}")
 
 
-def _default_opset(model: Any) -> int:
-    from onnx.defs import onnx_opset_version
+def _newest_opset() -> int:
+    """The newest default-domain opset the installed onnx package knows (never below
+    :data:`.proto.ONNX_OPSET`, what onnx 1.19 knows; that is the answer without onnx)."""
+    try:
+        from onnx.defs import onnx_opset_version
+    except ImportError:
+        return ONNX_OPSET
+    return max(ONNX_OPSET, int(onnx_opset_version()))
 
+
+def _default_opset(model: Any) -> int:
     version = None
     for entry in model.opset_import:
         if entry.domain in DEFAULT_DOMAINS:
             version = int(entry.version)
     if version is None:
         version = 1 if not model.opset_import else MIN_OPSET
-    newest = onnx_opset_version()
-    if not 0 < version <= newest:
-        raise NotSupportedError(
-            f"the model imports opset {version} of the default ONNX domain, which no ONNX release defines "
-            f"(the newest the installed onnx package knows is {newest})"
-        )
+    if not 0 < version <= ONNX_OPSET:  # up to ONNX_OPSET without importing onnx (slower than most imports)
+        newest = _newest_opset()
+        if not 0 < version <= newest:
+            raise NotSupportedError(
+                f"the model imports opset {version} of the default ONNX domain, which no ONNX release defines "
+                f"(the newest the installed onnx package knows is {newest})"
+            )
     if version < MIN_OPSET:
         raise NotSupportedError(
             f"the model imports opset {version} of the default ONNX domain; opsets {MIN_OPSET} and later are "
@@ -585,13 +594,11 @@ def checked_dims(tensor: Any, what: str) -> list[int]:
 
 def _tensor_value(tensor: Any, what: str, checked: bool = False) -> Value:
     """A constant from a TensorProto (``checked``: :func:`checked_dims` has passed it)."""
-    from onnx import numpy_helper
-
     if not checked:
         checked_dims(tensor, what)
     elem = tensor.data_type
     try:
-        array = numpy_helper.to_array(tensor)
+        array = tensor_to_array(tensor)
     except Exception as exc:
         raise GraphFormatError(f"{what}: cannot read its data: {type(exc).__name__}: {exc}") from None
     return const_value(np.asarray(array, dtype=T.NUMPY[elem]), elem)
@@ -735,44 +742,52 @@ def _sorted_nodes(graph: Any, scope: Scope, where: str) -> list[tuple[int, Any]]
 
 
 def read_model(model: Any, external_data_dir: str | os.PathLike[str] | None = None) -> tuple[Any, int]:
-    """The ``onnx.ModelProto`` of a path, bytes or a ModelProto, its external data read in by the
+    """The ModelProto of a path, bytes or an ``onnx.ModelProto``, its external data read in by the
     rules of :mod:`.external`, and its size in bytes (the file, the bytes or ``ByteSize()``, plus
-    the external data): what the import's budget is sized from.  A ModelProto given by the caller
-    is copied before its external data is read into it."""
-    try:
-        import onnx
-    except ImportError as exc:  # pragma: no cover - onnx ships with the onnxruntime extra
-        raise NotSupportedError(f"ONNX import needs the onnx package (pip install onnx): {exc}") from None
+    the external data): what the import's budget is sized from.
 
+    A path or bytes are decoded by :mod:`.proto` (the ``onnx`` package is not imported); an
+    ``onnx.ModelProto`` given by the caller is used as it is (the converter reads both alike),
+    copied first when its external data is to be read into it."""
     folder = _check_folder(external_data_dir)
     file = None
-    if isinstance(model, onnx.ModelProto):
-        proto, size = model, model.ByteSize()
-    elif isinstance(model, bytes | bytearray | memoryview):
+    if isinstance(model, bytes | bytearray | memoryview):
         try:
-            proto, size = onnx.load_model_from_string(bytes(model)), len(model)
-        except Exception as exc:
+            proto, size = load_model(model), len(model)
+        except DecodeError as exc:
             raise GraphFormatError(f"not a readable ONNX model: {exc}") from None
     elif isinstance(model, str | os.PathLike):
         file = os.fspath(model)
         if not os.path.isfile(file):
             raise FileNotFoundError(f"{file}: no such file")
         try:
-            proto, size = onnx.load(file, load_external_data=False), os.path.getsize(file)
-        except Exception as exc:
+            with open(file, "rb") as f:
+                data = f.read()
+            proto, size = load_model(data), len(data)
+        except (DecodeError, OSError) as exc:
             raise GraphFormatError(f"not a readable ONNX model: {exc}", file=file) from None
+        del data
         if folder is None:
             folder = os.path.dirname(os.path.abspath(file))
+    elif _is_onnx_model(model):
+        proto, size = model, model.ByteSize()
     else:
         raise TypeError(f"model must be a path, bytes or an onnx.ModelProto, got {type(model).__name__}")
     tensors = external_tensors(proto)
     if tensors:
         if proto is model:
-            proto = onnx.ModelProto()
+            proto = type(model)()
             proto.CopyFrom(model)
             tensors = external_tensors(proto)
         size += read_external_data(tensors, folder, file)
     return proto, size
+
+
+def _is_onnx_model(model: Any) -> bool:
+    """Whether ``model`` is an ``onnx.ModelProto``, without importing onnx (a process that made
+    one has imported it)."""
+    onnx = sys.modules.get("onnx")
+    return onnx is not None and isinstance(model, onnx.ModelProto)
 
 
 def _check_folder(folder: Any) -> str | None:
