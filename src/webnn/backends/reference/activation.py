@@ -13,13 +13,29 @@ import math
 
 import numpy as np
 
-from .registry import kernel, upcast
+from .registry import INTEGERS, kernel, kernel_into, upcast
 from .special import erfc
+
+#: Data types of relu and clamp: selection only, so float16 runs as it is.
+_CLAMP_TYPES = frozenset({"float32", "float16", *INTEGERS})
 
 
 @kernel("relu")
 def relu(input: np.ndarray) -> np.ndarray:
-    return np.where(input < 0, input.dtype.type(0), input)
+    return relu_into(np.empty(input.shape, input.dtype), input)
+
+
+@kernel_into("relu", data_types=_CLAMP_TYPES, zero_hint=True)
+def relu_into(out: np.ndarray, input: np.ndarray, no_negative_zero: bool = False) -> np.ndarray:
+    """relu(input) written into ``out`` (which may be ``input``): clamp with min_value 0.
+
+    Without -0 in the input that is NumPy's maximum with 0, which passes NaN through and
+    may only pick the bound's +0 for an input +0.
+    """
+    floats = input.dtype.kind == "f"
+    if floats and not no_negative_zero and _zeros_of_sign(input, negative=True) is not None:
+        return clamp_into(out, input, 0, np.inf)
+    return np.maximum(input, input.dtype.type(0), out=out)
 
 
 @kernel("sigmoid")
@@ -33,6 +49,11 @@ def sigmoid(input: np.ndarray) -> np.ndarray:
 @kernel("tanh")
 def tanh(input: np.ndarray) -> np.ndarray:
     return np.tanh(upcast(input))
+
+
+@kernel_into("tanh", data_types={"float32"})
+def tanh_into(out: np.ndarray, input: np.ndarray) -> np.ndarray:
+    return np.tanh(input, out=out)
 
 
 @kernel("softplus")
@@ -100,11 +121,56 @@ def linear(input: np.ndarray, alpha: float, beta: float) -> np.ndarray:
 
 @kernel("clamp")
 def clamp(input: np.ndarray, min_value: float | int, max_value: float | int) -> np.ndarray:
+    return clamp_into(np.empty(input.shape, input.dtype), input, min_value, max_value)
+
+
+@kernel_into("clamp", data_types=_CLAMP_TYPES, zero_hint=True)
+def clamp_into(
+    out: np.ndarray, input: np.ndarray, min_value: float | int, max_value: float | int,
+    no_negative_zero: bool = False,
+) -> np.ndarray:
+    """clamp(input) written into ``out`` (which may be ``input``).
+
+    NumPy's clip computes min(max(x, low), high) with comparisons, which gives the bound
+    for a value below low or above high and passes NaN through; a value equal to a bound
+    may come out as that bound, which differs from it only for a zero bound and a zero of
+    the other sign.  Those elements are found before ``out`` is written and get their zero
+    back.  ``no_negative_zero`` promises that ``input`` holds no -0 (skipping the search
+    when only -0 could be wrong).
+    """
     t = input.dtype.type
     low, high = t(min_value), t(max_value)
-    # Comparisons, not maximum / minimum: those would pick a zero bound over an equal zero
-    # of the other sign.  NaN compares false, so it passes through.
-    return np.where(input < low, low, np.where(input > high, high, input))
+    if not low < high:  # equal bounds, or NaN: the comparisons as the spec words them
+        np.copyto(out, np.where(input < low, low, np.where(input > high, high, input)))
+        return out
+    wrong = None
+    if input.dtype.kind == "f" and (low == 0 or high == 0):
+        zero_bound = low if low == 0 else high
+        other_is_negative = not np.signbit(zero_bound)  # the input zero clip may turn into the bound
+        if not (other_is_negative and no_negative_zero):
+            wrong = _zeros_of_sign(input, negative=other_is_negative)
+    np.clip(input, low, high, out=out)
+    if wrong is not None:
+        out[wrong] = -zero_bound
+    return out
+
+
+def _zeros_of_sign(x: np.ndarray, negative: bool) -> np.ndarray | None:
+    """Where ``x`` holds -0 (``negative``) or +0, or None when it holds none.
+
+    As signed integers of the same width, -0 is the least value and +0 is 0: finding no
+    -0 takes one min reduction, without a mask.
+    """
+    bits = x.view(_SIGNED[x.dtype.itemsize])
+    zero = _NEGATIVE_ZERO_BITS[x.dtype.itemsize] if negative else 0
+    if negative and (bits.size == 0 or bits.min() != zero):
+        return None
+    where = bits == zero
+    return where if where.any() else None
+
+
+_SIGNED = {size: np.dtype(f"i{size}") for size in (2, 4, 8)}
+_NEGATIVE_ZERO_BITS = {size: int(np.iinfo(dtype).min) for size, dtype in _SIGNED.items()}
 
 
 @kernel("softmax")

@@ -8,6 +8,10 @@ two's complement.  Comparison and logical kernels return uint8 0 / 1.
 ``max`` and ``min`` are IEEE 754-2019 maximum / minimum (JavaScript's Math.max /
 Math.min, on which the spec's emulation notes rely): NaN propagates and -0 is less
 than +0 (NumPy's maximum and minimum return either zero of a tie).
+
+Into kernels (see the registry) exist for float32 and the integer types wherever NumPy's
+``out=`` gives the very same result: float16 arithmetic keeps its kernels, which compute in
+float32 and round once per op.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import numpy as np
 
 from ... import dtypes
 from . import special
-from .registry import kernel, upcast
+from .registry import INTEGERS, kernel, kernel_into, upcast
 
 # --------------------------------------------------------------------------- binary arithmetic
 
@@ -69,8 +73,17 @@ def _binary_kernel(ufunc):
     return run
 
 
+def _binary_into(ufunc):
+    def run(out: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return ufunc(a, b, out=out)
+
+    return run
+
+
 for _name, _ufunc in _BINARY.items():
     kernel(_name)(_binary_kernel(_ufunc))
+    kernel_into(_name, data_types={"float32", *INTEGERS})(_binary_into(_ufunc))
+kernel_into("div", data_types={"float32"})(_binary_into(np.divide))
 
 
 @kernel("div")
@@ -185,8 +198,20 @@ _EXACT = {
     "sqrt": np.sqrt,
     "reciprocal": np.reciprocal,
 }
+
+
+def _unary_into(ufunc):
+    def run(out: np.ndarray, input: np.ndarray) -> np.ndarray:
+        return ufunc(input, out=out)
+
+    return run
+
+
 for _name, _ufunc in _EXACT.items():
     kernel(_name)(_exact_kernel(_ufunc))
+    kernel_into(_name, data_types={"float32"})(_unary_into(_ufunc))
+kernel_into("abs", data_types={"float32", *INTEGERS})(_unary_into(np.abs))
+kernel_into("neg", data_types={"float32", *INTEGERS})(_unary_into(np.negative))
 
 _FLOAT64 = {"exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tan": np.tan}
 for _name, _ufunc in _FLOAT64.items():
@@ -217,12 +242,12 @@ def cast(input: np.ndarray, data_type: str) -> np.ndarray:
         return input.astype(target.numpy)
     # Float to integer: truncate toward zero; out of range saturates, NaN gives 0.
     t = np.trunc(input.astype(np.float64))
-    low = t < float(target.min)
-    high = t >= float(target.max + 1)  # a power of two, exact in float64
-    invalid = low | high | np.isnan(t)
+    below = t < float(target.min)
+    above = t >= float(target.max + 1)  # a power of two, exact in float64
+    invalid = below | above | np.isnan(t)
     result = np.where(invalid, 0.0, t).astype(target.numpy)
-    result[low] = target.min
-    result[high] = target.max
+    result[below] = target.min
+    result[above] = target.max
     return result
 
 

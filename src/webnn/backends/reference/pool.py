@@ -39,6 +39,11 @@ def _reduce_axis(
     span = (out - 1) * stride + (window - 1) * dilation + 1  # extent of all windows, padded
     end = max(0, span - begin - size)
     index: list[slice] = [slice(None)] * x.ndim
+    if combine is np.add and out == 1 and window == size and dilation == 1 and not begin and x.size > size:
+        # One window, the whole axis (global pooling): with that axis outermost, NumPy adds
+        # the rows up one after the other, in the order of the loop below, in one call.
+        rows = np.ascontiguousarray(np.moveaxis(x, axis, 0))
+        return np.expand_dims(np.add.reduce(rows, axis=0), axis)
     if begin or end:
         shape = list(x.shape)
         shape[axis] = begin + size + end
@@ -109,6 +114,7 @@ def l2_pool2d(input: np.ndarray, output_shape_rounding: str, **geometry: Any) ->
 
 @kernel("max_pool2d")
 def max_pool2d(input: np.ndarray, output_shape_rounding: str, **geometry: Any) -> np.ndarray:
+    combine: Callable[..., np.ndarray]
     if input.dtype.kind == "f":
         lowest, combine = -np.inf, ieee_maximum
     else:

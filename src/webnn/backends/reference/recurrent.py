@@ -8,6 +8,7 @@ a Python loop; each step is vectorised over batch and hidden units.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import overload
 
 import numpy as np
 
@@ -36,6 +37,12 @@ _LSTM_GATES = {"iofg": {"i": 0, "o": 1, "f": 2, "g": 3}, "ifgo": {"i": 0, "f": 1
 _PEEPHOLES = {"i": 0, "o": 1, "f": 2}
 
 
+@overload
+def _gate(x: np.ndarray, index: int, hidden_size: int) -> np.ndarray: ...
+@overload
+def _gate(x: None, index: int, hidden_size: int) -> None: ...
+@overload
+def _gate(x: np.ndarray | None, index: int, hidden_size: int) -> np.ndarray | None: ...
 def _gate(x: np.ndarray | None, index: int, hidden_size: int) -> np.ndarray | None:
     """Rows (last axis) of gate ``index`` of a packed weight or bias."""
     if x is None:
@@ -76,6 +83,10 @@ def _gru_step(
     gates = _GRU_GATES[layout]
     f, g = (_ACTIVATIONS[a] for a in activations)
 
+    @overload
+    def rows(a: np.ndarray, gate: str) -> np.ndarray: ...
+    @overload
+    def rows(a: np.ndarray | None, gate: str) -> np.ndarray | None: ...
     def rows(a: np.ndarray | None, gate: str) -> np.ndarray | None:
         return _gate(a, gates[gate], hidden_size)
 

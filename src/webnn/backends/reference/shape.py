@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .registry import kernel, upcast
@@ -41,7 +43,7 @@ def slice_(
     return input[index]
 
 
-_NUMPY_PAD_MODES = {"edge": "edge", "reflection": "reflect"}
+_NUMPY_PAD_MODES: dict[str, Any] = {"edge": "edge", "reflection": "reflect"}
 
 
 @kernel("pad")
