@@ -413,6 +413,21 @@ class OpDef:
                 values[p.name] = p.default
         return values, label
 
+    def infer(self, c: Check, descs: Mapping[str, Any], call: Mapping[str, Any]) -> Result:
+        """The spec's validation steps and output descriptors of one call.
+
+        ``descs`` maps the operand parameters to their descriptors (None where absent);
+        ``call`` maps every parameter to its descriptor or value.  Raises ``TypeError``
+        naming the op, its label and the rule broken.  The builder and the graph passes both
+        add operations through here, so a rewritten graph is validated like user code.
+        """
+        self.check_operands(c, descs)
+        result = self.func(c, **call)
+        if type(result) is not Result:
+            result = Result(result)
+        self.check_outputs(c, descs, result.outputs if type(result.outputs) is list else [result.outputs])
+        return result
+
     def check_operands(self, c: Check, descs: Mapping[str, Any]) -> None:
         """The table part of validation: data types and ranks of the operand arguments."""
         for name, lim in self.limits.items():

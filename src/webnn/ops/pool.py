@@ -86,7 +86,9 @@ def _pool2d(
 
     if output_sizes is not None:
         sizes = tuple(output_sizes)
-        if sizes == tuple(floor_sizes):
+        if sizes == tuple(floor_sizes) == tuple(ceil_sizes):
+            pass  # either rounding gives them: keep the one given (normalizing twice changes nothing)
+        elif sizes == tuple(floor_sizes):
             output_shape_rounding = "floor"
         elif sizes == tuple(ceil_sizes):
             output_shape_rounding = "ceil"
