@@ -6,12 +6,16 @@ import pytest
 
 
 def onnx_nodes(graph) -> list:
-    """The ONNX nodes (``onnx.NodeProto``) the onnxruntime backend emits for an MLGraph."""
+    """The ONNX nodes (``onnx.NodeProto``) the onnxruntime backend emits for an MLGraph (after
+    its pass pipeline, as at build)."""
     pytest.importorskip("onnxruntime")
     from webnn.backends.onnxruntime.emitter import Emitter
     from webnn.backends.onnxruntime.lowering import lower
+    from webnn.backends.onnxruntime.pipeline import DECOMPOSE, LAYOUT, PIPELINE
+    from webnn.passes import PassContext, run_pipeline
 
-    emitter = Emitter(graph.ir)
+    lowered = run_pipeline(graph.ir, PIPELINE, PassContext(decompose=DECOMPOSE, layout=LAYOUT, verify=True))
+    emitter = Emitter(lowered)
     lower(emitter)
     return list(emitter.model.graph.node)
 

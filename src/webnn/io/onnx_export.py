@@ -1,7 +1,8 @@
 """Export to a standard ONNX file, which stock ONNX Runtime runs with this package's results.
 
-The model is the onnxruntime backend's own lowering (opset 21), with every constant written
-into the file instead of being handed to a session.  Node names carry the operation labels;
+The model is the onnxruntime backend's own lowering (opset 21) of the graph after that
+backend's pass pipeline, with every constant written into the file instead of being handed
+to a session.  Node names carry the operation labels;
 the graph's input and output names are the MLGraph's.  Weights stay inline while the model
 is under protobuf's 2 GB limit; above it they go to ONE external data file named after the
 model (``model.onnx.data`` beside ``model.onnx``), with ONNX's external-data fields.  Both
@@ -19,6 +20,7 @@ from ..errors import NotSupportedError
 from .atomic import AtomicFiles
 
 if TYPE_CHECKING:
+    from ..backends.onnxruntime.emitter import Emitter
     from ..graph import MLGraph
     from ..ir import Graph
 
@@ -31,7 +33,9 @@ EXTERNAL_MIN_BYTES = 1024
 EXTERNAL_ALIGNMENT = 4096
 
 
-def _lower(graph: Graph, share_constants: bool) -> tuple[Any, dict[str, str], bytes]:
+def _lower(graph: Graph, share_constants: bool) -> tuple[Emitter, dict[str, str], bytes]:
+    """The emitter, output value names and model bytes of ``graph`` after the onnxruntime
+    backend's pass pipeline (its lowerings take the canonical layout only)."""
     try:
         from ..backends.onnxruntime.emitter import Emitter, LoweringError
         from ..backends.onnxruntime.lowering import lower
@@ -39,7 +43,11 @@ def _lower(graph: Graph, share_constants: bool) -> tuple[Any, dict[str, str], by
         raise NotSupportedError(
             f"to_onnx needs the onnxruntime and onnx packages (pip install 'webnn[onnxruntime]'): {exc}"
         ) from None
+    from .. import passes
+    from ..backends.onnxruntime.pipeline import DECOMPOSE, LAYOUT, PIPELINE
 
+    context = passes.PassContext(decompose=DECOMPOSE, layout=LAYOUT, verify=passes.verifying())
+    graph = passes.run_pipeline(graph, PIPELINE, context)
     emitter = Emitter(graph, share_constants=share_constants)
     try:
         outputs = lower(emitter)
@@ -94,7 +102,7 @@ def _externalize(model: Any, shared: dict[str, np.ndarray], data_path: str, file
     moved: list[tuple[Any, Any]] = []
     for tensor in model.graph.initializer:
         if tensor.data_location == TensorProto.EXTERNAL:
-            moved.append((tensor, memoryview(np.ascontiguousarray(shared[tensor.name]).reshape(-1)).cast("B")))
+            moved.append((tensor, np.ascontiguousarray(shared[tensor.name]).reshape(-1).data.cast("B")))
         elif len(tensor.raw_data) >= EXTERNAL_MIN_BYTES:
             moved.append((tensor, tensor.raw_data))
     if not moved:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import weakref
 from collections.abc import Mapping
@@ -14,7 +16,11 @@ from ...errors import NotSupportedError
 from ...ir import Graph, OperandDescriptor
 from ..base import HostStorage
 from . import providers as provider_choice
+from .pipeline import DECOMPOSE, LAYOUT, PIPELINE
 
+#: The files of a compiled artifact: the optimized model and its external weights.
+ARTIFACT_MODEL = "model.onnx"
+ARTIFACT_WEIGHTS = "weights.bin"
 #: I/O bindings kept per compiled graph (one per distinct set of tensors dispatched).
 _MAX_BINDINGS = 16
 #: The oldest ONNX Runtime whose results the tests check (older CPU kernels quantize, pool and
@@ -39,6 +45,9 @@ class OnnxRuntimeBackend:
     """Lowers graphs to ONNX and runs them with ONNX Runtime on the chosen execution provider."""
 
     name = "onnxruntime"
+    pipeline = PIPELINE
+    decompose = DECOMPOSE
+    layout = LAYOUT
 
     def __init__(
         self,
@@ -49,6 +58,7 @@ class OnnxRuntimeBackend:
         num_threads: int | None = None,
         provider_options: Mapping[str, Mapping[str, Any]] | None = None,
         available_providers: list[str] | None = None,
+        cache: bool = True,
     ) -> None:
         check_version(ort.__version__)
         available = ort.get_available_providers() if available_providers is None else available_providers
@@ -66,14 +76,18 @@ class OnnxRuntimeBackend:
             (p, {str(k): str(v) for k, v in provider_options.get(p, {}).items()}) for p in self.choice.providers
         ]
         self.num_threads = num_threads
+        self._use_cache = cache
         self.accelerated = self.choice.accelerated
         self.device = self.choice.device
-        # Load the lowering machinery now, with the context, so build() only builds.
-        from . import lowering  # noqa: F401
-        from .emitter import OPSET
-        from .kernels import cpu_kernel_types
+        # The lowering machinery (and ONNX Runtime's kernel table) loads on the first build that
+        # compiles: a process whose graphs all come from the persistent cache never needs it.
 
-        cpu_kernel_types(OPSET)
+    def operations(self) -> dict[str, Any]:
+        """Op name -> its lowering: every op this backend lowers itself (the others, if any, are
+        in ``decompose``)."""
+        from .lowering import LOWERINGS
+
+        return dict(LOWERINGS)
 
     def session_options(self) -> ort.SessionOptions:
         options = ort.SessionOptions()
@@ -84,7 +98,31 @@ class OnnxRuntimeBackend:
             options.inter_op_num_threads = 1
         return options
 
-    def compile(self, graph: Graph) -> CompiledOnnx:
+    @property
+    def cache(self) -> Any:
+        """The persistent cache of compiled graphs (None when off: ``cache=False`` or the
+        ``WEBNN_CACHE`` environment variable)."""
+        if not self._use_cache:
+            return None
+        from ...cache import default_cache
+
+        return default_cache()
+
+    def cache_identity(self) -> str:
+        """What, besides the graph, decides the compiled model: engine version, providers and
+        their options, the optimization level and the machine."""
+        from ...fingerprint import machine_digest
+        from .emitter import OPSET
+
+        return json.dumps({
+            "engine": "onnxruntime", "version": ort.__version__, "opset": OPSET, "providers": self.providers,
+            "optimization": "all", "machine": machine_digest(),
+        }, sort_keys=True)
+
+    def compile(self, graph: Graph, artifact_dir: str | None = None) -> CompiledOnnx:
+        """Lower ``graph`` to ONNX and create its session.  With ``artifact_dir``, ONNX Runtime
+        also writes the model it optimized there (``model.onnx`` + ``weights.bin``), which
+        :meth:`load_compiled` loads without optimizing again."""
         from .emitter import Emitter, LoweringError
         from .lowering import lower
 
@@ -97,15 +135,38 @@ class OnnxRuntimeBackend:
         shared = {name: ort.OrtValue.ortvalue_from_numpy(array) for name, array in emitter.shared.items()}
         if shared:
             options.add_external_initializers(list(shared), list(shared.values()))
+        if artifact_dir is not None:
+            options.optimized_model_filepath = os.path.join(artifact_dir, ARTIFACT_MODEL)
+            options.add_session_config_entry("session.optimized_model_external_initializers_file_name", ARTIFACT_WEIGHTS)
+            options.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes", "1024")
         model = emitter.model_bytes()
         del emitter
-        session = ort.InferenceSession(
+        session = self._session(model, options)
+        compiled = CompiledOnnx(session, output_names, shared)
+        if artifact_dir is not None:
+            files = [f for f in (ARTIFACT_MODEL, ARTIFACT_WEIGHTS) if os.path.exists(os.path.join(artifact_dir, f))]
+            if ARTIFACT_MODEL in files:
+                compiled.artifact_meta = {"files": files, "outputs": dict(output_names), "format": "onnx-optimized"}
+        return compiled
+
+    def load_compiled(self, folder: str, meta: Mapping[str, Any], output_names: list[str]) -> CompiledOnnx:
+        """A compiled graph from the files :meth:`compile` wrote (now in ``folder``, described
+        by ``meta``): the optimized model, loaded with graph optimization off."""
+        outputs = meta.get("outputs")
+        if meta.get("format") != "onnx-optimized" or not isinstance(outputs, dict) or list(outputs) != output_names:
+            raise ValueError("the compiled model is not one this backend wrote for this graph")
+        options = self.session_options()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        session = self._session(os.path.join(folder, ARTIFACT_MODEL), options)
+        return CompiledOnnx(session, outputs, {})
+
+    def _session(self, model: bytes | str, options: ort.SessionOptions) -> ort.InferenceSession:
+        return ort.InferenceSession(
             model,
             options,
             providers=[p for p, _ in self.providers],
             provider_options=[o for _, o in self.providers],
         )
-        return CompiledOnnx(session, graph, output_names, shared)
 
     def create_storage(self, desc: OperandDescriptor, data: np.ndarray | None = None) -> OrtStorage:
         return OrtStorage(desc, data)
@@ -159,7 +220,6 @@ class CompiledOnnx:
     def __init__(
         self,
         session: ort.InferenceSession,
-        graph: Graph,
         output_names: Mapping[str, str],
         shared: Mapping[str, ort.OrtValue],
     ) -> None:
@@ -168,8 +228,10 @@ class CompiledOnnx:
         self._names = list(output_names)
         self._onnx_names = list(output_names.values())
         self._shared = shared  # keeps the OrtValues (and the arrays they share) alive
-        self._bindings: dict[tuple[int, ...], Any] = {}
+        self._bindings: dict[tuple[tuple[str, int], ...], Any] = {}
         self._lock = threading.Lock()
+        #: What the persistent cache stores of it (set by compile when asked to write it).
+        self.artifact_meta: dict[str, Any] | None = None
 
     def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         return dict(zip(self._names, self._run(self._onnx_names, inputs, None)))

@@ -1,7 +1,9 @@
 """Building the ONNX model of a WebNN graph, node by node.
 
-The lowering functions (``lowering/``) call an :class:`Emitter` to add nodes
-and constants.  Each node is encoded to protobuf bytes as it is added
+An :class:`Emitter` holds the model being built (value names, nodes, initializers); it only
+grows.  Each lowering function (``lowering/``) gets an :class:`OpEmitter`, an immutable view
+bound to the emitter and to the one operation it lowers: it reads that operation's inputs and
+adds nodes named after its label.  Each node is encoded to protobuf bytes as it is added
 (:mod:`.onnxproto`), constant data goes in as raw bytes, and large constants
 are not copied into the model at all: they are declared as external data and
 handed to the session as ``OrtValue``s that share the graph's NumPy memory.
@@ -9,7 +11,8 @@ handed to the session as ``OrtValue``s that share the graph's NumPy memory.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,7 +47,7 @@ PROMOTIONS: dict[str, tuple[str, ...]] = {
     "int4": ("int8", "int32"), "uint4": ("uint8", "int32"),
 }
 
-#: (op type, storage type, constraint) found supported: the fast path of Emitter.compute.
+#: (op type, storage type, constraint) found supported: the fast path of OpEmitter.compute.
 _SUPPORTED: dict[tuple[str, str, str], bool] = {}
 _HINTS: dict[str, str] = {}
 
@@ -54,7 +57,11 @@ class LoweringError(Exception):
 
 
 class Emitter:
-    """Accumulates the ONNX graph of one WebNN graph."""
+    """Accumulates the ONNX graph of one WebNN graph: value names, nodes and initializers.
+
+    Append-only while the graph is lowered.  Lowerings do not use it directly: each gets an
+    :class:`OpEmitter`, a view bound to the one operation it lowers, which adds nodes here.
+    """
 
     def __init__(self, graph: Graph, *, share_constants: bool = True) -> None:
         self.graph = graph
@@ -77,7 +84,6 @@ class Emitter:
         self._reserved = frozenset(graph.inputs)
         self._counter = 0
         self._small_constants: dict[tuple[Any, ...], str] = {}
-        self.op: Operation | None = None
         for operand, array in graph.constants.items():
             self._names[operand] = self.constant(array, STORAGE[graph.operands[operand].data_type])
 
@@ -101,57 +107,40 @@ class Emitter:
     def desc(self, operand: int) -> OperandDescriptor:
         return self.graph.operands[operand]
 
-    def input(self, name: str) -> str | None:
-        """The ONNX value of the current operation's input ``name`` (None if absent)."""
-        ref = self.op.inputs[name]  # type: ignore[union-attr]
-        return None if ref is None else self._names[ref]  # type: ignore[index]
-
-    def inputs(self, name: str) -> list[str]:
-        """The ONNX values of a sequence input (``concat``'s ``inputs``)."""
-        assert self.op is not None
-        return [self.value(r) for r in self.op.inputs[name]]  # type: ignore[union-attr]
-
-    def input_desc(self, name: str) -> OperandDescriptor:
-        assert self.op is not None
-        ref = self.op.inputs[name]
-        return self.desc(ref[0] if isinstance(ref, tuple) else ref)  # type: ignore[arg-type,index]
-
-    def output_desc(self, index: int = 0) -> OperandDescriptor:
-        return self.graph.operands[self.op.outputs[index]]  # type: ignore[union-attr]
-
     # ------------------------------------------------------------------ nodes
-    def node(
-        self, op_type: str, inputs: Sequence[str | None], outputs: int = 1, *, domain: str = "", **attrs: Any
-    ) -> Any:
-        """Add a node; returns its output name (a list of names when ``outputs`` > 1).
+    def add(
+        self,
+        op_type: str,
+        inputs: Sequence[str | None],
+        attrs: Mapping[str, Any],
+        *,
+        outputs: int = 1,
+        label: str = "",
+    ) -> list[str]:
+        """Add a node; returns its output names.  The node is named after ``label`` (the
+        operation it lowers) when there is one.
 
-        ``None`` inputs are omitted optional inputs: trailing ones are dropped, others become "".  Attribute values may be
-        bool, int, float, str, sequences of int / float, or NumPy arrays (tensors).
+        ``None`` inputs are omitted optional inputs: trailing ones are dropped, others become "".
+        Attribute values may be bool, int, float, str, sequences of int / float, or NumPy arrays
+        (tensors); None values are left out.
         """
-        if None in inputs:
-            inputs = list(inputs)
-            while inputs and inputs[-1] is None:  # omitted trailing optional inputs are left out
-                inputs.pop()
-            inputs = ["" if i is None else i for i in inputs]
-        self._read.update(inputs)
+        present = list(inputs)
+        while present and present[-1] is None:  # omitted trailing optional inputs are left out
+            present.pop()
+        names_in = ["" if i is None else i for i in present]
+        self._read.update(names_in)
         hint = _HINTS.get(op_type) or _HINTS.setdefault(op_type, op_type.lower())
-        if outputs == 1:
-            self._counter += 1
-            name = f"{hint}_{self._counter}"
-            names = [name if name not in self._reserved else self.fresh(hint)]
-        else:
-            names = [self.fresh(hint) for _ in range(outputs)]
+        names = [self.fresh(hint) for _ in range(outputs)]
         attributes = [
             proto.tensor_attribute(key, self._tensor("", value, STORAGE.get(str(value.dtype), str(value.dtype))))
             if isinstance(value, np.ndarray) else proto.attribute(key, value)
             for key, value in attrs.items()
             if value is not None
         ] if attrs else ()
-        label = self.op.label if self.op is not None else ""
         self.nodes.append(
-            proto.node(op_type, inputs, names, attributes, name=self.fresh(label) if label else "", domain=domain)
+            proto.node(op_type, names_in, names, attributes, name=self.fresh(label) if label else "")
         )
-        return names[0] if outputs == 1 else names
+        return names
 
     # ------------------------------------------------------------------ constants
     def constant(self, array: np.ndarray, data_type: str | None = None) -> str:
@@ -200,7 +189,132 @@ class Emitter:
         """An int64 constant (shapes, axes, pads), 1-D for a sequence, a scalar for an int."""
         return self.const(values, "int64")
 
-    # ------------------------------------------------------------------ types
+    # ------------------------------------------------------------------ finish
+    def finish(self) -> dict[str, str]:
+        """Declare the graph outputs; returns WebNN output name -> ONNX output value name.
+
+        An output that is a graph input or a constant, or the same value as an earlier
+        output, goes through an Identity node (ONNX outputs are distinct node outputs).
+        """
+        names: dict[str, str] = {}
+        declared: set[str] = set()
+        for name, operand in self.graph.outputs.items():
+            value = self.value(operand)
+            if value in self._reserved or value in self.initializers or value in declared:
+                (value,) = self.add("Identity", [value], {})
+            declared.add(value)
+            desc = self.graph.operands[operand]
+            self._outputs.append(proto.value_info(value, ONNX_TYPES[STORAGE[desc.data_type]], desc.shape))
+            names[name] = value
+        # Initializers no node reads (e.g. a weight a lowering replaced by a transposed copy)
+        # are dropped: ONNX Runtime rejects unused shared ones, and they would waste memory.
+        for unused in [n for n in self.initializers if n not in self._read]:
+            del self.initializers[unused]
+            self.shared.pop(unused, None)
+        return names
+
+    def model_bytes(self) -> bytes:
+        """The serialized ModelProto (call :meth:`finish` first)."""
+        return proto.model(
+            self.nodes, self.initializers.values(), self._inputs, self._outputs, opset=OPSET, ir_version=IR_VERSION
+        )
+
+    @property
+    def model(self) -> Any:
+        """The model as an ``onnx.ModelProto`` (parsed with the onnx package; for tests and tools)."""
+        import onnx
+
+        return onnx.load_from_string(self.model_bytes())
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class OpEmitter:
+    """The emitter as the lowering of one operation sees it (immutable).
+
+    It reads the operation's inputs and output descriptors, and adds nodes to the shared
+    :class:`Emitter`, named after the operation's label; errors name the operation.  Constants
+    and value names are the shared emitter's.
+    """
+
+    emitter: Emitter
+    op: Operation
+
+    @property
+    def graph(self) -> Graph:
+        return self.emitter.graph
+
+    # ------------------------------------------------------------------ the operation's operands
+    def ref(self, name: str) -> int | None:
+        """The operand id of the single input ``name`` (None if absent)."""
+        ref = self.op.inputs.get(name)
+        if isinstance(ref, tuple):
+            raise AssertionError(f"{self.op.type}: input {name} is a sequence")
+        return ref
+
+    def input(self, name: str) -> str:
+        """The ONNX value of the required input ``name``."""
+        ref = self.ref(name)
+        if ref is None:
+            raise AssertionError(f"{self.op.type}: input {name} is absent")
+        return self.emitter.value(ref)
+
+    def optional(self, name: str) -> str | None:
+        """The ONNX value of the optional input ``name`` (None if absent)."""
+        ref = self.ref(name)
+        return None if ref is None else self.emitter.value(ref)
+
+    def inputs(self, name: str) -> list[str]:
+        """The ONNX values of a sequence input (``concat``'s ``inputs``)."""
+        refs = self.op.inputs[name]
+        if not isinstance(refs, tuple):
+            raise AssertionError(f"{self.op.type}: input {name} is not a sequence")
+        return [self.emitter.value(r) for r in refs]
+
+    def input_desc(self, name: str) -> OperandDescriptor:
+        """The descriptor of input ``name`` (of its first operand for a sequence)."""
+        ref = self.op.inputs.get(name)
+        if isinstance(ref, tuple):
+            ref = ref[0]
+        if ref is None:
+            raise AssertionError(f"{self.op.type}: input {name} is absent")
+        return self.graph.operands[ref]
+
+    def output_desc(self, index: int = 0) -> OperandDescriptor:
+        return self.graph.operands[self.op.outputs[index]]
+
+    def constant_value(self, name: str) -> np.ndarray | None:
+        """The array of input ``name`` when it is a graph constant (None otherwise or if absent)."""
+        ref = self.ref(name)
+        return None if ref is None else self.graph.constants.get(ref)
+
+    # ------------------------------------------------------------------ the shared store
+    def fresh(self, hint: str = "t") -> str:
+        return self.emitter.fresh(hint)
+
+    def value(self, operand: int) -> str:
+        return self.emitter.value(operand)
+
+    def desc(self, operand: int) -> OperandDescriptor:
+        return self.graph.operands[operand]
+
+    def constant(self, array: np.ndarray, data_type: str | None = None) -> str:
+        return self.emitter.constant(array, data_type)
+
+    def const(self, values: Any, data_type: str) -> str:
+        return self.emitter.const(values, data_type)
+
+    def i64(self, values: Sequence[int] | int) -> str:
+        return self.emitter.i64(values)
+
+    # ------------------------------------------------------------------ nodes
+    def node(self, op_type: str, inputs: Sequence[str | None], **attrs: Any) -> str:
+        """Add a node with one output (see :meth:`Emitter.add`); returns its name."""
+        return self.emitter.add(op_type, inputs, attrs, label=self.op.label)[0]
+
+    def nodes(self, op_type: str, inputs: Sequence[str | None], count: int, **attrs: Any) -> list[str]:
+        """Add a node with ``count`` outputs; returns their names."""
+        return self.emitter.add(op_type, inputs, attrs, outputs=count, label=self.op.label)
+
     def cast(self, value: str, to: str) -> str:
         return self.node("Cast", [value], to=ONNX_TYPES[to])
 
@@ -234,7 +348,6 @@ class Emitter:
         candidates = PROMOTIONS[data_type] if promote is None else promote
         wide = next((t for t in candidates if supports(OPSET, op_type, t, constraint)), None)
         if wide is None:
-            assert self.op is not None
             raise LoweringError(
                 f"{self.op.type}: ONNX Runtime has no {op_type} kernel for {data_type} "
                 f"(nor for {', '.join(candidates) or 'a wider type'})"
@@ -245,43 +358,6 @@ class Emitter:
         ]
         out = self.node(op_type, cast_inputs, **attrs)
         return self.cast(out, STORAGE.get(result_type, result_type))
-
-    # ------------------------------------------------------------------ finish
-    def finish(self) -> dict[str, str]:
-        """Declare the graph outputs; returns WebNN output name -> ONNX output value name.
-
-        An output that is a graph input or a constant, or the same value as an earlier
-        output, goes through an Identity node (ONNX outputs are distinct node outputs).
-        """
-        names: dict[str, str] = {}
-        declared: set[str] = set()
-        for name, operand in self.graph.outputs.items():
-            value = self.value(operand)
-            if value in self._reserved or value in self.initializers or value in declared:
-                value = self.node("Identity", [value])
-            declared.add(value)
-            desc = self.graph.operands[operand]
-            self._outputs.append(proto.value_info(value, ONNX_TYPES[STORAGE[desc.data_type]], desc.shape))
-            names[name] = value
-        # Initializers no node reads (e.g. a weight a lowering replaced by a transposed copy)
-        # are dropped: ONNX Runtime rejects unused shared ones, and they would waste memory.
-        for unused in [n for n in self.initializers if n not in self._read]:
-            del self.initializers[unused]
-            self.shared.pop(unused, None)
-        return names
-
-    def model_bytes(self) -> bytes:
-        """The serialized ModelProto (call :meth:`finish` first)."""
-        return proto.model(
-            self.nodes, self.initializers.values(), self._inputs, self._outputs, opset=OPSET, ir_version=IR_VERSION
-        )
-
-    @property
-    def model(self) -> Any:
-        """The model as an ``onnx.ModelProto`` (parsed with the onnx package; for tests and tools)."""
-        import onnx
-
-        return onnx.load_from_string(self.model_bytes())
 
 
 def _numpy_type(data_type: str) -> np.dtype:

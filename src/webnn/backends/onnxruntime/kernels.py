@@ -8,6 +8,7 @@ lowering must cast to a wider type and back.  Ops without a registered kernel
 from __future__ import annotations
 
 import functools
+import json
 from collections import defaultdict
 
 #: ONNX tensor type names (as in "tensor(float)") for each WebNN data type as stored.
@@ -20,7 +21,18 @@ ONNX_NAMES = {
 
 @functools.cache
 def cpu_kernel_types(opset: int) -> dict[str, dict[str, frozenset[str]]]:
-    """op type (default domain) -> type constraint name -> ONNX type names, at ``opset``."""
+    """op type (default domain) -> type constraint name -> ONNX type names, at ``opset``.
+
+    Read from ONNX Runtime's kernel registry once per engine version and kept in the
+    persistent cache (``webnn cache``), so that later processes skip the probe."""
+    table = _cached_table(opset)
+    if table is None:
+        table = _probe(opset)
+        _store_table(opset, table)
+    return {op: {name: frozenset(types) for name, types in constraints.items()} for op, constraints in table.items()}
+
+
+def _probe(opset: int) -> dict[str, dict[str, list[str]]]:
     from onnxruntime.capi import _pybind_state
 
     table: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -32,7 +44,51 @@ def cpu_kernel_types(opset: int) -> dict[str, dict[str, frozenset[str]]]:
             continue
         for name, types in kernel.type_constraints.items():
             table[kernel.op_name][name].update(t[len("tensor("):-1] for t in types if t.startswith("tensor("))
-    return {op: {name: frozenset(types) for name, types in constraints.items()} for op, constraints in table.items()}
+    return {op: {name: sorted(types) for name, types in constraints.items()} for op, constraints in table.items()}
+
+
+def _table_key(opset: int) -> str | None:
+    import hashlib
+
+    import onnxruntime as ort
+
+    from ...cache import default_cache
+
+    if default_cache() is None:
+        return None
+    build = getattr(ort, "get_build_info", lambda: "")()
+    return hashlib.sha256(f"onnxruntime cpu kernels\n{ort.__version__}\n{build}\n{opset}".encode()).hexdigest()
+
+
+def _cached_table(opset: int) -> dict[str, dict[str, list[str]]] | None:
+    from ...cache import default_cache
+
+    key = _table_key(opset)
+    cache = default_cache()
+    entry = cache.get(key) if key is not None and cache is not None else None
+    if entry is None:
+        return None
+    try:
+        table = json.loads(entry.read(_TABLE_FILE))
+    except (OSError, ValueError):
+        return None
+    valid = isinstance(table, dict) and all(
+        isinstance(c, dict) and all(isinstance(t, list) and all(isinstance(x, str) for x in t) for t in c.values())
+        for c in table.values()
+    )
+    return table if valid else None
+
+
+def _store_table(opset: int, table: dict[str, dict[str, list[str]]]) -> None:
+    from ...cache import default_cache
+
+    key = _table_key(opset)
+    cache = default_cache()
+    if key is not None and cache is not None:
+        cache.put(key, {_TABLE_FILE: json.dumps(table, sort_keys=True).encode()}, {"what": "onnxruntime cpu kernels"})
+
+
+_TABLE_FILE = "kernels.json"
 
 
 @functools.cache

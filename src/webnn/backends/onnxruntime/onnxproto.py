@@ -89,7 +89,9 @@ def attribute(name: str, value: object) -> bytes:
         return head + field_bytes(4, value) + field_int(20, _A_STRING)
     if isinstance(value, np.ndarray):
         raise TypeError("tensor attributes are encoded with tensor_attribute()")
-    items = list(value)  # type: ignore[call-overload]
+    if not isinstance(value, Iterable):
+        raise TypeError(f"attribute {name}: cannot encode {type(value).__name__}")
+    items = list(value)
     if all(isinstance(v, str) for v in items) and items:
         return head + b"".join(field_str(9, v) for v in items) + field_int(20, _A_STRINGS)
     if all(isinstance(v, bool | int | np.integer) for v in items):

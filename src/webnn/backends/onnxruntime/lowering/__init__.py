@@ -1,21 +1,23 @@
 """WebNN operations as ONNX nodes: one lowering function per op, registered by op name.
 
-A lowering receives the :class:`~webnn.backends.onnxruntime.emitter.Emitter`
-(whose ``op`` is the operation being lowered) and the operation; it adds nodes
-and returns the ONNX value name of each output (a list for multi-output ops).
-Attributes are the normalized ones of the graph IR: nothing is re-validated.
+A lowering receives an :class:`~webnn.backends.onnxruntime.emitter.OpEmitter` (the shared
+emitter as seen from the operation being lowered: its inputs, its output descriptors, nodes
+named after it) and the operation; it adds nodes and returns the ONNX value name of each
+output (a list for multi-output ops).  Attributes are the normalized ones of the graph IR:
+nothing is re-validated.  The graph has been through the backend's pass pipeline
+(:mod:`..pipeline`): convolutions, pools and instance normalization come in the canonical
+layout only (:mod:`.canonical`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import import_module
-from typing import Any
 
 from ....ir import Operation
-from ..emitter import Emitter, LoweringError
+from ..emitter import Emitter, LoweringError, OpEmitter
 
-Lowering = Callable[[Emitter, Operation], Any]
+Lowering = Callable[[OpEmitter, Operation], str | list[str]]
 LOWERINGS: dict[str, Lowering] = {}
 
 
@@ -32,22 +34,16 @@ def lowering(*names: str) -> Callable[[Lowering], Lowering]:
 
 def lower(emitter: Emitter) -> dict[str, str]:
     """Lower every operation of the emitter's graph; returns the output value names."""
-    names = emitter._names
     for op in emitter.graph.operations:
         fn = LOWERINGS.get(op.type)
         if fn is None:
             raise LoweringError(f"{op.type}: no onnxruntime lowering")
-        emitter.op = op
-        result = fn(emitter, op)
-        if type(result) is str and len(op.outputs) == 1:
-            names[op.outputs[0]] = result
-            continue
-        results = result if isinstance(result, list) else [result]
+        result = fn(OpEmitter(emitter, op), op)
+        results = [result] if isinstance(result, str) else result
         if len(results) != len(op.outputs):
             raise AssertionError(f"{op.type}: lowering returned {len(results)} outputs, expected {len(op.outputs)}")
         for operand, name in zip(op.outputs, results):
-            names[operand] = name
-    emitter.op = None
+            emitter.bind(operand, name)
     return emitter.finish()
 
 

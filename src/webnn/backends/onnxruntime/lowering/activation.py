@@ -13,28 +13,28 @@ from __future__ import annotations
 import numpy as np
 
 from ....ir import Operation
-from ..emitter import STORAGE, Emitter
+from ..emitter import STORAGE, OpEmitter
 from ..kernels import supports
 from . import lowering
 
 _OPSET = 21
 
 
-def _widen(e: Emitter, value: str, data_type: str) -> str:
+def _widen(e: OpEmitter, value: str, data_type: str) -> str:
     """``value`` as float32 when it is float16 (float ops run in float32 here)."""
     return e.cast(value, "float32") if data_type == "float16" else value
 
 
-def _narrow(e: Emitter, value: str, data_type: str) -> str:
+def _narrow(e: OpEmitter, value: str, data_type: str) -> str:
     """A float32 result back as ``data_type`` (one rounding for float16)."""
     return e.cast(value, "float16") if data_type == "float16" else value
 
 
-def _f32(e: Emitter, value: float) -> str:
+def _f32(e: OpEmitter, value: float) -> str:
     return e.const(value, "float32")
 
 
-def _dtype(e: Emitter) -> str:
+def _dtype(e: OpEmitter) -> str:
     return e.output_desc().data_type
 
 
@@ -42,7 +42,7 @@ def _dtype(e: Emitter) -> str:
 
 
 @lowering("relu")
-def relu(e: Emitter, op: Operation) -> str:
+def relu(e: OpEmitter, op: Operation) -> str:
     dtype = _dtype(e)
     x = e.input("input")
     if supports(_OPSET, "Relu", STORAGE[dtype]):
@@ -58,7 +58,7 @@ def relu(e: Emitter, op: Operation) -> str:
 
 
 @lowering("sigmoid")
-def sigmoid(e: Emitter, op: Operation) -> str:
+def sigmoid(e: OpEmitter, op: Operation) -> str:
     dtype = _dtype(e)
     x = e.input("input")
     if dtype == "float16":
@@ -73,18 +73,18 @@ def sigmoid(e: Emitter, op: Operation) -> str:
 
 
 @lowering("tanh")
-def tanh(e: Emitter, op: Operation) -> str:
+def tanh(e: OpEmitter, op: Operation) -> str:
     return e.compute("Tanh", [e.input("input")], _dtype(e))
 
 
 @lowering("softplus")
-def softplus(e: Emitter, op: Operation) -> str:
+def softplus(e: OpEmitter, op: Operation) -> str:
     # ln(1 + exp(x)) without overflow (+inf -> +inf, -inf -> 0), like the reference.
     return e.compute("Softplus", [e.input("input")], _dtype(e))
 
 
 @lowering("softsign")
-def softsign(e: Emitter, op: Operation) -> str:
+def softsign(e: OpEmitter, op: Operation) -> str:
     dtype = _dtype(e)
     x = _widen(e, e.input("input"), dtype)
     # Softsign(+-inf) is NaN in ONNX Runtime (and slightly above 1 near the float32 maximum);
@@ -95,13 +95,13 @@ def softsign(e: Emitter, op: Operation) -> str:
 
 
 @lowering("gelu")
-def gelu(e: Emitter, op: Operation) -> str:
+def gelu(e: OpEmitter, op: Operation) -> str:
     # The exact erf form (not the tanh approximation).
     return e.compute("Gelu", [e.input("input")], _dtype(e), approximate="none")
 
 
 @lowering("hard_swish")
-def hard_swish(e: Emitter, op: Operation) -> str:
+def hard_swish(e: OpEmitter, op: Operation) -> str:
     dtype = _dtype(e)
     x = _widen(e, e.input("input"), dtype)
     # x * max(0, min(6, x + 3)) / 6 step by step, as the reference rounds it.  ONNX's
@@ -115,7 +115,7 @@ def hard_swish(e: Emitter, op: Operation) -> str:
 
 
 @lowering("elu")
-def elu(e: Emitter, op: Operation) -> str:
+def elu(e: OpEmitter, op: Operation) -> str:
     dtype = _dtype(e)
     alpha = float(op.attrs["alpha"])
     x = e.input("input")
@@ -133,12 +133,12 @@ def elu(e: Emitter, op: Operation) -> str:
 
 
 @lowering("leaky_relu")
-def leaky_relu(e: Emitter, op: Operation) -> str:
+def leaky_relu(e: OpEmitter, op: Operation) -> str:
     return e.compute("LeakyRelu", [e.input("input")], _dtype(e), alpha=float(op.attrs["alpha"]))
 
 
 @lowering("hard_sigmoid")
-def hard_sigmoid(e: Emitter, op: Operation) -> str:
+def hard_sigmoid(e: OpEmitter, op: Operation) -> str:
     return e.compute(
         "HardSigmoid", [e.input("input")], _dtype(e),
         alpha=float(op.attrs["alpha"]), beta=float(op.attrs["beta"]),
@@ -146,7 +146,7 @@ def hard_sigmoid(e: Emitter, op: Operation) -> str:
 
 
 @lowering("linear")
-def linear(e: Emitter, op: Operation) -> str:
+def linear(e: OpEmitter, op: Operation) -> str:
     dtype = _dtype(e)
     alpha, beta = float(op.attrs["alpha"]), float(op.attrs["beta"])
     x = _widen(e, e.input("input"), dtype)
@@ -159,7 +159,7 @@ def linear(e: Emitter, op: Operation) -> str:
 
 
 @lowering("prelu")
-def prelu(e: Emitter, op: Operation) -> str:
+def prelu(e: OpEmitter, op: Operation) -> str:
     dtype = _dtype(e)
     x, slope = e.input("input"), e.input("slope")
     out_shape = tuple(e.output_desc().shape)
@@ -184,7 +184,7 @@ def _type_limits(storage: str) -> tuple[float | int, float | int]:
 
 
 @lowering("clamp")
-def clamp(e: Emitter, op: Operation) -> str:
+def clamp(e: OpEmitter, op: Operation) -> str:
     dtype = _dtype(e)
     storage = STORAGE[dtype]
     low, high = op.attrs["min_value"], op.attrs["max_value"]
@@ -203,5 +203,5 @@ def clamp(e: Emitter, op: Operation) -> str:
 
 
 @lowering("softmax")
-def softmax(e: Emitter, op: Operation) -> str:
+def softmax(e: OpEmitter, op: Operation) -> str:
     return e.compute("Softmax", [e.input("input")], _dtype(e), axis=int(op.attrs["axis"]))

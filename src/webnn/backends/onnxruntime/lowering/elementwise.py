@@ -1,7 +1,7 @@
 """ONNX lowerings: element-wise ops.
 
 Where ONNX Runtime's CPU kernels and WebNN agree, an op is one ONNX node (through
-``Emitter.compute``, which widens types the kernel lacks: float16 runs in float32 and is
+``OpEmitter.compute``, which widens types the kernel lacks: float16 runs in float32 and is
 rounded once at the end, like the reference).  Elsewhere the lowering keeps WebNN's result:
 
 * integer ``div``: ONNX Runtime fails on a zero divisor and traps on ``INT_MIN / -1``; both
@@ -40,27 +40,19 @@ import numpy as np
 
 from .... import dtypes
 from ....ir import Operation
-from ..emitter import OPSET, PROMOTIONS, STORAGE, Emitter
+from ..emitter import OPSET, PROMOTIONS, STORAGE, OpEmitter
 from ..kernels import supports
 from . import lowering
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _scalar(e: Emitter, value: object, data_type: str) -> str:
+def _scalar(e: OpEmitter, value: object, data_type: str) -> str:
     """A 0-d constant of ``data_type`` (shared between uses in one model)."""
     return e.const(value, STORAGE[data_type])
 
 
-def _constant(e: Emitter, op: Operation, name: str) -> np.ndarray | None:
-    """The value of input ``name`` when it is a graph constant (else None)."""
-    ref = op.inputs[name]
-    if isinstance(ref, int):
-        return e.graph.constants.get(ref)
-    return None
-
-
-def _select(e: Emitter, condition: str, true_value: str, false_value: str, data_type: str) -> str:
+def _select(e: OpEmitter, condition: str, true_value: str, false_value: str, data_type: str) -> str:
     """``Where`` (bool condition) on WebNN ``data_type`` values, exact for every type: types
     without a CPU kernel select in a type that holds their values (float16 in float32, the
     unsigned ones in the signed type of the same or a greater width, bit for bit)."""
@@ -72,12 +64,12 @@ def _select(e: Emitter, condition: str, true_value: str, false_value: str, data_
     return e.cast(out, storage)
 
 
-def _to_bool(e: Emitter, value: str) -> str:
+def _to_bool(e: OpEmitter, value: str) -> str:
     """A WebNN boolean (uint8, nonzero is true) as an ONNX bool."""
     return e.cast(value, "bool")
 
 
-def _from_bool(e: Emitter, value: str) -> str:
+def _from_bool(e: OpEmitter, value: str) -> str:
     return e.cast(value, "uint8")
 
 
@@ -87,7 +79,7 @@ _BINARY = {"add": "Add", "sub": "Sub", "mul": "Mul"}
 
 
 @lowering(*_BINARY)
-def binary(e: Emitter, op: Operation) -> str:
+def binary(e: OpEmitter, op: Operation) -> str:
     data_type = e.output_desc().data_type
     a, b = e.input("a"), e.input("b")
     if op.type != "mul" and dtypes.info(data_type).is_float:
@@ -95,7 +87,7 @@ def binary(e: Emitter, op: Operation) -> str:
         # (when the shapes allow), but x + 0 is +0 for x = -0, as is x - (-0): such sums go
         # through Sum, which it keeps.
         for name, other in (("b", a), ("a", b)) if op.type == "add" else (("b", a),):
-            value = _constant(e, op, name)
+            value = e.constant_value(name)
             if value is not None and not value.any():
                 zero = value if op.type == "add" else np.negative(value)
                 return e.compute("Sum", [other, e.constant(zero, STORAGE[data_type])], data_type)
@@ -103,13 +95,13 @@ def binary(e: Emitter, op: Operation) -> str:
 
 
 @lowering("div")
-def div(e: Emitter, op: Operation) -> str:
+def div(e: OpEmitter, op: Operation) -> str:
     data_type = e.output_desc().data_type
     a, b = e.input("a"), e.input("b")
     if dtypes.info(data_type).is_float:
         return e.compute("Div", [a, b], data_type)
     signed = dtypes.info(data_type).is_signed
-    known = _constant(e, op, "b")
+    known = e.constant_value("b")
     if known is not None and not (known == 0).any() and not (signed and (known == -1).any()):
         return e.compute("Div", [a, b], data_type)  # no divisor needs care
     storage = STORAGE[data_type]
@@ -130,15 +122,15 @@ def div(e: Emitter, op: Operation) -> str:
 
 
 @lowering("pow")
-def power(e: Emitter, op: Operation) -> str:
+def power(e: OpEmitter, op: Operation) -> str:
     data_type = e.output_desc().data_type
     a, b = e.input("a"), e.input("b")
     if dtypes.info(data_type).is_float:
         return e.compute("Pow", [a, b], data_type, constraint="T")
-    return _integer_pow(e, op, a, b, data_type)
+    return _integer_pow(e, a, b, data_type)
 
 
-def _integer_pow(e: Emitter, op: Operation, a: str, b: str, data_type: str) -> str:
+def _integer_pow(e: OpEmitter, a: str, b: str, data_type: str) -> str:
     """a ** b by square-and-multiply over the bits of b: Mul wraps as WebNN's integers do."""
     info = dtypes.info(data_type)
     storage = STORAGE[data_type]
@@ -147,7 +139,7 @@ def _integer_pow(e: Emitter, op: Operation, a: str, b: str, data_type: str) -> s
     if work != storage:
         a, b = e.cast(a, work), e.cast(b, work)
     magnitude_bits = info.bits - 1 if info.is_signed else info.bits
-    known = _constant(e, op, "b")
+    known = e.constant_value("b")
     may_be_negative = info.is_signed
     if known is not None:
         # Only the bits the constant exponents use (and the negative case only if they have it).
@@ -181,23 +173,22 @@ def _integer_pow(e: Emitter, op: Operation, a: str, b: str, data_type: str) -> s
 
 
 @lowering("max", "min")
-def max_min(e: Emitter, op: Operation) -> str:
+def max_min(e: OpEmitter, op: Operation) -> str:
     data_type = e.output_desc().data_type
     a, b = e.input("a"), e.input("b")
     if not dtypes.info(data_type).is_float:
         return e.compute("Max" if op.type == "max" else "Min", [a, b], data_type)
-    known = [_constant(e, op, "a"), _constant(e, op, "b")]
+    known = [e.constant_value("a"), e.constant_value("b")]
     if any(value is not None and not (value == 0).any() for value in known):
         # Ties are between equal nonzero values, which have the same bits.
         return e.compute("Max" if op.type == "max" else "Min", [a, b], data_type)
     # float16 computes in float32 (exact: the result is an operand or a zero).
-    operands = [_Operand(e.input(name), e.input_desc(name).data_type, value, tuple(e.input_desc(name).shape))
-                for name, value in zip(("a", "b"), known)]
-    operands = [o.widened(e) for o in operands]
+    x, y = (_Operand(e.input(name), e.input_desc(name).data_type, value, tuple(e.input_desc(name).shape)).widened(e)
+            for name, value in zip(("a", "b"), known))
     if op.type == "max":
-        result = _maximum(e, *operands, e.output_desc().shape)
+        result = _maximum(e, x, y, e.output_desc().shape)
     else:  # min(a, b) = -max(-a, -b), exactly
-        result = e.node("Neg", [_maximum(e, *(o.negated(e) for o in operands), e.output_desc().shape)])
+        result = e.node("Neg", [_maximum(e, x.negated(e), y.negated(e), e.output_desc().shape)])
     return e.cast(result, "float16") if data_type == "float16" else result
 
 
@@ -209,7 +200,7 @@ class _Operand(NamedTuple):
     constant: np.ndarray | None
     shape: tuple[int, ...]
 
-    def widened(self, e: Emitter) -> _Operand:
+    def widened(self, e: OpEmitter) -> _Operand:
         if self.data_type != "float16":
             return self
         if self.constant is not None:
@@ -217,13 +208,13 @@ class _Operand(NamedTuple):
             return _Operand(e.constant(v, "float32"), "float32", v, self.shape)
         return _Operand(e.cast(self.value, "float32"), "float32", None, self.shape)
 
-    def negated(self, e: Emitter) -> _Operand:
+    def negated(self, e: OpEmitter) -> _Operand:
         if self.constant is not None:
             v = np.negative(self.constant)
             return _Operand(e.constant(v, "float32"), "float32", v, self.shape)
         return _Operand(e.node("Neg", [self.value]), "float32", None, self.shape)
 
-    def zero_of_sign(self, e: Emitter) -> str:
+    def zero_of_sign(self, e: OpEmitter) -> str:
         """Clip(x, -0, +0): the zero of x's sign (x itself for NaN)."""
         if self.constant is not None:
             v = self.constant
@@ -231,7 +222,7 @@ class _Operand(NamedTuple):
         return e.node("Clip", [self.value, _scalar(e, -0.0, "float32"), _scalar(e, 0.0, "float32")])
 
 
-def _maximum(e: Emitter, a: _Operand, b: _Operand, shape: tuple[int, ...]) -> str:
+def _maximum(e: OpEmitter, a: _Operand, b: _Operand, shape: tuple[int, ...]) -> str:
     """IEEE 754-2019 maximum of float32 operands (see the module docstring)."""
     for x, c in ((a, b), (b, a)):
         if c.constant is None:
@@ -254,7 +245,7 @@ _COMPARISONS = {
 }
 
 
-def _compare(e: Emitter, op_type: str, a: str, b: str, data_type: str) -> str:
+def _compare(e: OpEmitter, op_type: str, a: str, b: str, data_type: str) -> str:
     """A comparison node (bool result) on WebNN ``data_type`` values, widened (exactly) where
     the CPU kernel lacks the type (float16)."""
     storage = STORAGE[data_type]
@@ -265,13 +256,13 @@ def _compare(e: Emitter, op_type: str, a: str, b: str, data_type: str) -> str:
 
 
 @lowering(*_COMPARISONS)
-def comparison(e: Emitter, op: Operation) -> str:
+def comparison(e: OpEmitter, op: Operation) -> str:
     data_type = e.input_desc("a").data_type
     return _from_bool(e, _compare(e, _COMPARISONS[op.type], e.input("a"), e.input("b"), data_type))
 
 
 @lowering("not_equal")
-def not_equal(e: Emitter, op: Operation) -> str:
+def not_equal(e: OpEmitter, op: Operation) -> str:
     data_type = e.input_desc("a").data_type
     equal = _compare(e, "Equal", e.input("a"), e.input("b"), data_type)
     return _from_bool(e, e.node("Not", [equal]))
@@ -281,23 +272,23 @@ _LOGICAL = {"logical_and": "And", "logical_or": "Or", "logical_xor": "Xor"}
 
 
 @lowering(*_LOGICAL)
-def logical(e: Emitter, op: Operation) -> str:
+def logical(e: OpEmitter, op: Operation) -> str:
     out = e.node(_LOGICAL[op.type], [_to_bool(e, e.input("a")), _to_bool(e, e.input("b"))])
     return _from_bool(e, out)
 
 
 @lowering("logical_not")
-def logical_not(e: Emitter, op: Operation) -> str:
+def logical_not(e: OpEmitter, op: Operation) -> str:
     return _from_bool(e, e.node("Equal", [e.input("a"), _scalar(e, 0, "uint8")]))
 
 
 @lowering("is_nan")
-def is_nan(e: Emitter, op: Operation) -> str:
+def is_nan(e: OpEmitter, op: Operation) -> str:
     return e.compute("IsNaN", [e.input("a")], e.input_desc("a").data_type, result_type="uint8", constraint="T1")
 
 
 @lowering("is_infinite")
-def is_infinite(e: Emitter, op: Operation) -> str:
+def is_infinite(e: OpEmitter, op: Operation) -> str:
     return e.compute("IsInf", [e.input("a")], e.input_desc("a").data_type, result_type="uint8", constraint="T1")
 
 
@@ -311,12 +302,12 @@ _UNARY = {
 
 
 @lowering(*_UNARY)
-def unary(e: Emitter, op: Operation) -> str:
+def unary(e: OpEmitter, op: Operation) -> str:
     return e.compute(_UNARY[op.type], [e.input("input")], e.output_desc().data_type)
 
 
 @lowering("sign")
-def sign(e: Emitter, op: Operation) -> str:
+def sign(e: OpEmitter, op: Operation) -> str:
     data_type = e.output_desc().data_type
     x = e.input("input")
     out = e.compute("Sign", [x], data_type)
@@ -326,7 +317,7 @@ def sign(e: Emitter, op: Operation) -> str:
 
 
 @lowering("identity")
-def identity(e: Emitter, op: Operation) -> str:
+def identity(e: OpEmitter, op: Operation) -> str:
     return e.input("input")  # an output that is a graph input gets its Identity node at finish()
 
 
@@ -334,7 +325,7 @@ def identity(e: Emitter, op: Operation) -> str:
 
 
 @lowering("cast")
-def cast(e: Emitter, op: Operation) -> str:
+def cast(e: OpEmitter, op: Operation) -> str:
     source, target = e.input_desc("input").data_type, e.output_desc().data_type
     x = e.input("input")
     if source == target:
@@ -350,7 +341,7 @@ def cast(e: Emitter, op: Operation) -> str:
     return _integer_to_integer(e, x, source, target)
 
 
-def _float_to_integer(e: Emitter, x: str, source: str, target: str) -> str:
+def _float_to_integer(e: OpEmitter, x: str, source: str, target: str) -> str:
     """Truncation toward zero, saturating out of range, NaN to 0 (ONNX leaves these undefined)."""
     info = dtypes.info(target)
     storage = STORAGE[target]
@@ -374,7 +365,7 @@ def _float_to_integer(e: Emitter, x: str, source: str, target: str) -> str:
     return out
 
 
-def _integer_to_integer(e: Emitter, x: str, source: str, target: str) -> str:
+def _integer_to_integer(e: OpEmitter, x: str, source: str, target: str) -> str:
     """The low bits of the two's complement value, read as the target type."""
     storage, source_storage = STORAGE[target], STORAGE[source]
     if target == "uint4":
@@ -401,16 +392,16 @@ def _may_hold_negative_zero(value: np.ndarray | None) -> bool:
 
 
 @lowering("where")
-def where(e: Emitter, op: Operation) -> str:
+def where(e: OpEmitter, op: Operation) -> str:
     data_type = e.output_desc().data_type
     true_value, false_value = e.input("true_value"), e.input("false_value")
-    if not dtypes.info(data_type).is_float or not _may_hold_negative_zero(_constant(e, op, "true_value")):
+    if not dtypes.info(data_type).is_float or not _may_hold_negative_zero(e.constant_value("true_value")):
         return _select(e, _to_bool(e, e.input("condition")), true_value, false_value, data_type)
     # ONNX Runtime's Where returns +0 where it selects a -0 of its first value (it merges
     # the two selections with "x != 0 ? x : y"); the second value is exact.  The inverse
     # condition is condition == 0: ONNX Runtime rewrites Where(Not(c), x, y) as Where(c, y, x).
     inverse = e.node("Equal", [e.input("condition"), _scalar(e, 0, "uint8")])
-    if not _may_hold_negative_zero(_constant(e, op, "false_value")):
+    if not _may_hold_negative_zero(e.constant_value("false_value")):
         return _select(e, inverse, false_value, true_value, data_type)
     # Both may: each selection takes the other side's place as 1 (so first values are
     # nonzero), and the product of the two is exact.

@@ -22,13 +22,12 @@ import math
 import numpy as np
 
 from ....ir import Operation
-from ..emitter import Emitter
+from ..emitter import OpEmitter
 from . import lowering
 
 
-def _constant_indices(e: Emitter, op: Operation) -> np.ndarray | None:
-    ref = op.inputs["indices"]
-    array = e.graph.constants.get(ref) if isinstance(ref, int) else None
+def _constant_indices(e: OpEmitter) -> np.ndarray | None:
+    array = e.constant_value("indices")
     return None if array is None else np.asarray(array).astype(np.int64)
 
 
@@ -38,7 +37,7 @@ def _normalize(indices: np.ndarray, size: int | np.ndarray) -> np.ndarray:
     return np.clip(np.where(indices < 0, indices + size, indices), 0, size - 1)
 
 
-def _index_value(e: Emitter, wide: bool) -> tuple[str, str]:
+def _index_value(e: OpEmitter, wide: bool) -> tuple[str, str]:
     """The op's indices as an ONNX value and its type: int32 stays int32 unless ``wide``;
     uint32 (and int32 when ``wide``) becomes int64."""
     indices = e.input("indices")
@@ -48,13 +47,13 @@ def _index_value(e: Emitter, wide: bool) -> tuple[str, str]:
     return e.cast(indices, "int64"), "int64"
 
 
-def _clip(e: Emitter, indices: str, index_type: str, size: int, unsigned: bool) -> str:
+def _clip(e: OpEmitter, indices: str, index_type: str, size: int, unsigned: bool) -> str:
     """``indices`` clipped to [-size, size - 1] (just the top for unsigned sources)."""
     low = None if unsigned else e.const(-size, index_type)
     return e.node("Clip", [indices, low, e.const(size - 1, index_type)])
 
 
-def _clip_per_dimension(e: Emitter, indices: str, sizes: tuple[int, ...], unsigned: bool) -> str:
+def _clip_per_dimension(e: OpEmitter, indices: str, sizes: tuple[int, ...], unsigned: bool) -> str:
     """int64 coordinates in the last dimension of ``indices`` clipped to [-n, n - 1], n its size."""
     if len(set(sizes)) == 1:
         return _clip(e, indices, "int64", sizes[0], unsigned)
@@ -66,10 +65,10 @@ def _clip_per_dimension(e: Emitter, indices: str, sizes: tuple[int, ...], unsign
 # --------------------------------------------------------------------------- gathers
 
 
-def _axis_indices(e: Emitter, op: Operation, size: int) -> str:
+def _axis_indices(e: OpEmitter, size: int) -> str:
     """The indices into an axis of ``size`` elements, made non-negative and clamped into range
     (in NumPy when they are a graph constant)."""
-    constant = _constant_indices(e, op)
+    constant = _constant_indices(e)
     if constant is not None:
         return e.constant(_normalize(constant, size), "int64")
     indices, index_type = _index_value(e, wide=False)
@@ -80,18 +79,18 @@ _GATHERS = {"gather": "Gather", "gather_elements": "GatherElements"}
 
 
 @lowering(*_GATHERS)
-def gather(e: Emitter, op: Operation) -> str:
+def gather(e: OpEmitter, op: Operation) -> str:
     """Gather / GatherElements along ``axis``, with the indices clamped into range first."""
     axis = op.attrs["axis"]
-    indices = _axis_indices(e, op, e.input_desc("input").shape[axis])
+    indices = _axis_indices(e, e.input_desc("input").shape[axis])
     return e.node(_GATHERS[op.type], [e.input("input"), indices], axis=axis)
 
 
 @lowering("gather_nd")
-def gather_nd(e: Emitter, op: Operation) -> str:
+def gather_nd(e: OpEmitter, op: Operation) -> str:
     shape = e.input_desc("input").shape
     k = e.input_desc("indices").shape[-1]
-    constant = _constant_indices(e, op)
+    constant = _constant_indices(e)
     if constant is not None:
         indices = e.constant(_normalize(constant, np.asarray(shape[:k])), "int64")
     else:
@@ -104,22 +103,22 @@ def gather_nd(e: Emitter, op: Operation) -> str:
 
 
 @lowering("scatter_elements")
-def scatter_elements(e: Emitter, op: Operation) -> str:
+def scatter_elements(e: OpEmitter, op: Operation) -> str:
     axis = op.attrs["axis"]
-    indices = _axis_indices(e, op, e.input_desc("input").shape[axis])
+    indices = _axis_indices(e, e.input_desc("input").shape[axis])
     # Sequential writes in row-major order of the indices: the last update wins.
     return e.node("ScatterElements", [e.input("input"), indices, e.input("updates")], axis=axis)
 
 
 @lowering("scatter_nd")
-def scatter_nd(e: Emitter, op: Operation) -> str:
+def scatter_nd(e: OpEmitter, op: Operation) -> str:
     x, updates = e.input("input"), e.input("updates")
     shape = e.input_desc("input").shape
     indices_shape = e.input_desc("indices").shape
     k = indices_shape[-1]
     count = math.prod(indices_shape[:-1])  # coordinates
     slice_size = math.prod(shape[k:])
-    constant = _constant_indices(e, op)
+    constant = _constant_indices(e)
 
     if constant is not None:
         # Keep only the last update of each target: ScatterND then has distinct targets.

@@ -7,13 +7,13 @@ the end like the reference; float32 is a single MatMul / Gemm node.
 from __future__ import annotations
 
 from ....ir import Operation
-from ..emitter import Emitter
+from ..emitter import OpEmitter
 from . import lowering
 from .conv import COMPUTE_TYPES, operand_as
 
 
 @lowering("matmul")
-def matmul(e: Emitter, op: Operation) -> str:
+def matmul(e: OpEmitter, op: Operation) -> str:
     data_type = e.output_desc().data_type
     compute_type = COMPUTE_TYPES[data_type]
     y = e.node("MatMul", [operand_as(e, "a", compute_type), operand_as(e, "b", compute_type)])
@@ -21,7 +21,7 @@ def matmul(e: Emitter, op: Operation) -> str:
 
 
 @lowering("gemm")
-def gemm(e: Emitter, op: Operation) -> str:
+def gemm(e: OpEmitter, op: Operation) -> str:
     attrs = op.attrs
     data_type = e.output_desc().data_type
     compute_type = COMPUTE_TYPES[data_type]

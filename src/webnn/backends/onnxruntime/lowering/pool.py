@@ -1,4 +1,5 @@
-"""ONNX lowerings: average_pool2d, l2_pool2d and max_pool2d.
+"""ONNX lowerings: average_pool2d, l2_pool2d and max_pool2d, on NCHW inputs (the pass
+pipeline's canonical layout).
 
 The normalized attributes hold the final output sizes, so the lowering never relies on ONNX's
 ``ceil_mode`` (ONNX Runtime drops a last window that starts in the end padding, WebNN keeps it):
@@ -35,14 +36,14 @@ of -0 and +0) stays ONNX Runtime's choice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ....ir import Operation
-from ..emitter import STORAGE, Emitter
+from ..emitter import STORAGE, OpEmitter
 from . import lowering
-from .conv import TO_NCHW, TO_NHWC
+from .canonical import expect_canonical, onnx_pads, spatial_padding
 
 #: Type each (op, data type) computes in; max_pool2d on int64 / uint64 is a decomposition.
 _MAX_COMPUTE = {"float32": "float32", "float16": "float32", "int8": "int8", "uint8": "uint8",
@@ -67,14 +68,14 @@ class _Axis(NamedTuple):
         return np.maximum(0, last - first + 1)
 
 
-def _axes(e: Emitter, op: Operation) -> tuple[_Axis, _Axis]:
+def _axes(e: OpEmitter, op: Operation) -> tuple[_Axis, _Axis]:
     attrs = op.attrs
-    shape = e.input_desc("input").shape
-    sizes = shape[2:] if attrs["layout"] == "nchw" else shape[1:3]
+    sizes = e.input_desc("input").shape[2:]
+    beginning, _ = spatial_padding(attrs)  # (the end padding is what reaches the output size)
     axes = []
     for i in range(2):
         window, stride, dilation = attrs["window_dimensions"][i], attrs["strides"][i], attrs["dilations"][i]
-        begin, out = attrs["padding"][2 * i], attrs["output_sizes"][i]
+        begin, out = beginning[i], attrs["output_sizes"][i]
         end = max(0, (out - 1) * stride + (window - 1) * dilation + 1 - sizes[i] - begin)
         axes.append(_Axis(sizes[i], window, stride, dilation, begin, end, out))
     return axes[0], axes[1]
@@ -84,42 +85,37 @@ def _lowest(data_type: str) -> float | int:
     return -np.inf if data_type.startswith("float") else int(np.iinfo(data_type).min)
 
 
-def _pad(e: Emitter, x: str, axes: tuple[_Axis, _Axis], spatial: tuple[int, int], fill: float | int,
-         data_type: str) -> str:
-    """``x`` with each axis' padding added explicitly, filled with ``fill``."""
-    begins, ends = [0] * 4, [0] * 4
-    for axis, index in zip(axes, spatial):
-        begins[index], ends[index] = axis.begin, axis.end
-    return e.node("Pad", [x, e.i64(begins + ends), e.const(fill, data_type)])
+def _pad(e: OpEmitter, x: str, axes: tuple[_Axis, _Axis], fill: float | int, data_type: str) -> str:
+    """``x`` (NCHW) with each spatial axis' padding added explicitly, filled with ``fill``."""
+    h, w = axes
+    pads = onnx_pads([0, 0, h.begin, w.begin], [0, 0, h.end, w.end])
+    return e.node("Pad", [x, e.i64(pads), e.const(fill, data_type)])
 
 
-def _pool_attrs(axes: tuple[_Axis, _Axis], padded: bool) -> dict[str, object]:
+def _pool_attrs(axes: tuple[_Axis, _Axis], padded: bool) -> dict[str, Any]:
     h, w = axes
     return {
         "kernel_shape": [h.window, w.window],
         "strides": [h.stride, w.stride],
         "dilations": [h.dilation, w.dilation],
-        "pads": [0, 0, 0, 0] if padded else [h.begin, w.begin, h.end, w.end],
+        "pads": onnx_pads([0, 0], [0, 0]) if padded else onnx_pads([h.begin, w.begin], [h.end, w.end]),
     }
 
 
 @lowering("average_pool2d", "l2_pool2d", "max_pool2d")
-def pool2d(e: Emitter, op: Operation) -> str:
+def pool2d(e: OpEmitter, op: Operation) -> str:
+    expect_canonical(op)
     data_type = e.output_desc().data_type
-    nhwc = op.attrs["layout"] == "nhwc"
     axes = _axes(e, op)
     counts = axes[0].counts[:, None] * axes[1].counts[None, :]
     empty = bool((counts == 0).any())
     if op.type == "max_pool2d" and data_type not in _MAX_COMPUTE:
-        return _max_by_slices(e, axes, counts if empty else None, nhwc, data_type)
+        return _max_by_slices(e, axes, counts if empty else None, data_type)
 
     compute_type = _MAX_COMPUTE[data_type] if op.type == "max_pool2d" else "float32"
     x = e.input("input")
-    assert x is not None
     if compute_type != STORAGE[data_type]:
         x = e.cast(x, compute_type)
-    if nhwc:
-        x = e.node("Transpose", [x], perm=list(TO_NCHW))
 
     h, w = axes
     fits = all(a.begin < a.window and a.end < a.window for a in axes)
@@ -130,35 +126,32 @@ def pool2d(e: Emitter, op: Operation) -> str:
         if empty:  # (a -0 selected as Where's first value would become +0)
             y = e.node("Where", [e.const(counts == 0, "bool"), e.const(0, compute_type), y])
     elif whole:
-        y = e.node("GlobalAveragePool" if op.type == "average_pool2d" else "GlobalLpPool", [x],
-                   **({} if op.type == "average_pool2d" else {"p": 2}))
+        y = e.node("GlobalAveragePool", [x]) if op.type == "average_pool2d" else e.node("GlobalLpPool", [x], p=2)
     elif op.type == "average_pool2d":
         if fits and not empty:
             y = e.node("AveragePool", [x], count_include_pad=0, **_pool_attrs(axes, False))
         else:
             # The sum of the real elements of each window, over their count (1 where none: 0).
-            channels = e.input_desc("input").shape[3 if nhwc else 1]
+            channels = e.input_desc("input").shape[1]
             ones = np.ones((channels, 1, h.window, w.window), np.float32)
             total = e.node("Conv", [x, e.constant(ones, "float32")], group=channels, **_pool_attrs(axes, False))
             y = e.node("Div", [total, e.constant(np.maximum(counts, 1).astype(np.float32), "float32")])
-    elif op.type == "l2_pool2d":
+    else:  # l2_pool2d
         # Padding adds zeros to the sum of squares: a window over padding only gives 0.
         if not fits:
-            x = _pad(e, x, axes, (2, 3), 0, compute_type)
+            x = _pad(e, x, axes, 0, compute_type)
         y = e.node("LpPool", [x], p=2, **_pool_attrs(axes, not fits))
 
-    if nhwc:
-        y = e.node("Transpose", [y], perm=list(TO_NHWC))
     if compute_type != STORAGE[data_type]:
         y = e.cast(y, data_type)
     return y
 
 
-def _max_pool(e: Emitter, x: str, axes: tuple[_Axis, _Axis], whole: bool, fits: bool, compute_type: str,
+def _max_pool(e: OpEmitter, x: str, axes: tuple[_Axis, _Axis], whole: bool, fits: bool, compute_type: str,
               data_type: str) -> str:
     """max_pool2d of ``x`` (NCHW, in ``compute_type``) with NaN and -inf as WebNN has them
     (see the module docstring); windows over padding only are left to the caller."""
-    padded = x if fits else _pad(e, x, axes, (2, 3), _lowest(compute_type), compute_type)
+    padded = x if fits else _pad(e, x, axes, _lowest(compute_type), compute_type)
 
     def pool(value: str) -> str:
         if whole and compute_type == "float32":
@@ -171,8 +164,7 @@ def _max_pool(e: Emitter, x: str, axes: tuple[_Axis, _Axis], whole: bool, fits: 
     # The correction runs on the batches of the input when its sum is not finite (a NaN or
     # an infinity, or an overflow), on none otherwise: it is y - h, h the sum over the
     # (zero or one) corrections.
-    shape = e.input_desc("input").shape
-    batch, channels = shape[0], shape[3 if e.op.attrs["layout"] == "nhwc" else 1]  # type: ignore[union-attr]
+    batch, channels = e.input_desc("input").shape[:2]
     total = e.node("ReduceSum", [x], keepdims=0)
     special = e.node("IsNaN", [e.node("Sub", [total, total])])
     count = e.node("Where", [special, e.i64([batch]), e.i64([0])])
@@ -182,7 +174,7 @@ def _max_pool(e: Emitter, x: str, axes: tuple[_Axis, _Axis], whole: bool, fits: 
     return e.node("Sub", [y, e.node("ReduceSum", [h, e.i64([0])], keepdims=0)])
 
 
-def _max_pool_correction(e: Emitter, x: str, pool: Callable[[str], str], data_type: str) -> str:
+def _max_pool_correction(e: OpEmitter, x: str, pool: Callable[[str], str], data_type: str) -> str:
     """h with max_pool2d = MaxPool - h: +0 for windows the MaxPool gets right, NaN for those
     with a NaN and +inf for those whose elements are all -inf (float32)."""
     nan = e.node("IsNaN", [x])
@@ -200,16 +192,13 @@ def _max_pool_correction(e: Emitter, x: str, pool: Callable[[str], str], data_ty
                             e.node("Sub", [inf, code])])
 
 
-def _max_by_slices(e: Emitter, axes: tuple[_Axis, _Axis], counts: np.ndarray | None, nhwc: bool,
-                   data_type: str) -> str:
-    """max_pool2d as Max over strided slices, one per window tap and axis, in the input's own
-    layout: exact for every type (int64 / uint64 here)."""
-    spatial = (1, 2) if nhwc else (2, 3)
+def _max_by_slices(e: OpEmitter, axes: tuple[_Axis, _Axis], counts: np.ndarray | None, data_type: str) -> str:
+    """max_pool2d as Max over strided slices, one per window tap and axis: exact for every
+    type (int64 / uint64 here)."""
     x = e.input("input")
-    assert x is not None
     if any(a.begin or a.end for a in axes):
-        x = _pad(e, x, axes, spatial, _lowest(data_type), data_type)
-    for axis, index in zip(axes, spatial):
+        x = _pad(e, x, axes, _lowest(data_type), data_type)
+    for axis, index in zip(axes, (2, 3)):
         span = (axis.out - 1) * axis.stride + 1
         taps = [
             e.node("Slice", [x, e.i64([i * axis.dilation]), e.i64([i * axis.dilation + span]), e.i64([index]),
@@ -220,5 +209,5 @@ def _max_by_slices(e: Emitter, axes: tuple[_Axis, _Axis], counts: np.ndarray | N
     if counts is not None:
         # Windows over padding only hold the fill value: multiply them by 0, the others by 1.
         mask = (counts > 0).astype(np.dtype(data_type))
-        x = e.node("Mul", [x, e.const(mask[:, :, None] if nhwc else mask, data_type)])
+        x = e.node("Mul", [x, e.const(mask, data_type)])
     return x

@@ -28,9 +28,11 @@ import numpy as np
 
 from .... import dtypes
 from ....ir import Operation
-from ..emitter import Emitter
+from ..emitter import OpEmitter
 from . import lowering
 
+#: An ONNX quantization op's form: its input shape, its scale shape and its attributes.
+_Form = tuple[list[int], list[int], dict[str, int]]
 #: WebNN types the ONNX Runtime Quantize/DequantizeLinear kernels compute as such (as stored).
 _ONNX_QUANTIZED = ("int8", "uint8", "int4", "uint4")
 
@@ -54,32 +56,25 @@ class _View:
         self.param_shape = [size if kind == "F" else 1 for size, kind in parts]
 
 
-def _reshape(e: Emitter, value: str, shape: list[int] | tuple[int, ...], current: tuple[int, ...]) -> str:
+def _reshape(e: OpEmitter, value: str, shape: list[int] | tuple[int, ...], current: tuple[int, ...]) -> str:
     if tuple(shape) == tuple(current):
         return value
     return e.node("Reshape", [value, e.i64(list(shape))])
 
 
-def _param_value(e: Emitter, name: str, shape: list[int], data_type: str | None = None) -> str:
+def _param_value(e: OpEmitter, name: str, shape: list[int], data_type: str | None = None) -> str:
     """Input ``name`` reshaped to ``shape`` (and cast to ``data_type``); constants are done in NumPy."""
-    assert e.op is not None
     desc = e.input_desc(name)
-    array = e.graph.constants.get(e.op.inputs[name])  # type: ignore[arg-type]
+    array = e.constant_value(name)
     if array is not None:
         array = np.asarray(array).reshape(shape)
         return e.constant(array if data_type is None else array.astype(_numpy(data_type)),
                           data_type or _storage(desc.data_type))
-    value = _reshape(e, _input(e, name), shape, desc.shape)
+    value = _reshape(e, e.input(name), shape, desc.shape)
     return value if data_type is None else e.cast(value, data_type)
 
 
-def _input(e: Emitter, name: str) -> str:
-    value = e.input(name)
-    assert value is not None
-    return value
-
-
-def _scalar(e: Emitter, value: float | int, data_type: str) -> str:
+def _scalar(e: OpEmitter, value: float | int, data_type: str) -> str:
     """A rank-0 constant (so that it broadcasts with a rank-0 input without adding a dimension)."""
     return e.const(value, data_type)
 
@@ -92,7 +87,7 @@ def _numpy(data_type: str) -> np.dtype:
     return np.dtype(np.float32 if data_type == "float32" else data_type)
 
 
-def _onnx_form(view: _View) -> tuple[list[int], list[int], dict] | None:
+def _onnx_form(view: _View) -> _Form | None:
     """(ONNX input shape, ONNX scale shape, attributes) when an ONNX quantization op fits."""
     kinds = view.kinds
     if "F" not in kinds:
@@ -106,12 +101,11 @@ def _onnx_form(view: _View) -> tuple[list[int], list[int], dict] | None:
     return None
 
 
-def _is_constant(e: Emitter, name: str) -> bool:
-    assert e.op is not None
-    return e.op.inputs[name] in e.graph.constants
+def _is_constant(e: OpEmitter, name: str) -> bool:
+    return e.constant_value(name) is not None
 
 
-def _onnx_node(e: Emitter, op_type: str, x: str, form: tuple[list[int], list[int], dict]) -> str:  # type: ignore[type-arg]
+def _onnx_node(e: OpEmitter, op_type: str, x: str, form: _Form) -> str:
     """ONNX QuantizeLinear / DequantizeLinear of ``x`` in its ONNX ``form`` (input shape, scale
     shape, attributes), reshaped from and back to the input's shape."""
     shape = e.input_desc("input").shape
@@ -123,7 +117,7 @@ def _onnx_node(e: Emitter, op_type: str, x: str, form: tuple[list[int], list[int
 
 
 @lowering("quantize_linear")
-def quantize_linear(e: Emitter, op: Operation) -> str:
+def quantize_linear(e: OpEmitter, op: Operation) -> str:
     x_desc = e.input_desc("input")
     out_type = e.output_desc().data_type
     view = _View(x_desc.shape, e.input_desc("scale").shape)
@@ -131,7 +125,7 @@ def quantize_linear(e: Emitter, op: Operation) -> str:
     form = _onnx_form(view) if out_type in _ONNX_QUANTIZED else None
     if form is None:
         return _quantize_arithmetic(e, view, out_type)
-    x = _input(e, "input")
+    x = e.input("input")
     y = _onnx_node(e, "QuantizeLinear", x, form)
     if info.is_signed:
         # ONNX Runtime turns a NaN quotient into the lowest value; WebNN gives 0.
@@ -150,11 +144,11 @@ def quantize_linear(e: Emitter, op: Operation) -> str:
     return y
 
 
-def _quantize_arithmetic(e: Emitter, view: _View, out_type: str) -> str:
+def _quantize_arithmetic(e: OpEmitter, view: _View, out_type: str) -> str:
     """saturate(roundHalfToEven(x / scale) + zero_point) on the broadcasting view."""
     x_desc = e.input_desc("input")
     info = dtypes.info(out_type)
-    x = _reshape(e, _input(e, "input"), view.shape, x_desc.shape)
+    x = _reshape(e, e.input("input"), view.shape, x_desc.shape)
     if x_desc.data_type != "float32":
         x = e.cast(x, "float32")
     scale = _param_value(e, "scale", view.param_shape, "float32")
@@ -172,7 +166,7 @@ def _quantize_arithmetic(e: Emitter, view: _View, out_type: str) -> str:
 
 
 @lowering("dequantize_linear")
-def dequantize_linear(e: Emitter, op: Operation) -> str:
+def dequantize_linear(e: OpEmitter, op: Operation) -> str:
     x_desc = e.input_desc("input")
     out_type = e.output_desc().data_type
     view = _View(x_desc.shape, e.input_desc("scale").shape)
@@ -180,10 +174,10 @@ def dequantize_linear(e: Emitter, op: Operation) -> str:
     if form is None:
         return _dequantize_arithmetic(e, view, out_type)
     # int4 / uint4 values are their int8 / uint8 storage: (x - zero_point) * scale is the same.
-    return _onnx_node(e, "DequantizeLinear", _input(e, "input"), form)
+    return _onnx_node(e, "DequantizeLinear", e.input("input"), form)
 
 
-def _dequantize_arithmetic(e: Emitter, view: _View, out_type: str) -> str:
+def _dequantize_arithmetic(e: OpEmitter, view: _View, out_type: str) -> str:
     """(x - zero_point) * scale on the broadcasting view, exact until the product's rounding."""
     x_desc = e.input_desc("input")
     # Differences of 8-bit values and their products by a float16 scale are exact in float32, and
@@ -191,7 +185,7 @@ def _dequantize_arithmetic(e: Emitter, view: _View, out_type: str) -> str:
     # products by a float16 scale (then rounded once to float16 below); by a float32 scale the
     # float64 product is rounded to float32, as the reference does.
     wide = "float32" if dtypes.info(x_desc.data_type).bits <= 8 else "float64"
-    x = e.cast(_reshape(e, _input(e, "input"), view.shape, x_desc.shape), wide)
+    x = e.cast(_reshape(e, e.input("input"), view.shape, x_desc.shape), wide)
     difference = e.node("Sub", [x, _param_value(e, "zero_point", view.param_shape, wide)])
     product = e.node("Mul", [difference, _param_value(e, "scale", view.param_shape, wide)])
     if wide == "float64" and out_type == "float16":
@@ -201,7 +195,7 @@ def _dequantize_arithmetic(e: Emitter, view: _View, out_type: str) -> str:
     return _reshape(e, y, x_desc.shape, tuple(view.shape))
 
 
-def _float64_to_float16(e: Emitter, p: str) -> str:
+def _float64_to_float16(e: OpEmitter, p: str) -> str:
     """float64 -> float16 rounded once (ONNX Runtime's Cast rounds twice, through float32).
 
     Rounding through float32 (f) errs only where f is the midpoint of two float16 values

@@ -18,12 +18,12 @@ computed in float32 and rounded once at the end, like the reference.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from ....ir import Operation
-from ..emitter import Emitter
+from ..emitter import OpEmitter
 from . import lowering
 
 _ACTIVATIONS = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh"}
@@ -39,7 +39,7 @@ Value = np.ndarray | str | None
 class _Lowering:
     """Helpers shared by the four ops, around the emitter."""
 
-    def __init__(self, e: Emitter, op: Operation) -> None:
+    def __init__(self, e: OpEmitter, op: Operation) -> None:
         self.e = e
         self.op = op
         self.hidden = op.attrs["hidden_size"]
@@ -51,13 +51,12 @@ class _Lowering:
     def operand(self, name: str) -> Value:
         """Input ``name`` as float32 (None when absent)."""
         e = self.e
-        ref = self.op.inputs.get(name)
-        if ref is None:
+        value = e.optional(name)
+        if value is None:
             return None
-        array = e.graph.constants.get(ref)  # type: ignore[arg-type]
+        array = e.constant_value(name)
         if array is not None:
             return np.asarray(array, np.float32)
-        value = e.value(ref)  # type: ignore[arg-type]
         return e.cast(value, "float32") if self.float16 else value
 
     def name(self, value: Value) -> str:
@@ -103,7 +102,7 @@ class _Lowering:
             return value
         if picked == list(range(picked[0], picked[0] + len(picked))):
             return e.node("Slice", [value, e.i64([picked[0] * h]), e.i64([(picked[-1] + 1) * h]), e.i64([0])])
-        blocks = e.node("Split", [value], outputs=count, axis=0, num_outputs=count)
+        blocks = e.nodes("Split", [value], count, axis=0, num_outputs=count)
         return e.node("Concat", [blocks[g] for g in picked], axis=0)
 
     def add(self, a: Value, b: Value) -> Value:
@@ -129,8 +128,8 @@ class _Lowering:
         if len(sizes) == 1:
             return [value]
         if len(set(sizes)) == 1:
-            return self.e.node("Split", [value], outputs=len(sizes), axis=axis, num_outputs=len(sizes))
-        return self.e.node("Split", [value, self.e.i64(list(sizes))], outputs=len(sizes), axis=axis)
+            return self.e.nodes("Split", [value], len(sizes), axis=axis, num_outputs=len(sizes))
+        return self.e.nodes("Split", [value, self.e.i64(list(sizes))], len(sizes), axis=axis)
 
     def activate(self, name: str, value: str) -> str:
         return self.e.node(_ACTIVATIONS[name], [value])
@@ -163,20 +162,23 @@ class _Lowering:
             stacked = e.node("Reshape", [stacked, e.i64(list(shape))])
         return self.result(stacked)
 
-    def run_directions(self, step_fn, states: list[Value], steps: int, direction: str,
-                       return_sequence: bool, num_states: int) -> list[str]:
-        """Runs ``step_fn(d, t, states) -> states`` per direction; returns the op's outputs."""
+    def run_directions(self, step_fn: Callable[[int, int, list[Value]], list[str]], states: list[list[Value]],
+                       steps: int, direction: str, return_sequence: bool, num_states: int) -> list[str]:
+        """Runs ``step_fn(d, t, states) -> states`` per direction (``states[k][d]``: state k's
+        initial value in direction d); returns the op's outputs."""
         num_directions = 2 if direction == "both" else 1
         batch = self.e.input_desc("input").shape[1]
         finals: list[list[str]] = []
         hiddens: dict[tuple[int, int], str] = {}
         for d in range(num_directions):
             backward = d == 1 or direction == "backward"
-            current = [s[d] for s in states]  # type: ignore[index]
+            current: list[Value] = [s[d] for s in states]
+            final: list[str] = []
             for t in (range(steps - 1, -1, -1) if backward else range(steps)):
-                current = step_fn(d, t, current)
-                hiddens[t, d] = current[0]
-            finals.append(current)
+                final = step_fn(d, t, current)
+                current = list(final)
+                hiddens[t, d] = final[0]
+            finals.append(final)
         shape = [num_directions, batch, self.hidden]
         outputs = [self.stack([f[k] for f in finals], shape) for k in range(num_states)]
         if return_sequence:
@@ -218,7 +220,8 @@ def _gru_step(low: _Lowering, w: _GruWeights, x_zr: str, x_n: str, h: Value) -> 
     e = low.e
     hidden = low.hidden
     f, g = low.op.attrs["activations"]
-    h_zr = h_n = None
+    h_zr: Value = None
+    h_n: Value = None
     if h is not None:
         if w.reset_after:
             h_zr, h_n = low.split(low.matmul(low.name(h), w.recurrent), [2 * hidden, hidden])
@@ -243,7 +246,7 @@ def _gru_projections(low: _Lowering, x: str, w: _GruWeights, steps: int, batch: 
 
 
 @lowering("gru")
-def gru(e: Emitter, op: Operation) -> list[str]:
+def gru(e: OpEmitter, op: Operation) -> list[str]:
     low = _Lowering(e, op)
     x, steps, batch = low.sequence_input()
     direction = op.attrs["direction"]
@@ -262,7 +265,7 @@ def gru(e: Emitter, op: Operation) -> list[str]:
 
 
 @lowering("gru_cell")
-def gru_cell(e: Emitter, op: Operation) -> str:
+def gru_cell(e: OpEmitter, op: Operation) -> str:
     low = _Lowering(e, op)
     w = _GruWeights(low, None)
     batch = e.input_desc("input").shape[0]
@@ -310,7 +313,7 @@ def _lstm_step(low: _Lowering, w: _LstmWeights, x_proj: str, h: Value, c: Value)
 
 
 @lowering("lstm")
-def lstm(e: Emitter, op: Operation) -> list[str]:
+def lstm(e: OpEmitter, op: Operation) -> list[str]:
     low = _Lowering(e, op)
     x, steps, batch = low.sequence_input()
     direction = op.attrs["direction"]
@@ -330,7 +333,7 @@ def lstm(e: Emitter, op: Operation) -> list[str]:
 
 
 @lowering("lstm_cell")
-def lstm_cell(e: Emitter, op: Operation) -> list[str]:
+def lstm_cell(e: OpEmitter, op: Operation) -> list[str]:
     low = _Lowering(e, op)
     w = _LstmWeights(low, None)
     x = low.name(low.operand("input"))

@@ -36,7 +36,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ....ir import Operation
-from ..emitter import Emitter
+from ..emitter import OpEmitter
 from . import lowering
 
 _INT64_MAX = 2**63 - 1
@@ -63,21 +63,16 @@ def _merge(shape: Sequence[int], axes: Sequence[int]) -> tuple[list[int], list[i
     return merged, [i for i, kind in enumerate(kinds) if kind]
 
 
-def _reshape(e: Emitter, x: str, shape: Sequence[int]) -> str:
+def _reshape(e: OpEmitter, x: str, shape: Sequence[int]) -> str:
     return e.node("Reshape", [x, e.i64(list(shape))])
 
 
-def scalar(e: Emitter, value: float, data_type: str) -> str:
+def scalar(e: OpEmitter, value: float, data_type: str) -> str:
     """A 0-D constant (a Constant node: the emitter's small constants are 1-D for 0-D data)."""
     return e.node("Constant", [], value=np.array(value, dtype=data_type))
 
 
-def scalar_safe_input(e: Emitter, name: str) -> str:
-    """The ONNX value of input ``name``."""
-    return e.input(name)  # type: ignore[return-value]
-
-
-def _int_reduce(e: Emitter, x: str, data_type: str, shape: Sequence[int], axes: Sequence[int], mul: bool) -> str:
+def _int_reduce(e: OpEmitter, x: str, data_type: str, shape: Sequence[int], axes: Sequence[int], mul: bool) -> str:
     """The wrapping integer sum (or product) of ``x`` along ``axes``, shaped like the output."""
     merged, reduced = _merge(shape, axes)
     out_shape = list(e.output_desc().shape)
@@ -100,23 +95,23 @@ def _int_reduce(e: Emitter, x: str, data_type: str, shape: Sequence[int], axes: 
     return v if work == data_type else e.cast(v, data_type)
 
 
-def _product_along(e: Emitter, v: str, size: int, axis: int) -> str:
+def _product_along(e: OpEmitter, v: str, size: int, axis: int) -> str:
     """Multiply the halves of ``axis`` (of ``size``) together until it has size 1 (Mul
     wraps around)."""
     while size > 1:
         half = size // 2
         if size % 2:
-            first, second, rest = e.node("Split", [v, e.i64([half, half, 1])], outputs=3, axis=axis)
+            first, second, rest = e.nodes("Split", [v, e.i64([half, half, 1])], 3, axis=axis)
             v = e.node("Concat", [e.node("Mul", [first, second]), rest], axis=axis)
             size = half + 1
         else:
-            first, second = e.node("Split", [v], outputs=2, axis=axis, num_outputs=2)
+            first, second = e.nodes("Split", [v], 2, axis=axis, num_outputs=2)
             v = e.node("Mul", [first, second])
             size = half
     return v
 
 
-def _elementwise(e: Emitter, op: Operation, x: str, data_type: str) -> str:
+def _elementwise(e: OpEmitter, op: Operation, x: str, data_type: str) -> str:
     """A reduction over no axis: the function applied to each element."""
     kind = op.type
     if kind in ("reduce_l1", "reduce_l2") and not data_type.startswith("uint"):
@@ -129,7 +124,7 @@ def _elementwise(e: Emitter, op: Operation, x: str, data_type: str) -> str:
     return x
 
 
-def _float_reduce(e: Emitter, onnx_op: str, x: str, data_type: str, axes: Sequence[int], keep: bool) -> str:
+def _float_reduce(e: OpEmitter, onnx_op: str, x: str, data_type: str, axes: Sequence[int], keep: bool) -> str:
     return e.compute(onnx_op, [x, e.i64(list(axes))], data_type, typed=[0], keepdims=int(keep))
 
 
@@ -143,7 +138,7 @@ _FLOAT_REDUCTIONS = {
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def _log_sum_exp(e: Emitter, x: str, data_type: str, axes: Sequence[int], keep: bool) -> str:
+def _log_sum_exp(e: OpEmitter, x: str, data_type: str, axes: Sequence[int], keep: bool) -> str:
     """m + log(sum(exp(x - m))), m the largest element clipped to the finite range (see the
     module docstring); float16 computes in float32."""
     if data_type == "float16":
@@ -159,8 +154,8 @@ def _log_sum_exp(e: Emitter, x: str, data_type: str, axes: Sequence[int], keep: 
 
 
 @lowering(*_FLOAT_REDUCTIONS, "reduce_l2", "reduce_log_sum_exp")
-def reduce(e: Emitter, op: Operation) -> str:
-    x = scalar_safe_input(e, "input")
+def reduce(e: OpEmitter, op: Operation) -> str:
+    x = e.input("input")
     desc = e.input_desc("input")
     data_type = desc.data_type
     axes, keep = op.attrs["axes"], op.attrs["keep_dimensions"]
@@ -185,7 +180,7 @@ def reduce(e: Emitter, op: Operation) -> str:
 # --------------------------------------------------------------------------- max / min / arg
 
 
-def _ordered(e: Emitter, x: str, data_type: str) -> tuple[str, str]:
+def _ordered(e: OpEmitter, x: str, data_type: str) -> tuple[str, str]:
     """``x`` as values of a type that ONNX Runtime compares, in the same order (exactly
     invertible); returns the value and its type."""
     if data_type == "float16":
@@ -197,7 +192,7 @@ def _ordered(e: Emitter, x: str, data_type: str) -> tuple[str, str]:
     return x, data_type
 
 
-def _unordered(e: Emitter, y: str, data_type: str) -> str:
+def _unordered(e: OpEmitter, y: str, data_type: str) -> str:
     """The inverse of :func:`_ordered`."""
     if data_type == "float16":
         return e.cast(y, "float16")
@@ -209,8 +204,8 @@ def _unordered(e: Emitter, y: str, data_type: str) -> str:
 
 
 @lowering("reduce_max", "reduce_min")
-def reduce_max_min(e: Emitter, op: Operation) -> str:
-    x = scalar_safe_input(e, "input")
+def reduce_max_min(e: OpEmitter, op: Operation) -> str:
+    x = e.input("input")
     data_type = e.input_desc("input").data_type
     axes, keep = op.attrs["axes"], op.attrs["keep_dimensions"]
     if not axes:
@@ -227,7 +222,7 @@ def reduce_max_min(e: Emitter, op: Operation) -> str:
 
 
 @lowering("arg_min", "arg_max")
-def arg_min_max(e: Emitter, op: Operation) -> str:
+def arg_min_max(e: OpEmitter, op: Operation) -> str:
     x = e.input("input")
     data_type = e.input_desc("input").data_type
     axis, keep = op.attrs["axis"], int(op.attrs["keep_dimensions"])

@@ -14,9 +14,10 @@ from fractions import Fraction
 import numpy as np
 
 from ....ir import Operation
-from ..emitter import OPSET, STORAGE, Emitter
+from ..emitter import OPSET, STORAGE, OpEmitter
 from ..kernels import supports
 from . import lowering
+from .canonical import onnx_pads
 
 _INT64_MIN = -(2**63)
 #: The largest constant mask triangular stores in the model (elements); larger go through Trilu.
@@ -27,7 +28,7 @@ _MAX_MASK = 1 << 16
 
 
 @lowering("reshape")
-def reshape(e: Emitter, op: Operation) -> str:
+def reshape(e: OpEmitter, op: Operation) -> str:
     x = e.input("input")
     shape = tuple(op.attrs["new_shape"])
     if shape == e.input_desc("input").shape:
@@ -36,7 +37,7 @@ def reshape(e: Emitter, op: Operation) -> str:
 
 
 @lowering("expand")
-def expand(e: Emitter, op: Operation) -> str:
+def expand(e: OpEmitter, op: Operation) -> str:
     x = e.input("input")
     shape = e.output_desc().shape
     if shape == e.input_desc("input").shape:
@@ -47,7 +48,7 @@ def expand(e: Emitter, op: Operation) -> str:
 
 
 @lowering("transpose")
-def transpose(e: Emitter, op: Operation) -> str:
+def transpose(e: OpEmitter, op: Operation) -> str:
     perm = list(op.attrs["permutation"])
     x = e.input("input")
     if perm == sorted(perm):
@@ -59,7 +60,7 @@ def transpose(e: Emitter, op: Operation) -> str:
 
 
 @lowering("concat")
-def concat(e: Emitter, op: Operation) -> str:
+def concat(e: OpEmitter, op: Operation) -> str:
     inputs = e.inputs("inputs")
     if len(inputs) == 1:
         return inputs[0]
@@ -67,19 +68,19 @@ def concat(e: Emitter, op: Operation) -> str:
 
 
 @lowering("split")
-def split(e: Emitter, op: Operation) -> list[str]:
+def split(e: OpEmitter, op: Operation) -> list[str]:
     sizes = list(op.attrs["splits"])
     x = e.input("input")
     if len(sizes) == 1:
         return [x]
-    return e.node("Split", [x, e.i64(sizes)], outputs=len(sizes), axis=op.attrs["axis"])
+    return e.nodes("Split", [x, e.i64(sizes)], len(sizes), axis=op.attrs["axis"])
 
 
 # --------------------------------------------------------------------------- slice, pad, tile, reverse
 
 
 @lowering("slice")
-def slice_(e: Emitter, op: Operation) -> str:
+def slice_(e: OpEmitter, op: Operation) -> str:
     x = e.input("input")
     shape = e.input_desc("input").shape
     axes, starts, ends, steps = [], [], [], []
@@ -104,9 +105,9 @@ _ONNX_PAD_MODES = {"constant": "constant", "edge": "edge", "reflection": "reflec
 
 
 @lowering("pad")
-def pad(e: Emitter, op: Operation) -> str:
+def pad(e: OpEmitter, op: Operation) -> str:
     x = e.input("input")
-    begin, end = list(op.attrs["beginning_padding"]), list(op.attrs["ending_padding"])
+    begin, end = op.attrs["beginning_padding"], op.attrs["ending_padding"]
     if not any(begin) and not any(end):
         return x
     data_type = e.input_desc("input").data_type
@@ -116,7 +117,7 @@ def pad(e: Emitter, op: Operation) -> str:
     if work != storage:
         x = e.cast(x, work)
     mode = op.attrs["mode"]
-    inputs = [x, e.i64(begin + end)]
+    inputs = [x, e.i64(onnx_pads(begin, end))]
     if mode == "constant":
         inputs.append(e.const(op.attrs["value"], work))
     out = e.node("Pad", inputs, mode=_ONNX_PAD_MODES[mode])
@@ -124,7 +125,7 @@ def pad(e: Emitter, op: Operation) -> str:
 
 
 @lowering("tile")
-def tile(e: Emitter, op: Operation) -> str:
+def tile(e: OpEmitter, op: Operation) -> str:
     x = e.input("input")
     reps = list(op.attrs["repetitions"])
     if all(r == 1 for r in reps):
@@ -143,7 +144,7 @@ def tile(e: Emitter, op: Operation) -> str:
 
 
 @lowering("reverse")
-def reverse(e: Emitter, op: Operation) -> str:
+def reverse(e: OpEmitter, op: Operation) -> str:
     x = e.input("input")
     shape = e.input_desc("input").shape
     axes = sorted(a for a in op.attrs["axes"] if shape[a] > 1)
@@ -157,7 +158,7 @@ def reverse(e: Emitter, op: Operation) -> str:
 
 
 @lowering("triangular")
-def triangular(e: Emitter, op: Operation) -> str:
+def triangular(e: OpEmitter, op: Operation) -> str:
     x = e.input("input")
     desc = e.input_desc("input")
     rows, cols = desc.shape[-2:]
@@ -216,11 +217,11 @@ def _power_of_two(in_size: int, out_size: int) -> bool:
     return ratio.numerator & (ratio.numerator - 1) == 0 and ratio.denominator & (ratio.denominator - 1) == 0
 
 
-def _gather_along(e: Emitter, x: str, indices: np.ndarray, axis: int) -> str:
+def _gather_along(e: OpEmitter, x: str, indices: np.ndarray, axis: int) -> str:
     return e.node("Gather", [x, e.constant(indices.astype(np.int64), "int64")], axis=axis)
 
 
-def _resize(e: Emitter, x: str, mode: str, shape: tuple[int, ...], axes: list[int], sizes: list[int]) -> str:
+def _resize(e: OpEmitter, x: str, mode: str, shape: tuple[int, ...], axes: list[int], sizes: list[int]) -> str:
     """ONNX Resize (half-pixel centres) of ``x`` (of ``shape``) to ``sizes`` along ``axes``.
 
     ONNX Runtime's linear kernel takes 4-D input only when the resized dimensions are
@@ -241,7 +242,7 @@ def _resize(e: Emitter, x: str, mode: str, shape: tuple[int, ...], axes: list[in
 
 
 @lowering("resample2d")
-def resample2d(e: Emitter, op: Operation) -> str:
+def resample2d(e: OpEmitter, op: Operation) -> str:
     x = e.input("input")
     desc = e.input_desc("input")
     shape, data_type = desc.shape, desc.data_type
@@ -276,7 +277,7 @@ def resample2d(e: Emitter, op: Operation) -> str:
 
 
 def _linear_exact(
-    e: Emitter, x: str, shape: tuple[int, ...], axes: list[int], sizes: list[int], storage: str, integer: bool
+    e: OpEmitter, x: str, shape: tuple[int, ...], axes: list[int], sizes: list[int], storage: str, integer: bool
 ) -> str:
     """Linear resampling with the spec's arithmetic, bit for bit.
 
