@@ -13,6 +13,7 @@ array([[0., 2.],
 from .async_context import AsyncMLContext
 from .backends import available_backends
 from .builder import MLGraphBuilder, MLOperand
+from .compile import load_compiled
 from .context import ML, MLContext
 from .dtypes import SPEC_DATA_TYPES as DATA_TYPES
 from .errors import (
@@ -50,5 +51,6 @@ __all__ = [
     "WebNNError",
     "available_backends",
     "load",
+    "load_compiled",
     "load_onnx",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ import numpy as np
 
 from .descriptor import array_to_descriptor, buffer_to_array, check_byte_length, to_descriptor, values_array
 from .errors import InvalidStateError
+from .fingerprint import prefetch
 from .ir import Graph, OperandDescriptor, Operation, freeze
 from .ops import OPS, OpDef
 from .ops.base import Check, Result, cast_number
@@ -216,6 +218,8 @@ class MLGraphBuilder:
         array.flags.writeable = False
         operand = self._new_operand(desc, "constant")
         self._constants[operand._id] = array
+        if self._context._digests_ahead:
+            prefetch(array)
         return operand
 
     def _constant_from_tensor(self, tensor: MLTensor) -> MLOperand:
@@ -269,11 +273,7 @@ class MLGraphBuilder:
         key = None if constants else _validation_key(opdef, call)
         result = _VALIDATED.get(key) if key is not None else None
         if result is None:
-            opdef.check_operands(c, descs)
-            result = opdef.func(c, **call)
-            if type(result) is not Result:
-                result = Result(result)
-            opdef.check_outputs(c, descs, result.outputs if type(result.outputs) is list else [result.outputs])
+            result = opdef.infer(c, descs, call)
             if key is not None:
                 if len(_VALIDATED) >= _VALIDATED_MAX:
                     _VALIDATED.clear()
@@ -357,28 +357,48 @@ class MLGraphBuilder:
         The backend compiles once here; ``MLContext.compute`` / ``dispatch`` only run it.
         A builder builds once: a second call raises ``InvalidStateError``.
         """
-        from .graph import MLGraph
+        from .compile import compile_graph
 
-        self._check_can_build("build")
+        graph = self.graph_ir(outputs, what="build")
+        self._built = True
+        return compile_graph(self._context, graph)
+
+    def graph_ir(self, outputs: Mapping[str, MLOperand], *, what: str = "graph_ir") -> Graph:
+        """The validated graph (:class:`webnn.ir.Graph`) that computes ``outputs``, checked as
+        ``build`` checks it, without compiling it; the builder stays usable.  For tools that
+        read or transform graphs (file formats, the passes' tests)."""
+        self._check_can_build(what)
         if not isinstance(outputs, Mapping):
-            raise TypeError(f"build: outputs must be a dict of name -> MLOperand, got {type(outputs).__name__}")
+            raise TypeError(f"{what}: outputs must be a dict of name -> MLOperand, got {type(outputs).__name__}")
         if not outputs:
-            raise TypeError("build: outputs must not be empty")
+            raise TypeError(f"{what}: outputs must not be empty")
         for name, operand in outputs.items():
             if not isinstance(name, str) or not name:
-                raise TypeError(f"build: output names must be non-empty strings, got {name!r}")
-            self._own(f"build: output {name!r}", operand)
+                raise TypeError(f"{what}: output names must be non-empty strings, got {name!r}")
+            self._own(f"{what}: output {name!r}", operand)
             if operand._kind in ("input", "constant"):
                 raise TypeError(
-                    f"build: output {name!r} is a graph {operand._kind}; outputs must be computed "
+                    f"{what}: output {name!r} is a graph {operand._kind}; outputs must be computed "
                     "(wrap it in identity())"
                 )
         for tensor in self._constant_tensors.values():
             if tensor.destroyed:
-                raise TypeError("build: a constant tensor used by the graph was destroyed")
-        graph = self._extract({name: o._id for name, o in outputs.items()})
-        self._built = True
-        return MLGraph._compile(self._context, graph)
+                raise TypeError(f"{what}: a constant tensor used by the graph was destroyed")
+        return self._extract({name: o._id for name, o in outputs.items()})
+
+    def operation_of(self, operand: MLOperand) -> Operation | None:
+        """The recorded operation (type, normalized attributes, label) that computes ``operand``;
+        None for inputs and constants."""
+        operand = self._own("operation_of: operand", operand)
+        index = self._producer.get(operand._id)
+        return None if index is None else self._operations[index]
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """A group of additions that happen entirely or not at all: ``with builder.transaction():``
+        when the block raises, every input, constant and operation added inside it is forgotten
+        (operands made inside it must not be used afterwards).  For multi-operation additions
+        such as an import."""
+        return _Transaction(self)
 
     async def build_async(self, outputs: Mapping[str, MLOperand]) -> MLGraph:
         """``build`` in a worker thread: compilation does not block the event loop."""
@@ -434,6 +454,16 @@ class MLGraphBuilder:
             operations=operations,
             outputs=MappingProxyType({n: new_id[i] for n, i in outputs.items()}),
         )
+
+
+class _Transaction(AbstractContextManager[None]):
+    def __init__(self, builder: MLGraphBuilder) -> None:
+        self._builder = builder
+        self._checkpoint = builder._checkpoint()
+
+    def __exit__(self, kind: Any, value: Any, traceback: Any) -> None:
+        if kind is not None:
+            self._builder._rollback(self._checkpoint)
 
 
 def _operand_annotation(kind: str, optional: bool) -> str:

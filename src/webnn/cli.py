@@ -1,5 +1,5 @@
-"""The ``webnn`` command line: ``webnn info`` (the default), ``bench``, and the model tools
-``validate``, ``convert``, ``run`` and ``visualize``."""
+"""The ``webnn`` command line: ``webnn info`` (the default), ``bench``, the model tools
+``validate``, ``convert``, ``compile``, ``run`` and ``visualize``, and ``cache`` (the compiled-graph cache)."""
 
 from __future__ import annotations
 
@@ -100,15 +100,23 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench.runner import BenchError, Settings, run
+    from .bench.runner import BenchError, Settings, parse_onnx_option, run
     from .bench.workloads import ONNX_PREFIX
 
     quick = args.quick
     workloads = list(args.workloads) if args.workloads is not None else ([] if args.onnx else list(BENCH_WORKLOADS))
-    workloads += [ONNX_PREFIX + os.path.abspath(path) for path in args.onnx or ()]
+    own_shapes: dict[str, dict[str, list[int]]] = {}  # --onnx FILE:NAME=D0,...: per model
     try:
+        for value in args.onnx or ():
+            path, model_shapes = parse_onnx_option(value)
+            name = ONNX_PREFIX + os.path.abspath(path)
+            if name in workloads and own_shapes.get(name, {}) != model_shapes:
+                raise BenchError(f"--onnx {path} is given twice with different input shapes")
+            workloads.append(name)
+            if model_shapes:
+                own_shapes[name] = model_shapes
         shapes = _input_shapes(args.input_shape)
-    except CliError as exc:
+    except (BenchError, CliError) as exc:
         args.parser.error(str(exc))
     if shapes and not args.onnx:
         args.parser.error("--input-shape applies to --onnx models only")
@@ -128,6 +136,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         max_seconds=args.max_seconds,
         input_shapes=shapes or None,
+        onnx_input_shapes=own_shapes or None,
+        cache=not args.no_cache,
     )
     try:
         return run(settings, json_path=args.json, markdown=args.markdown)
@@ -198,6 +208,14 @@ def load_model(path: str, context: Any, args: argparse.Namespace, progress: Prog
     """An MLGraph from a .onnx, .webnn or .json file."""
     import webnn
 
+    if os.path.isdir(path) and os.path.isfile(os.path.join(path, "manifest.json")):
+        from .compile import load_compiled
+
+        start = time.perf_counter()
+        progress.say(f"loading the compiled package {show(path)} ...")
+        graph = load_compiled(path, context)
+        progress.say(f"loaded in {time.perf_counter() - start:.2f} s")
+        return graph
     kind = _model_type(path)
     if not os.path.isfile(path):
         raise CliError(f"{path}: no such file")
@@ -262,6 +280,17 @@ def cmd_convert(args: argparse.Namespace) -> int:
     progress.say(f"written in {time.perf_counter() - start:.2f} s")
     for path in written:
         print(show(path))
+    return 0
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    progress = Progress(args.quiet)
+    graph = load_model(args.input, _context(args.backend), args, progress)
+    start = time.perf_counter()
+    progress.say(f"compiling for {graph.context.backend} into {show(args.output)} ...")
+    folder = graph.save_compiled(args.output)
+    progress.say(f"written in {time.perf_counter() - start:.2f} s")
+    print(show(folder))
     return 0
 
 
@@ -459,6 +488,32 @@ def _backends(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+# ------------------------------------------------------------------------------ cache
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    from .cache import CompiledCache, cache_directory, cache_settings, format_bytes
+
+    try:
+        directory, max_bytes = cache_settings()
+        cache = CompiledCache(directory or cache_directory(), max_bytes)
+        if args.action == "path":
+            print(cache.directory)
+        elif args.action == "clear":
+            print(f"removed {cache.clear()} entries from {cache.directory}")
+        else:
+            info = cache.info()
+            state = "enabled" if directory is not None else f"disabled (WEBNN_CACHE={os.environ.get('WEBNN_CACHE')})"
+            print(f"folder:  {info['path']}")
+            print(f"state:   {state}")
+            print(f"entries: {info['entries']}")
+            print(f"size:    {format_bytes(info['bytes'])} of at most {format_bytes(info['max_bytes'])}")
+    except (ValueError, OSError) as exc:
+        print(f"webnn cache: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="webnn",
@@ -466,7 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"webnn {__version__}")
     parser.set_defaults(func=cmd_info, parser=parser)
-    commands = parser.add_subparsers(title="commands", dest="command", metavar="{info,bench,validate,convert,run,visualize}")
+    commands = parser.add_subparsers(title="commands", dest="command", metavar="{info,bench,validate,convert,compile,run,visualize,cache}")
 
     info = commands.add_parser(
         "info", help="version, operations, backends and their devices; runs a small demo graph on each",
@@ -480,19 +535,25 @@ def build_parser() -> argparse.ArgumentParser:
         description="Benchmark WebNN graphs (simple, complex, MobileNetV2) on every available backend and "
         "device, each in a fresh process, against the same graph written directly as an ONNX model and run "
         "with ONNX Runtime on the same provider. Reports build, first-compute and warm times, peak memory, "
-        "an output check against the reference backend, and the import cost. Progress goes to stderr, the "
-        "table to stdout. Exit code 1 if a measurement or output check failed.",
+        "an output check against the reference backend, and the import cost. Each webnn process starts with an "
+        "empty compiled-graph cache of its own (a cache miss); where the backend has a cache, one more fresh "
+        "process then builds and computes once from the cache it filled: the 'hit' columns. ONNX files are "
+        "loaded with webnn.load_onnx, as users load them. Progress goes to stderr, the table to stdout. Exit "
+        "code 1 if a measurement or output check failed.",
     )
     bench.set_defaults(func=cmd_bench, parser=bench)
     bench.add_argument("--quick", action="store_true",
                        help="the default backend and direct ONNX Runtime only, fewer runs (about a minute)")
     bench.add_argument("--workloads", type=_workloads, default=None, metavar="LIST",
                        help=f"comma-separated, from {','.join(BENCH_WORKLOADS)} (default: all, or none with --onnx)")
-    bench.add_argument("--onnx", action="append", metavar="FILE", default=None,
-                       help="also an ONNX model file (repeatable): imported into WebNN on each backend, and the "
-                       "file itself run directly on ONNX Runtime")
+    bench.add_argument("--onnx", action="append", metavar="FILE[:NAME=D0,D1,...[;NAME2=...]]", default=None,
+                       help="also an ONNX model file (repeatable): loaded with webnn.load_onnx on each backend, "
+                       "and the file itself run directly on ONNX Runtime. After the last ':', the shapes of this "
+                       "model's inputs with free dimensions, ';'-separated (quote it in a shell), e.g. "
+                       "--onnx 'det.onnx:x=1,3,160,224'")
     bench.add_argument("--input-shape", action="append", metavar="NAME=D0,D1,...",
-                       help="--onnx models: the shape of an input with free dimensions (repeatable)")
+                       help="--onnx models: the shape of an input with free dimensions (repeatable), for every "
+                       "--onnx model that gives no shapes of its own")
     bench.add_argument("--backends", type=_backends, default=None, metavar="LIST",
                        help="comma-separated webnn backends, optionally with a device: onnxruntime, "
                        "onnxruntime:gpu, reference (default: every available backend on every device it has; "
@@ -510,6 +571,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", metavar="FILE", default=None, help="write every number to FILE as JSON")
     bench.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     bench.add_argument("--no-direct", action="store_true", help="skip the direct ONNX Runtime baselines")
+    bench.add_argument("--no-cache", action="store_true",
+                       help="run the webnn processes with the compiled-graph cache off (WEBNN_CACHE=0) and skip "
+                       "the cache-hit processes (to compare with numbers from before the cache)")
     bench.add_argument("--size", type=_positive_int, default=224, metavar="N",
                        help="input height and width (default 224; a multiple of 32 for mobilenetv2)")
     bench.add_argument("--seed", type=_count, default=0, metavar="N", help="seed of the inputs and random weights")
@@ -563,6 +627,18 @@ def build_parser() -> argparse.ArgumentParser:
                               "(default 64; 0: none)")
     model_options(convert, "reference")
 
+    compile_ = commands.add_parser(
+        "compile", help="compile a model ahead of time into a package folder for deployment",
+        description="Load a model (.onnx, .webnn or .json), run the backend's graph passes and compile it, and "
+        "write a compiled package: a folder with the engine's compiled model, the graph and a manifest "
+        "(versions, machine, file digests). webnn.load_compiled(OUT) and `webnn run OUT` load it without "
+        "lowering or optimizing again; a package made for another engine version or machine is refused.",
+    )
+    compile_.set_defaults(func=_run_tool(cmd_compile), parser=compile_)
+    compile_.add_argument("input", metavar="MODEL", help="the model to compile (.onnx, .webnn, .json)")
+    compile_.add_argument("-o", "--output", required=True, metavar="OUT", help="the package folder to write")
+    model_options(compile_, None)
+
     run = commands.add_parser(
         "run", help="compute a model on .npy inputs",
         description="Load a model (.onnx, .webnn, .json), compute it on inputs read from .npy files, and print "
@@ -586,6 +662,16 @@ def build_parser() -> argparse.ArgumentParser:
     visualize.add_argument("-o", "--output", required=True, metavar="OUT",
                            help="the picture: .svg, .png, .pdf or .dot")
     model_options(visualize, "reference")
+
+    cache = commands.add_parser(
+        "cache", help="the compiled-graph cache: info (the default), path, clear",
+        description="Show (info, the default), locate (path) or empty (clear) the on-disk cache of compiled "
+        "graphs. The environment sets it: WEBNN_CACHE_DIR (the folder), WEBNN_CACHE=0 (disabled), "
+        "WEBNN_CACHE_MAX_SIZE (the bound, e.g. 512M or 2G; default 2G). clear works even when disabled.",
+    )
+    cache.set_defaults(func=cmd_cache, parser=cache)
+    cache.add_argument("action", nargs="?", choices=["info", "path", "clear"], default="info",
+                       help="info: folder, entries and size; path: the folder only; clear: remove every entry")
     return parser
 
 

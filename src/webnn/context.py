@@ -48,6 +48,7 @@ class ML:
         backend: str | None = None,
         num_threads: int | None = None,
         provider_options: Mapping[str, Mapping[str, Any]] | None = None,
+        cache: bool = True,
     ) -> MLContext:
         """A context on the chosen backend.
 
@@ -57,7 +58,9 @@ class ML:
         (``{"powerPreference": "low-power", "accelerated": False}``).
         ``device_type`` ("cpu", "gpu", "npu"; not in the spec) asks for a device.
         ``num_threads`` caps the backend's intra-op threads; ``provider_options``
-        (onnxruntime) maps execution provider names to their options.
+        (onnxruntime) maps execution provider names to their options.  ``cache``
+        (default True) keeps compiled graphs in the persistent cache (``webnn cache info``;
+        the ``WEBNN_CACHE=0`` environment variable turns it off for every context).
         """
         if options is not None:
             if not isinstance(options, Mapping):
@@ -101,6 +104,8 @@ class ML:
             isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1
         ):
             raise TypeError(f"create_context: num_threads must be a positive integer, got {num_threads!r}")
+        if not isinstance(cache, bool):
+            raise TypeError(f"create_context: cache must be a bool, got {cache!r}")
         if provider_options is not None and not isinstance(provider_options, Mapping):
             raise TypeError("create_context: provider_options must be a dict of provider name -> options")
         return MLContext(
@@ -111,6 +116,7 @@ class ML:
                 device_type=device_type,
                 num_threads=num_threads,
                 provider_options=dict(provider_options or {}),
+                cache=cache,
             ),
             power_preference=power_preference,
             accelerated=accelerated,
@@ -130,6 +136,9 @@ class MLContext:
         self._is_lost = False
         self._graphs: WeakSet[MLGraph] = WeakSet()
         self._tensors: WeakSet[MLTensor] = WeakSet()
+        #: Constants are hashed as they are added (for the persistent cache's keys).
+        self._digests_ahead = bool(getattr(backend, "_use_cache", False)) and os.environ.get(
+            "WEBNN_CACHE", "1").lower() not in ("0", "off", "false", "no")
 
     # ------------------------------------------------------------------ properties
     @property

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .errors import OperationError, WebNNError
 from .ir import Graph, OperandDescriptor
 
 if TYPE_CHECKING:
@@ -16,29 +16,41 @@ if TYPE_CHECKING:
 class MLGraph:
     """The result of ``MLGraphBuilder.build``: run it with ``context.compute`` or ``context.dispatch``."""
 
-    def __init__(self, context: MLContext, graph: Graph, compiled: CompiledGraph) -> None:
+    def __init__(
+        self,
+        context: MLContext,
+        graph: Graph | Callable[[], Graph],
+        compiled: CompiledGraph,
+        *,
+        lowered: Graph | None = None,
+        signature: tuple[Mapping[str, OperandDescriptor], Mapping[str, OperandDescriptor]] | None = None,
+    ) -> None:
+        """``graph`` is the IR, or a function that reads it on first use (then ``signature``,
+        the input and output descriptors, is given); ``lowered`` the graph the backend compiled
+        (None when the compiled graph was loaded, not compiled)."""
         self._context = context
-        self._graph = graph
+        self._graph_or_reader = graph
         self._compiled: CompiledGraph | None = compiled
-        self._input_descriptors = graph.input_descriptors
-        self._output_descriptors = graph.output_descriptors
+        self._lowered = lowered
+        self._from_cache = lowered is None
+        if signature is None:
+            assert isinstance(graph, Graph)
+            signature = (graph.input_descriptors, graph.output_descriptors)
+        self._input_descriptors = dict(signature[0])
+        self._output_descriptors = dict(signature[1])
         #: (name, numpy dtype, shape, needs a range check) per input, for compute's fast path.
         self._input_specs = tuple(
             (name, d.numpy_dtype, d.shape, d.data_type in ("int4", "uint4"))
             for name, d in self._input_descriptors.items()
         )
+        context._graphs.add(self)
 
-    @classmethod
-    def _compile(cls, context: MLContext, graph: Graph) -> MLGraph:
-        try:
-            compiled = context._backend.compile(graph)
-        except WebNNError:
-            raise
-        except Exception as exc:  # the backend could not compile a valid graph
-            raise OperationError(f"build: the {context.backend} backend failed to compile the graph: {exc}") from exc
-        result = cls(context, graph, compiled)
-        context._graphs.add(result)
-        return result
+    @property
+    def _graph(self) -> Graph:
+        graph = self._graph_or_reader
+        if not isinstance(graph, Graph):
+            graph = self._graph_or_reader = graph()
+        return graph
 
     @property
     def context(self) -> MLContext:
@@ -48,6 +60,22 @@ class MLGraph:
     def ir(self) -> Graph:
         """The validated graph representation the backend compiled."""
         return self._graph
+
+    @property
+    def from_cache(self) -> bool:
+        """Whether the compiled graph was loaded (from the persistent cache or a compiled
+        package) rather than compiled in this process."""
+        return self._from_cache
+
+    @property
+    def lowered_ir(self) -> Graph:
+        """The graph the backend compiles: :attr:`ir` after the backend's pass pipeline (run
+        now if the compiled graph came from the persistent cache)."""
+        if self._lowered is None:
+            from .compile import optimize
+
+            self._lowered = optimize(self._graph, self._context._backend)
+        return self._lowered
 
     @property
     def input_names(self) -> list[str]:
@@ -90,6 +118,14 @@ class MLGraph:
         self._compiled = None
 
     # ------------------------------------------------------------------ files and pictures
+    def save_compiled(self, path: str | os.PathLike[str]) -> str:
+        """Write the graph compiled for this context's backend as a package folder that
+        ``webnn.load_compiled`` loads without lowering or optimizing again (see ``webnn compile``).
+        Returns the folder's path."""
+        from .compile import save_compiled
+
+        return save_compiled(self, path)
+
     def save(
         self, path: str | os.PathLike[str], weights: str = "safetensors", *, inline_threshold: int = 64
     ) -> list[str]:

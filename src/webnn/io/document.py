@@ -35,7 +35,6 @@ from .errors import GraphFormatError, WeightsFormatError
 if TYPE_CHECKING:
     from ..builder import MLOperand
     from ..context import MLContext
-    from ..graph import MLGraph
 
 FORMAT_JSON = "webnn-graph-json"
 VERSIONS = (1, 2)
@@ -580,14 +579,22 @@ def _arguments(
     return kwargs, extra, label
 
 
+def results_of(result: Any) -> MLOperand:
+    """The first operand an op method returned (one operand or a list)."""
+    return result[0] if isinstance(result, list) else result
+
+
 def build(
     doc: Document,
     context: MLContext,
     weights: WeightSource | None = None,
     progress: Callable[[int, int], None] | None = None,
     budget: Budget | None = None,
-) -> MLGraph:
-    """Rebuild the document's graph on ``context`` with the builder (every rule checked again).
+    *,
+    compile: bool = True,
+) -> Any:
+    """Rebuild the document's graph on ``context`` with the builder (every rule checked again):
+    the compiled MLGraph, or with ``compile=False`` the validated graph (``webnn.ir.Graph``).
 
     ``@scalar`` constants are charged to ``budget`` (when given) before they are made; running
     out of memory anywhere is a GraphFormatError naming the constant or node."""
@@ -640,7 +647,7 @@ def build(
         except Exception as exc:  # the builder's validation (TypeError) and anything a bad value provokes
             message = str(exc) if isinstance(exc, TypeError | WebNNError) else f"{type(exc).__name__}: {exc}"
             raise doc.error(node.loc, message) from None
-        operation = builder._operations[-1]
+        operation = builder.operation_of(results_of(result))
         for key, value in extra.items():
             attr = snake(key)
             if attr not in operation.attrs:
@@ -671,7 +678,7 @@ def build(
         loc = doc.output_locs.get(output_name)
         outputs[output_name] = _operand(doc, operands, Ref(operand_name), loc or Loc(), f"output {output_name!r}")
     try:
-        return builder.build(outputs)
+        return builder.build(outputs) if compile else builder.graph_ir(outputs)
     except TypeError as exc:
         raise doc.error(None, str(exc)) from None
 

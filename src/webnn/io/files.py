@@ -25,7 +25,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..limits import Limits, check_limits
+from ..limits import DEFAULT_LIMITS, Limits, check_limits
 from .atomic import AtomicFiles
 from .document import Document, MappingWeights, WeightSource, WeightsRecord, build, from_graph, packed_length
 from .errors import GraphFormatError, WeightsFormatError
@@ -272,4 +272,18 @@ def load(
             source.close()
 
 
-__all__ = ["GraphFormatError", "WeightsFormatError", "load", "read_document", "save"]
+def read_graph(path: str | os.PathLike[str], context: MLContext) -> Any:
+    """The validated graph (``webnn.ir.Graph``) of a webnn-graph file, checked as ``load``
+    checks it, without compiling it (default limits; the recorded weights digest verified)."""
+    path = os.fspath(path)
+    data = _read_graph_file(path)
+    doc = read_document(path, data)
+    source = _weights_for(doc, path, None, True)
+    try:
+        return build(doc, context, source, None, DEFAULT_LIMITS.budget(len(data)), compile=False)
+    finally:
+        if source is not None:
+            source.close()
+
+
+__all__ = ["GraphFormatError", "WeightsFormatError", "load", "read_document", "read_graph", "save"]

@@ -60,9 +60,23 @@ def load_onnx(
     ``external_data_dir`` (the folder holding the data files) to read their external data.  The
     model's default-domain opset must be one that ONNX defines (7 to the newest the installed
     ``onnx`` package knows).
+
+    With the persistent cache on (see ``webnn cache``), a model given as a path or bytes is
+    cached whole: a later ``load_onnx`` of the same bytes with the same options, in any process,
+    loads the compiled model without parsing, folding or lowering (``graph.from_cache``).
+    Models with external data are not cached.
     """
+    from ...context import ML, MLContext
+    from .cached import load_onnx_cached
     from .core import load_onnx as _load_onnx
 
+    if context is None:
+        context = ML().create_context()
+    elif not isinstance(context, MLContext):
+        raise TypeError(f"load_onnx needs an MLContext, got {type(context).__name__}")
+    graph = load_onnx_cached(model, context, input_shapes, limits, external_data_dir)
+    if graph is not None:
+        return graph
     return _load_onnx(model, context, input_shapes, limits=limits, external_data_dir=external_data_dir)
 
 

@@ -1,0 +1,137 @@
+"""``load_onnx`` through the persistent cache: a second import of the same file skips everything.
+
+The key is the SHA-256 of the model's bytes, the import options (input shapes, limits) and
+the backend's identity (engine, version, providers, machine, pass pipeline, webnn version).
+An entry holds the engine's compiled model and the graph's input and output descriptors, so a
+hit parses nothing, folds nothing, lowers nothing and imports no ONNX package: it hashes the
+file and loads the compiled model.  The graph's IR (``graph.ir``) is imported again from the
+model only if someone asks for it.
+
+Models with external data (tensors in other files) are not cached: their bytes are not the
+whole model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ...context import MLContext
+    from ...graph import MLGraph
+    from ...ir import Graph
+    from ...limits import Limits
+
+#: Smaller model files import in a few milliseconds: they bypass the cache.
+MIN_CACHED_BYTES = 64 * 1024
+#: The bytes of an external-data reference (the key of its ``location`` entry): a model that
+#: may hold one is not cached.  (Any model with the word ``location`` in it, in a name say,
+#: is conservatively treated the same.)
+_EXTERNAL_MARK = b"location"
+
+
+def _model_bytes(model: Any) -> bytes | None:
+    """The model's bytes when it is a path or bytes (an ``onnx.ModelProto`` is not cached)."""
+    if isinstance(model, bytes | bytearray | memoryview):
+        return bytes(model)
+    if isinstance(model, str | os.PathLike):
+        try:
+            with open(model, "rb") as file:
+                return file.read()
+        except OSError:
+            return None  # the importer reports it
+    return None
+
+
+def import_key(data: bytes, context: MLContext, input_shapes: Any, limits: Limits | None) -> str | None:
+    from ...compile import backend_identity
+
+    identity = backend_identity(context._backend)
+    if identity is None:
+        return None
+    shapes = None if input_shapes is None else {str(k): [int(d) for d in v] for k, v in dict(input_shapes).items()}
+    options = json.dumps({"input_shapes": shapes, "limits": repr(limits)}, sort_keys=True)
+    model = hashlib.sha256(data).hexdigest()
+    return hashlib.sha256(f"onnx import\n{model}\n{options}\n{identity}".encode()).hexdigest()
+
+
+def _descriptors(meta: Mapping[str, Any], field: str) -> dict[str, Any]:
+    from ...ir import OperandDescriptor
+
+    return {n: OperandDescriptor(d["dataType"], tuple(d["shape"])) for n, d in meta[field].items()}
+
+
+def load_onnx_cached(
+    model: Any,
+    context: MLContext,
+    input_shapes: Mapping[str, Sequence[int]] | None,
+    limits: Limits | None,
+    external_data_dir: Any,
+) -> MLGraph | None:
+    """The graph from the cache, or imported and compiled (and cached); None when this import
+    cannot go through the cache (the caller imports as usual)."""
+    backend: Any = context._backend
+    cache = getattr(backend, "cache", None)
+    if cache is None or external_data_dir is not None:
+        return None
+    data = _model_bytes(model)
+    if data is None or len(data) < MIN_CACHED_BYTES or _EXTERNAL_MARK in data:
+        return None
+    try:
+        key = import_key(data, context, input_shapes, limits)
+    except (TypeError, ValueError):
+        return None  # malformed options: the importer reports them
+    if key is None:
+        return None
+    from ...compile import compile_graph
+    from ...graph import MLGraph
+
+    digest = hashlib.sha256(data).hexdigest()
+    source = data if isinstance(model, bytes | bytearray | memoryview) else os.fspath(model)
+    del data
+
+    def read_ir() -> Graph:
+        again = _model_bytes(source)
+        if again is None or hashlib.sha256(again).hexdigest() != digest:
+            what = "the model bytes" if isinstance(source, bytes) else source
+            raise FileNotFoundError(f"{what}: the model file changed or went away since it was loaded")
+        return import_ir(again, context, input_shapes, limits)
+
+    entry = cache.get(key)
+    if entry is not None:
+        try:
+            inputs, outputs = _descriptors(entry.meta, "inputs"), _descriptors(entry.meta, "outputs")
+            compiled = backend.load_compiled(str(entry.path), entry.meta["engine"], list(outputs))
+        except Exception:  # an entry this engine cannot load: import again
+            compiled = None
+        if compiled is not None:
+            return MLGraph(context, read_ir, compiled, lowered=None, signature=(inputs, outputs))
+    graph = import_ir(source, context, input_shapes, limits)
+
+    def store(artifact: Any, engine: Any) -> None:
+        if engine is None:
+            artifact.store_later(cache, key, None)
+            return
+        meta = {
+            "files": engine["files"], "engine": engine,
+            "inputs": {n: d.to_dict() for n, d in graph.input_descriptors.items()},
+            "outputs": {n: d.to_dict() for n, d in graph.output_descriptors.items()},
+        }
+        artifact.store_later(cache, key, meta)
+
+    return compile_graph(context, graph, store=store)
+
+
+def import_ir(model: Any, context: MLContext, input_shapes: Any, limits: Limits | None) -> Graph:
+    """The validated graph of an ONNX model, a path or bytes (imported, not compiled)."""
+    from ...limits import check_limits
+    from .core import _convert, read_model
+
+    limits = check_limits("load_onnx", limits)
+    proto, size = read_model(model, None)
+    builder = context.create_graph_builder()
+    outputs = _convert(proto, builder, input_shapes, limits.budget(size), wrap_outputs=True)
+    return builder.graph_ir(outputs, what="load_onnx")
