@@ -247,7 +247,8 @@ def test_quick_bench_end_to_end(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert "bench: [1/" in proc.stderr  # progress on stderr
     lines = proc.stdout.splitlines()
-    assert lines[0].startswith("simple:") and "build ms" in lines[1] and "ours/direct warm" in lines[1]
+    assert lines[0].startswith("simple:") and "build ms" in lines[1] and "warm/direct" in lines[1]
+    assert "hit build+first ms" in lines[1] and "hit/cold" in lines[1] and "hit/direct" in lines[1]
     default = webnn.available_backends()[0]
     assert any(line.strip().startswith(f"webnn {default}") for line in lines)
     results = json.loads(out.read_text())
@@ -266,8 +267,19 @@ def test_quick_bench_end_to_end(tmp_path: Path) -> None:
         assert row["check"]["status"] in ("ok", "reference")
     if HAVE_ORT:
         assert [r["kind"] for r in rows] == ["webnn", "direct"]
-        assert set(rows[0]["ratios"]) == {"warm_median", "build_first", "peak_rss"}
         assert set(results["imports"]["median_ms"]) == {"onnxruntime", "webnn", "onnxruntime + webnn", "webnn + onnxruntime context"}
+    if default == "onnxruntime":  # a backend with a compiled-graph cache: one cache-hit process per cold one
+        ours = rows[0]
+        assert set(ours["ratios"]) == {"warm_median", "build_first", "peak_rss", "hit_cold", "hit_direct"}
+        assert ours["hit_processes"] == 2 and ours["hit_loaded"] == 2 and ours["cold_loaded"] == 0
+        assert ours["hit_errors"] == [] and ours["hit_check"]["status"] == "ok"
+        for process in ours["processes"]:
+            assert process["from_cache"] is False and process["hit"]["from_cache"] is True
+        hits = sorted(p["hit"]["build_first_ms"] for p in ours["processes"])
+        assert ours["hit_build_first_ms"] == pytest.approx((hits[0] + hits[1]) / 2)
+        assert ours["ratios"]["hit_cold"] == pytest.approx(ours["hit_build_first_ms"] / ours["build_first_ms"])
+        assert ours["ratios"]["hit_direct"] == pytest.approx(ours["hit_build_first_ms"] / rows[1]["build_first_ms"])
+        assert "cache: every webnn process started with an empty cache folder" in proc.stdout
 
 
 SCRIPT = shutil.which("webnn", path=os.path.dirname(sys.executable))
@@ -294,7 +306,9 @@ def _two_input_model(path: Path) -> None:
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, None), helper.make_tensor_value_info("r", TensorProto.FLOAT, None)],
         [numpy_helper.from_array(w, "w")],
     )
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.doc_string = "padding " * 9000  # over 64 KiB: a file load_onnx's cache keeps (smaller ones bypass it)
+    onnx.save(model, str(path))
 
 
 @needs_ort
@@ -320,6 +334,88 @@ def test_onnx_file_workload() -> None:
         want = ort.InferenceSession(workload.build_onnx().SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)
         np.testing.assert_allclose(got["y"], want[0], rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(got["r"], want[1], rtol=1e-5, atol=1e-6)
+        # what the measured processes get: the file's inputs read once, in the bench's own process
+        info = json.loads(json.dumps(workload.info()))
+        assert info == {"inputs": {"x": [[3, 5], "float32"], "ids": [[3, 4], "int64"]}, "output": "y", "nodes": 4}
+        again = make_workload(f"onnx:{path}", info=info)
+        assert again.inputs == workload.inputs and again.output_name == "y" and again.op_count() == 4
+        graph = again.load_webnn(context)  # webnn.load_onnx, as users load models
+        np.testing.assert_allclose(context.compute(graph, feeds)["y"], want[0], rtol=1e-5, atol=1e-6)
+
+
+def test_parse_onnx_option(tmp_path: Path) -> None:
+    assert runner.parse_onnx_option("m.onnx") == ("m.onnx", {})
+    assert runner.parse_onnx_option("dir/m.onnx:x=1,3,48,320") == ("dir/m.onnx", {"x": [1, 3, 48, 320]})
+    assert runner.parse_onnx_option("m.onnx:x=2,5;ids=2,4;") == ("m.onnx", {"x": [2, 5], "ids": [2, 4]})
+    assert runner.parse_onnx_option(r"C:\models\m.onnx") == (r"C:\models\m.onnx", {})
+    assert runner.parse_onnx_option(r"C:\m.onnx:x=1") == (r"C:\m.onnx", {"x": [1]})
+    odd = tmp_path / "a:b=1.onnx"  # a file that exists under the whole value is that file
+    odd.write_bytes(b"")
+    assert runner.parse_onnx_option(str(odd)) == (str(odd), {})
+    with pytest.raises(runner.BenchError, match="must be integers"):
+        runner.parse_onnx_option("m.onnx:x=1,two")
+    with pytest.raises(runner.BenchError, match="expected FILE:NAME=D0"):
+        runner.parse_onnx_option("m.onnx:=1;x=2")
+    settings = _settings(input_shapes={"x": [1]}, onnx_input_shapes={"onnx:/a.onnx": {"x": [2]}})
+    assert settings.shapes_for("onnx:/a.onnx") == {"x": [2]} and settings.shapes_for("onnx:/b.onnx") == {"x": [1]}
+
+
+def _process(build: float, hit: dict | None = None, **extra) -> dict:
+    row = {"ok": True, "kind": "webnn", "build_ms": build, "first_ms": 1.0, "build_first_ms": build + 1,
+           "from_cache": False, "onnx_imported": False, **extra}
+    if hit is not None:
+        row["hit"] = hit
+    return row
+
+
+def test_merge_processes_cache_hits() -> None:
+    def hit(build: float, loaded: bool = True) -> dict:
+        return {"ok": True, "build_ms": build, "first_ms": 1.0, "build_first_ms": build + 1, "peak_rss_mb": 60.0,
+                "from_cache": loaded, "onnx_imported": False}
+
+    row = runner.merge_processes([_process(10, hit(2)), _process(12, hit(4)), _process(11, hit(9, loaded=False))])
+    assert row["build_ms"] == 11 and row["hit_processes"] == 3 and row["hit_loaded"] == 2
+    assert row["hit_build_ms"] == 3 and row["hit_build_first_ms"] == 4  # the processes that did load only
+    assert [p["hit"]["from_cache"] for p in row["processes"]] == [True, True, False]
+    assert report.fmt_hit(row) == "4.00 (2/3 hit)"
+    notes = runner.cache_notes([dict(row, label="L")], onnx_file=False)
+    assert notes == ["L: the cache-hit process loaded the graph from the cache in 2 of 3 processes: "
+                     "the hit columns are from those that did"]
+    missed = runner.merge_processes([_process(10, hit(9, loaded=False))])
+    assert missed["hit_loaded"] == 0 and missed["hit_build_first_ms"] == 10
+    runner._add_ratios([dict(missed, label="L", configured_providers=[])])
+    assert "NOT cache hits" in runner.cache_notes([dict(missed, label="L")], onnx_file=False)[0]
+    failed = runner.merge_processes([_process(10, {"ok": False, "step": "first compute", "error": "boom"})])
+    assert failed["hit_errors"] == ["at first compute: boom"] and report.fmt_hit(failed) == "ERROR"
+    assert report.fmt_hit(runner.merge_processes([_process(10)])) == "-"  # no cache (the reference backend)
+    notes = runner.cache_notes([dict(runner.merge_processes([_process(10, hit(2))]), label="L")], onnx_file=True)
+    assert notes == ["L: the timed build imported the onnx package: cold build no, cache-hit build no"]
+    early = runner.merge_processes([_process(10, hit(2), onnx_before_build=True)])
+    assert "imported before the timed build" in runner.cache_notes([dict(early, label="L")], onnx_file=False)[0]
+
+
+@needs_ort
+def test_webnn_worker_on_an_onnx_file_imports_no_onnx_before_the_build(tmp_path: Path) -> None:
+    """A webnn process gets the file's inputs from the bench: nothing imports onnx before the timed
+    load_onnx; the first process compiles (a miss), the next one on the same cache loads."""
+    from webnn.bench.workloads import read_onnx_info
+
+    path = tmp_path / "m.onnx"
+    _two_input_model(path)
+    shapes = {"x": [2, 5], "ids": [2, 4]}
+    spec = {"kind": "webnn", "backend": "onnxruntime", "workload": f"onnx:{path}", "size": 8, "seed": 0,
+            "onnx_info": read_onnx_info(str(path), shapes), "runs": 2, "warmup": 0}
+    env = runner.cache_env(dict(os.environ), str(tmp_path / "cache"))
+    cold = runner.run_child([sys.executable, "-P", str(runner.WORKER), json.dumps(spec)], env, 120).result
+    assert cold["ok"], cold
+    assert cold["onnx_before_build"] is False and cold["from_cache"] is False and cold["cache_enabled"] is True
+    hit = runner.run_hit(spec, env, str(tmp_path / "hit.npy"), 120, lambda line: None)
+    assert hit["ok"] and hit["from_cache"] is True and hit["onnx_before_build"] is False, hit
+    assert hit["onnx_imported"] is False  # a cache hit needs no onnx package
+    assert os.path.exists(hit["_output"])
+    off = runner.run_child([sys.executable, "-P", str(runner.WORKER), json.dumps(dict(spec, runs=0))],
+                           runner.cache_env(env, None), 120).result
+    assert off["ok"] and off["cache_enabled"] is False and off["from_cache"] is False
 
 
 @needs_ort
@@ -332,7 +428,9 @@ def test_bench_onnx_file_end_to_end(tmp_path: Path) -> None:
                "--import-repeats", "0", "--onnx", str(path), "--json", str(out)]
     missing = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
     assert missing.returncode == 2 and "--input-shape x=" in missing.stderr and "Traceback" not in missing.stderr
-    proc = subprocess.run(command + ["--input-shape", "x=2,5", "--input-shape", "ids=2,4"],
+    # the model's own shapes (after the last ':') win over --input-shape, which applies to models without
+    proc = subprocess.run(command[:-4] + ["--onnx", f"{path}:x=2,5;ids=2,4", "--input-shape", "x=7,5",
+                                          "--json", str(out)],
                           capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (section,) = json.loads(out.read_text())["workloads"]
@@ -342,8 +440,22 @@ def test_bench_onnx_file_end_to_end(tmp_path: Path) -> None:
     assert [r["kind"] for r in rows] == ["webnn", "direct"]
     for row in rows:
         assert row["ok"] and row["check"]["status"] == "ok", row
-    assert set(rows[0]["ratios"]) == {"warm_median", "build_first", "peak_rss"}
+    assert set(rows[0]["ratios"]) >= {"warm_median", "build_first", "peak_rss"}
     assert "ONNX model m.onnx (4 nodes)" in proc.stdout
+    assert "the timed build imported the onnx package: cold build" in proc.stdout
+    if rows[0]["backend"] == "onnxruntime":
+        assert rows[0]["hit_loaded"] == 1 and rows[0]["processes"][0]["hit"]["onnx_imported"] is False
+    no_cache = subprocess.run(command[:-4] + ["--onnx", str(path), "--input-shape", "x=2,5", "--input-shape",
+                                              "ids=2,4", "--no-cache", "--json", str(out)],
+                              capture_output=True, text=True, timeout=300, env=env)
+    assert no_cache.returncode == 0, no_cache.stdout + no_cache.stderr
+    results = json.loads(out.read_text())
+    assert results["meta"]["settings"]["cache"] is False and "cache off (--no-cache)" in no_cache.stdout
+    (section,) = results["workloads"]
+    assert "hit_processes" not in section["rows"][0] and section["rows"][0]["processes"][0]["from_cache"] is False
+    twice = subprocess.run(command[:-4] + ["--onnx", f"{path}:x=2,5;ids=2,4", "--onnx", f"{path}:x=3,5;ids=3,4"],
+                           capture_output=True, text=True, timeout=60, env=env)
+    assert twice.returncode == 2 and "given twice with different input shapes" in twice.stderr
     bad = subprocess.run([sys.executable, "-m", "webnn", "bench", "--input-shape", "x=1,2"],
                          capture_output=True, text=True, timeout=60, env=env)
     assert bad.returncode == 2 and "--input-shape applies to --onnx models only" in bad.stderr

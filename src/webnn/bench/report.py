@@ -5,8 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 HEADERS = (
-    "backend (provider)", "build ms", "first ms", "build+first ms", "warm median ms", "min ms", "p90 ms",
-    "runs", "peak MB", "output check", "ours/direct warm", "ours/direct build+first", "ours/direct peak",
+    "backend (provider)", "build ms", "first ms", "build+first ms", "hit build+first ms", "warm median ms",
+    "min ms", "p90 ms", "runs", "peak MB", "output check", "warm/direct", "b+f/direct", "hit/cold",
+    "hit/direct", "peak/direct",
+)
+#: Left-aligned columns (the rest are numbers, right-aligned).
+LEFT = ("backend (provider)", "output check")
+LEGEND = (
+    "b+f: build + first compute; hit: the same in a fresh process whose persistent cache holds the compiled "
+    "graph (loaded, not compiled); X/direct: webnn's X over direct ONNX Runtime's on the same provider; "
+    "hit/cold: hit build+first over the (cache-miss) build+first of the same row"
 )
 ERROR_WIDTH = 110
 
@@ -42,6 +50,18 @@ def fmt_check(check: dict[str, Any] | None) -> str:
     return f"{status} ({check['why']})" if check.get("why") else status
 
 
+def fmt_hit(row: dict[str, Any]) -> str:
+    """The cache-hit build+first cell: "-" without a cache; says so when not every hit process hit."""
+    count = row.get("hit_processes")
+    if not count:
+        return "-"
+    value = row.get("hit_build_first_ms")
+    if value is None:
+        return "ERROR"
+    loaded = row.get("hit_loaded", 0)
+    return fmt(value) if loaded == count else f"{fmt(value)} ({loaded}/{count} hit)"
+
+
 def _small(value: float) -> str:
     return "0" if value == 0 else f"{value:.0e}"
 
@@ -54,13 +74,18 @@ def row_cells(row: dict[str, Any]) -> list[str] | str:
             error = error[: ERROR_WIDTH - 3] + "..."
         return f"ERROR at {row.get('step', '?')}: {error}"
     ratios = row.get("ratios", {})
+    ours = row["kind"] == "webnn"
+    check = fmt_check(row.get("check"))
+    hit_check = row.get("hit_check")
+    if hit_check and hit_check["status"] != "ok":
+        check += f"; cache hit: {fmt_check(hit_check)}"
     return [
         fmt(row.get("build_ms")), fmt(row.get("first_ms")), fmt(row.get("build_first_ms")),
+        fmt_hit(row) if ours else "",
         fmt(row.get("median_ms")), fmt(row.get("min_ms")), fmt(row.get("p90_ms")),
-        str(row.get("runs", "-")), fmt(row.get("peak_rss_mb")), fmt_check(row.get("check")),
-        fmt_ratio(ratios.get("warm_median")) if row["kind"] == "webnn" else "",
-        fmt_ratio(ratios.get("build_first")) if row["kind"] == "webnn" else "",
-        fmt_ratio(ratios.get("peak_rss")) if row["kind"] == "webnn" else "",
+        str(row.get("runs", "-")), fmt(row.get("peak_rss_mb")), check,
+        *(fmt_ratio(ratios.get(key)) if ours else ""
+          for key in ("warm_median", "build_first", "hit_cold", "hit_direct", "peak_rss")),
     ]
 
 
@@ -89,6 +114,15 @@ def footer(results: dict[str, Any]) -> list[str]:
         f"each target in {settings.get('processes', 1)} fresh processes ({settings['runs']} timed runs after "
         f"{settings['warmup']} warm-up in each; one-time timings and peak memory are the processes' medians)"
     )
+    lines.append(LEGEND)
+    if settings.get("cache", True):
+        lines.append(
+            "cache: every webnn process started with an empty cache folder of its own (its build is a cache miss: "
+            "compile, and store the compiled graph); after each, one more fresh process on that folder built and "
+            "computed once: the hit columns are the medians of those"
+        )
+    else:
+        lines.append("cache off (--no-cache): the webnn processes ran with WEBNN_CACHE=0, and no cache-hit processes")
     for section in results["workloads"]:
         for note in section["notes"]:
             lines.append(f"{section['workload']}: {note}")
@@ -102,7 +136,8 @@ def footer(results: dict[str, Any]) -> list[str]:
         for section in results["workloads"] if any(row.get("rebuild_ms") is not None for row in section["rows"])
     ]
     if rebuilds:
-        lines.append("second build in the same process (build ms without one-time costs such as lazy imports): "
+        lines.append("second build in the same process, cache off (build ms without one-time costs such as "
+                     "lazy imports): "
                      + "; ".join(rebuilds))
     imports = results.get("imports")
     if imports:
@@ -128,14 +163,14 @@ def render_text(results: dict[str, Any]) -> str:
                 for i, cell in enumerate(cells, 1):
                     widths[i] = max(widths[i], len(cell))
         out.append(heading(section))
-        out.append("  " + "  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(HEADERS, widths))))
+        out.append("  " + "  ".join(h.ljust(w) if h in LEFT else h.rjust(w) for h, w in zip(HEADERS, widths)).rstrip())
         for label, cells in rows:
             if isinstance(cells, str):
                 out.append(f"  {label.ljust(widths[0])}  {cells}")
             else:
                 parts = [label.ljust(widths[0])]
                 for i, cell in enumerate(cells, 1):
-                    parts.append(cell.ljust(widths[i]) if HEADERS[i] == "output check" else cell.rjust(widths[i]))
+                    parts.append(cell.ljust(widths[i]) if HEADERS[i] in LEFT else cell.rjust(widths[i]))
                 out.append("  " + "  ".join(parts).rstrip())
         if not rows:
             out.append("  (nothing measured)")
@@ -148,7 +183,8 @@ def render_markdown(results: dict[str, Any]) -> str:
     def esc(text: str) -> str:
         return text.replace("|", "\\|")
 
-    out = ["| workload | " + " | ".join(HEADERS) + " |", "|---|---|" + "---:|" * 8 + "---|" + "---:|" * 3]
+    out = ["| workload | " + " | ".join(HEADERS) + " |",
+           "|---|" + "".join("---|" if h in LEFT else "---:|" for h in HEADERS)]
     for section in results["workloads"]:
         first = True
         for row in section["rows"]:

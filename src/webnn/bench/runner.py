@@ -3,6 +3,13 @@
 Every (workload, backend) pair runs in its own Python process (``worker.py``), and so does each
 direct-ONNX-Runtime baseline and each reference run, so that build times are cold, peak memory
 is one graph's alone and nothing leaks from one measurement into the next.
+
+The persistent compiled-graph cache: each webnn process starts with an empty cache folder of its
+own (``WEBNN_CACHE_DIR``), so its build is a cache miss (compile, and store the compiled graph).
+When its backend has a cache, one more fresh process then runs on that folder, building and
+computing once: its build and first compute are the cache-hit numbers of the row (``hit_*``).
+The folder is removed afterwards.  ``Settings.cache`` False (``--no-cache``) runs the webnn
+processes with ``WEBNN_CACHE=0`` and no cache-hit processes.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import signal
 import statistics
 import subprocess
@@ -23,7 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import report
-from .workloads import ONNX_PREFIX, WORKLOADS, WeightsError, load_weights, make_workload
+from .workloads import ONNX_PREFIX, WORKLOADS, WeightsError, load_weights, make_workload, read_onnx_info
 
 WORKER = Path(__file__).with_name("worker.py")
 DEVICE_TYPES = ("cpu", "gpu", "npu")
@@ -48,7 +56,40 @@ class Settings(NamedTuple):
     timeout: float
     max_seconds: float
     processes: int = 3  # fresh processes per target; one-time timings are their medians
-    input_shapes: dict[str, list[int]] | None = None  # free input dimensions of ONNX-file workloads
+    #: free input dimensions of the ONNX-file workloads that have none of their own
+    input_shapes: dict[str, list[int]] | None = None
+    #: free input dimensions per ONNX-file workload (by workload name, ``onnx:/path``)
+    onnx_input_shapes: dict[str, dict[str, list[int]]] | None = None
+    cache: bool = True  # measure cache hits; False: the webnn processes run with WEBNN_CACHE=0
+
+    def shapes_for(self, workload: str) -> dict[str, list[int]] | None:
+        """The input shapes of an ONNX-file workload: its own, else the ones for every model."""
+        return (self.onnx_input_shapes or {}).get(workload) or self.input_shapes
+
+
+def parse_onnx_option(value: str) -> tuple[str, dict[str, list[int]]]:
+    """``--onnx FILE[:NAME=D0,D1,...[;NAME2=...]]``: the file and its own input shapes.
+
+    The shapes are the part after the last ``:`` when that part contains ``=`` (so ``C:\\m.onnx``
+    is a file name); a file that exists under the whole value is that file."""
+    head, sep, tail = value.rpartition(":")
+    if not sep or "=" not in tail or os.path.isfile(value):
+        return value, {}
+    if not head:
+        raise BenchError(f"--onnx {value!r}: no file name before ':'")
+    shapes: dict[str, list[int]] = {}
+    for item in tail.split(";"):
+        if not item.strip():
+            continue
+        name, sep, dims = item.rpartition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise BenchError(f"--onnx {value!r}: expected FILE:NAME=D0,D1,...[;NAME2=D0,D1,...]")
+        try:
+            shapes[name] = [int(d) for d in dims.split(",") if d.strip()]
+        except ValueError:
+            raise BenchError(f"--onnx {value!r}: the dimensions of {name} must be integers") from None
+    return head, shapes
 
 
 class Target(NamedTuple):
@@ -82,6 +123,7 @@ def plan_targets(settings: Settings) -> list[Target]:
     from ..backends import BACKENDS
 
     available = available_backends()
+    wanted: list[tuple[str, str | None]]  # (backend, device: None for the context's default, or "all")
     if settings.backends is None:
         if settings.quick:
             default = os.environ.get("WEBNN_BACKEND") or available[0]
@@ -91,16 +133,16 @@ def plan_targets(settings: Settings) -> list[Target]:
     else:
         wanted = []
         for item in settings.backends:
-            name, _, device = item.partition(":")
+            name, _, asked = item.partition(":")
             if name not in BACKENDS:
                 raise BenchError(f"unknown backend {name!r} (known: {', '.join(BACKENDS)})")
             if name not in available:
                 raise BenchError(
                     f"backend {name!r} is not installed here (available: {', '.join(available)})"
                 )
-            if device and device not in DEVICE_TYPES:
-                raise BenchError(f"unknown device {device!r} in {item!r} (known: {', '.join(DEVICE_TYPES)})")
-            wanted.append((name, device or "all"))
+            if asked and asked not in DEVICE_TYPES:
+                raise BenchError(f"unknown device {asked!r} in {item!r} (known: {', '.join(DEVICE_TYPES)})")
+            wanted.append((name, asked or "all"))
 
     targets: list[Target] = []
     for name, device in wanted:
@@ -110,6 +152,7 @@ def plan_targets(settings: Settings) -> list[Target]:
             targets.append(Target("webnn", name, None, ()))
             continue
         have, choose = _ort_choices()
+        choices: list[tuple[str | None, Any]]
         if device is None:  # the context's default device
             choices = [(None, choose(have))]
         elif device == "all":  # every device with a provider of its own, and the CPU
@@ -281,10 +324,15 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
     def progress(message: str) -> None:
         print(f"bench: {message}", file=stderr, flush=True)
 
+    def forward(prefix: str) -> Callable[[str], None]:
+        """A measurement process's progress lines, after ``prefix``."""
+        return lambda line: progress(f"{prefix} {line}")
+
+    onnx_infos: dict[str, dict[str, Any]] = {}
     for name in settings.workloads:
         if name.startswith(ONNX_PREFIX):
-            try:  # read once here, so that a bad file or a missing input shape fails up front
-                make_workload(name, seed=settings.seed, input_shapes=settings.input_shapes)
+            try:  # read once here (the measured processes get it: they must not import onnx for it)
+                onnx_infos[name] = read_onnx_info(name[len(ONNX_PREFIX):], settings.shapes_for(name))
             except ImportError as exc:
                 raise BenchError(f"benchmarking ONNX files needs the onnx package: {exc}") from None
             except (OSError, ValueError) as exc:
@@ -311,7 +359,7 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
     precompile(env)
     imports = measure_imports(env, settings.import_repeats, progress) if settings.import_repeats else None
 
-    sections = []
+    sections: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="webnn-bench-") as tmp:
         jobs: list[tuple[str, Target | None, int]] = []
         for name in settings.workloads:
@@ -332,16 +380,18 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
                 "device": target.device if target else None,
                 "providers": list(target.providers) if target else [],
                 "workload": name, "size": settings.size, "seed": settings.seed, "weights": settings.weights,
-                "input_shapes": settings.input_shapes,
+                "input_shapes": settings.shapes_for(name), "onnx_info": onnx_infos.get(name),
                 "threads": settings.threads, "output": output,
                 "runs": settings.runs if target else 0, "warmup": settings.warmup,
                 "max_seconds": settings.max_seconds,
             }
             if target and target.kind == "webnn" and target.backend == "reference":
                 spec["threads"] = None  # the reference backend has no thread setting
+            cache_dir = os.path.join(tmp, f"cache-{number}") if settings.cache and spec["kind"] == "webnn" else None
+            child_env_ = cache_env(env, cache_dir) if spec["kind"] == "webnn" else env
             child = run_child(
-                [sys.executable, "-P", str(WORKER), json.dumps(spec)], env, settings.timeout,
-                lambda line, prefix=prefix: progress(f"{prefix} {line}"),
+                [sys.executable, "-P", str(WORKER), json.dumps(spec)], child_env_, settings.timeout,
+                forward(prefix),
             )
             row = dict(child.result)
             if not row.get("ok"):
@@ -350,6 +400,11 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
                        configured_providers=spec["providers"])
             if row.get("ok") and os.path.exists(output):
                 row["_output"] = output
+            if cache_dir is not None:
+                if target is not None and row.get("ok") and row.get("cache_enabled"):
+                    row["hit"] = run_hit(spec, child_env_, os.path.join(tmp, f"{number}-hit.npy"), settings.timeout,
+                                         forward(f"{prefix} cache hit |"))
+                shutil.rmtree(cache_dir, ignore_errors=True)
             if spec["backend"] == "reference" and spec["kind"] == "webnn" and row.get("_output"):
                 reference_outputs[name] = row["_output"]
             if target is None:
@@ -366,12 +421,13 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
         for name in settings.workloads:
             workload = make_workload(name, settings.size, seed=settings.seed,
                                      weights=settings.weights if name == "mobilenetv2" else None,
-                                     input_shapes=settings.input_shapes)
+                                     input_shapes=settings.shapes_for(name), info=onnx_infos.get(name))
             rows = rows_by_workload[name]
             reference_path = reference_outputs.get(name)
             reference = np.load(reference_path) if reference_path else None
             for row in rows:
                 path = row.pop("_output", None)
+                hit_paths = row.pop("_hit_outputs", [])
                 if row["backend"] == "reference" and row["kind"] == "webnn":
                     row["check"] = {"status": "reference"} if path else {"status": "n/a"}
                 elif path is None:
@@ -380,6 +436,9 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
                     row["check"] = {"status": "n/a", "why": "no reference output"}
                 else:
                     row["check"] = compare(np.load(path), reference, workload.rtol, workload.atol)
+                if hit_paths and reference is not None:  # the cache-hit processes' outputs, the worst one
+                    checks = [compare(np.load(p), reference, workload.rtol, workload.atol) for p in hit_paths]
+                    row["hit_check"] = max(checks, key=lambda c: (c["status"] != "ok", c.get("max_abs", 0.0)))
             timed = [r for r in rows if not r.get("check_only")]
             _add_ratios(timed)
             sections.append({
@@ -389,7 +448,7 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
                 "inputs": workload.input_label,
                 "output_shape": list(workload.output_shape),
                 "ops": workload.op_count(),
-                "notes": list(workload.notes),
+                "notes": list(workload.notes) + cache_notes(timed, name.startswith(ONNX_PREFIX)),
                 "reference_check": next(
                     ({k: r.get(k) for k in ("ok", "error", "step")} for r in rows if r.get("check_only")), None
                 ),
@@ -415,6 +474,10 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
     failed = [
         f"{s['workload']} {r['label']}" for s in sections for r in s["rows"]
         if not r.get("ok") or r.get("check", {}).get("status") == "FAIL"
+    ]
+    failed += [
+        f"{s['workload']} {r['label']} cache hit" for s in sections for r in s["rows"]
+        if r.get("ok") and (r.get("hit_errors") or r.get("hit_check", {}).get("status") == "FAIL")
     ]
     failed += [f"{s['workload']} reference check" for s in sections
                if s["reference_check"] and not s["reference_check"]["ok"]]
@@ -444,8 +507,96 @@ def merge_processes(runs: list[dict[str, Any]]) -> dict[str, Any]:
     if warm:
         row.update(warm_ms=warm, runs=len(warm), median_ms=statistics.median(warm), min_ms=warm[0],
                    p90_ms=warm[min(len(warm) - 1, max(0, -(-90 * len(warm) // 100) - 1))])
-    row["processes"] = [{key: r.get(key) for key in _PER_PROCESS + ("median_ms",)} for r in ok]
+    row.pop("hit", None)
+    if "from_cache" in row:  # a webnn process
+        row["cold_loaded"] = sum(1 for r in ok if r.get("from_cache"))
+        row["onnx_imported"] = any(r.get("onnx_imported") for r in ok)
+        row["onnx_before_build"] = any(r.get("onnx_before_build") for r in ok)
+    hits = [r["hit"] for r in ok if "hit" in r]
+    if hits:
+        good = [h for h in hits if h.get("ok")]
+        loaded = [h for h in good if h.get("from_cache")]
+        # the cache-hit numbers: those of the processes that did load from the cache (of all, if none did)
+        for key in _PER_HIT:
+            values = [h[key] for h in (loaded or good) if h.get(key) is not None]
+            if values:
+                row["hit_" + key] = statistics.median(values)
+        row.update(
+            hit_processes=len(hits), hit_loaded=len(loaded),
+            hit_onnx_imported=any(h.get("onnx_imported") for h in good),
+            hit_onnx_before_build=any(h.get("onnx_before_build") for h in good),
+            hit_errors=[f"at {h.get('step', '?')}: {h.get('error', 'failed')}" for h in hits if not h.get("ok")],
+            _hit_outputs=[h["_output"] for h in good if h.get("_output")],
+        )
+    row["processes"] = []
+    for r in ok:
+        process = {key: r.get(key) for key in _PER_PROCESS + ("median_ms",)}
+        process.update((key, r[key]) for key in ("from_cache", "onnx_imported", "store_wait_ms") if key in r)
+        if "hit" in r:
+            process["hit"] = {k: v for k, v in r["hit"].items() if not k.startswith("_")}
+        row["processes"].append(process)
     return row
+
+
+#: The cache-hit process's measurements, merged into the row as ``hit_<name>`` (medians).
+_PER_HIT = ("build_ms", "first_ms", "build_first_ms", "peak_rss_mb")
+
+
+def cache_env(env: dict[str, str], cache_dir: str | None) -> dict[str, str]:
+    """A webnn process's environment: the cache in ``cache_dir``, or off (None)."""
+    env = dict(env)
+    if cache_dir is None:
+        env["WEBNN_CACHE"] = "0"
+    else:
+        env["WEBNN_CACHE_DIR"] = cache_dir
+        env.pop("WEBNN_CACHE", None)
+        env.pop("WEBNN_CACHE_MAX_SIZE", None)
+    return env
+
+
+def run_hit(spec: dict[str, Any], env: dict[str, str], output: str, timeout: float,
+            on_line: Callable[[str], None]) -> dict[str, Any]:
+    """The cache-hit measurement: a fresh process on the cache folder a cold one filled, building
+    and computing once."""
+    child = run_child([sys.executable, "-P", str(WORKER), json.dumps(dict(spec, runs=0, warmup=0, output=output))],
+                      env, timeout, on_line)
+    result = child.result
+    if not result.get("ok"):
+        return {"ok": False, "step": result.get("step"), "error": result.get("error"), "stderr_tail": child.stderr_tail}
+    hit = {key: result.get(key) for key in _PER_HIT + ("from_cache", "onnx_imported", "onnx_before_build")}
+    hit["ok"] = True
+    if os.path.exists(output):
+        hit["_output"] = output
+    return hit
+
+
+def cache_notes(rows: list[dict[str, Any]], onnx_file: bool) -> list[str]:
+    """What the report must say about the cache: hits that were not, failed hit processes, and
+    (for ONNX files always, else when it happened) whether the timed build imported ``onnx``."""
+    notes = []
+    for row in rows:
+        if row["kind"] != "webnn" or not row.get("ok"):
+            continue
+        label, n = row["label"], row.get("hit_processes", 0)
+        if row.get("cold_loaded"):
+            notes.append(f"{label}: the cold build loaded from the cache in {row['cold_loaded']} process(es) "
+                         "(its cache folder was meant to be empty): its numbers are not cold")
+        if n and row["hit_loaded"] < n:
+            notes.append(
+                f"{label}: the cache-hit process loaded the graph from the cache in {row['hit_loaded']} of {n} "
+                "processes: " + ("the hit columns are from those that did" if row["hit_loaded"] else
+                                 "the hit columns are NOT cache hits (they are second cold builds)"))
+        for error in row.get("hit_errors", ()):
+            notes.append(f"{label}: a cache-hit process failed {error}")
+        if row.get("onnx_before_build") or row.get("hit_onnx_before_build"):
+            notes.append(f"{label}: the onnx package was imported before the timed build: whether the build "
+                         "imports it is not measured")
+        if onnx_file or row.get("onnx_imported") or row.get("hit_onnx_imported"):
+            said = f"cold build {'yes' if row.get('onnx_imported') else 'no'}"
+            if n:
+                said += f", cache-hit build {'yes' if row.get('hit_onnx_imported') else 'no'}"
+            notes.append(f"{label}: the timed build imported the onnx package: {said}")
+    return notes
 
 
 def _available() -> list[str]:
@@ -455,24 +606,31 @@ def _available() -> list[str]:
 
 
 def _add_ratios(rows: list[dict[str, Any]]) -> None:
-    """ours / direct for warm median, build + first and peak memory, against the direct row on the
-    same providers (or, for a backend without providers, the direct CPU row)."""
+    """ours / direct for warm median, build + first, cache-hit build + first and peak memory,
+    against the direct row on the same providers (or, for a backend without providers, the direct
+    CPU row); and the cache-hit build + first over the row's own (cold) one."""
     directs = [r for r in rows if r["kind"] == "direct"]
     for row in rows:
         if row["kind"] != "webnn":
             continue
+        ratios = {}
+        hit = row.get("hit_build_first_ms") if row.get("hit_loaded") else None  # real hits only
+        if row.get("ok") and hit is not None and row.get("build_first_ms"):
+            ratios["hit_cold"] = hit / row["build_first_ms"]
         baseline = next((d for d in directs if d["configured_providers"] == row["configured_providers"]), None)
         if baseline is None:
             baseline = next((d for d in directs if d["configured_providers"] == ["CPUExecutionProvider"]), None)
-        if baseline is None:
-            continue
-        row["baseline"] = baseline["label"]
-        ratios = {}
-        for key, field in (("warm_median", "median_ms"), ("build_first", "build_first_ms"), ("peak_rss", "peak_rss_mb")):
-            ours, theirs = row.get(field), baseline.get(field)
-            if row.get("ok") and baseline.get("ok") and ours is not None and theirs:
-                ratios[key] = ours / theirs
-        row["ratios"] = ratios
+        if baseline is not None:
+            row["baseline"] = baseline["label"]
+            for key, ours, field in (("warm_median", row.get("median_ms"), "median_ms"),
+                                     ("build_first", row.get("build_first_ms"), "build_first_ms"),
+                                     ("hit_direct", hit, "build_first_ms"),
+                                     ("peak_rss", row.get("peak_rss_mb"), "peak_rss_mb")):
+                theirs = baseline.get(field)
+                if row.get("ok") and baseline.get("ok") and ours is not None and theirs:
+                    ratios[key] = ours / theirs
+        if ratios or baseline is not None:
+            row["ratios"] = ratios
 
 
 def _meta(settings: Settings, targets: list[Target]) -> dict[str, Any]:
