@@ -89,6 +89,7 @@ class Graph:
     constants: Mapping[int, np.ndarray]
     operations: tuple[Operation, ...]
     outputs: Mapping[str, int]
+    _consumers: Mapping[int, tuple[int, ...]]
 
     def __init__(
         self,
