@@ -49,3 +49,14 @@ def test_op_support_limits_lists_the_spec_ops(context):
     limits = context.op_support_limits()
     listed = {k for k in limits if k not in ("preferredInputLayout", "maxTensorByteLength", "input", "constant", "output")}
     assert listed == {opdef.js_name for opdef in OPS.values()}
+
+
+def test_each_lowering_lives_in_its_ops_family_module():
+    """The onnxruntime backend imports only the lowering modules of the families a graph uses."""
+    pytest.importorskip("onnxruntime")
+    from webnn.backends.onnxruntime.lowering import LOWERINGS, load
+
+    load()
+    family = {name: opdef.func.__module__.rsplit(".", 1)[1] for name, opdef in OPS.items()}
+    misplaced = {n: f.__module__ for n, f in LOWERINGS.items() if f.__module__.rsplit(".", 1)[1] != family[n]}
+    assert not misplaced

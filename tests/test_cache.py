@@ -54,16 +54,16 @@ def test_round_trip_in_a_fresh_object(tmp_path: pathlib.Path) -> None:
     source.write_bytes(b"from a file")
     stored = CompiledCache(tmp_path / "c").put(
         KEY1, {"model.onnx": payload, "view.bin": memoryview(b"view"), "copied.bin": source}, {"engine": "ort"})
-    assert stored.persisted and stored.path == entry_folder(tmp_path / "c", KEY1)
+    assert stored.persisted and stored.path == str(entry_folder(tmp_path / "c", KEY1))
     entry = CompiledCache(tmp_path / "c").get(KEY1)  # a new object, as in a new process
     assert entry is not None and entry.persisted and entry.key == KEY1
     assert entry.meta == {"engine": "ort"}
     assert entry.read("model.onnx") == payload
     assert entry.read("view.bin") == b"view" and entry.read("copied.bin") == b"from a file"
-    assert entry.file("model.onnx") == entry.path / "model.onnx"
+    assert isinstance(entry.path, str) and entry.file("model.onnx") == os.path.join(entry.path, "model.onnx")
     with pytest.raises(KeyError):
         entry.file("missing.bin")
-    manifest = json.loads((entry.path / "manifest.json").read_text())
+    manifest = json.loads(pathlib.Path(entry.path, "manifest.json").read_text())
     assert manifest["format"] == "webnn-cache" and manifest["version"] == 1 and manifest["key"] == KEY1
     assert manifest["files"]["model.onnx"] == {"size": 5000, "sha256": hashlib.sha256(payload).hexdigest()}
     assert not list((tmp_path / "c" / "tmp").iterdir())  # the staging folder is gone
@@ -78,6 +78,36 @@ def test_another_process_sees_the_entry(tmp_path: pathlib.Path) -> None:
     env = {**os.environ, "WEBNN_CACHE_DIR": str(tmp_path / "c")}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["shared", "across", "processes", "ort"]
+
+
+#: What the hit path must not import (pathlib pulls in urllib.parse and ipaddress, shutil bz2 and lzma,
+#: tempfile random: milliseconds on every graph build that the cache serves).
+SLOW_IMPORTS = {"pathlib", "shutil", "tempfile", "random", "urllib", "ipaddress", "bz2", "lzma", "platformdirs"}
+HIT = """
+import sys
+import webnn
+before = set(sys.modules)
+from webnn.cache import default_cache
+entry = default_cache().get(sys.argv[1])
+assert entry is not None and entry.persisted and isinstance(entry.file("model.onnx"), str)
+print(" ".join(sorted(set(sys.modules) - before)))
+"""
+
+
+@pytest.mark.parametrize("where", ["WEBNN_CACHE_DIR", "default folder"])
+def test_a_hit_imports_no_slow_module(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    if where == "WEBNN_CACHE_DIR":
+        monkeypatch.setenv("WEBNN_CACHE_DIR", str(tmp_path / "c"))
+    else:  # the platform's user cache folder: found without platformdirs (it imports all of the above)
+        monkeypatch.setenv("HOME", str(tmp_path / "home"))
+        monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "local"))
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    put_sample(CompiledCache(cache_module.cache_directory()))
+    out = subprocess.run([sys.executable, "-c", HIT, KEY1], env=dict(os.environ), capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    added = out.stdout.split()
+    assert "webnn.cache" in added
+    assert not {name for name in added if name.split(".")[0] in SLOW_IMPORTS}, added
 
 
 def test_get_or_build_builds_once(tmp_path: pathlib.Path) -> None:
@@ -105,7 +135,7 @@ def test_entry_larger_than_the_bound_is_returned_but_not_stored(tmp_path: pathli
     cache = CompiledCache(tmp_path / "c", max_bytes=1000)
     entry = cache.put(KEY1, {"big.bin": b"x" * 5000}, {})
     assert not entry.persisted and entry.read("big.bin") == b"x" * 5000
-    assert not entry.path.is_relative_to(tmp_path)
+    assert not pathlib.Path(entry.path).is_relative_to(tmp_path)
     assert cache.get(KEY1) is None and cache.info()["entries"] == 0
 
 
@@ -163,13 +193,37 @@ DAMAGE = {
 def test_damaged_entry_is_a_miss_and_removed(tmp_path: pathlib.Path, damage: str) -> None:
     (tmp_path / "v1" / KEY1[:2]).mkdir(parents=True)
     (tmp_path / "v1" / KEY1[:2] / "x").write_bytes(b"outside the entry")
-    folder = put_sample(CompiledCache(tmp_path)).path
+    folder = pathlib.Path(put_sample(CompiledCache(tmp_path)).path)
     DAMAGE[damage](folder)
     assert CompiledCache(tmp_path).get(KEY1) is None
     assert not folder.exists()
     assert (tmp_path / "v1" / KEY1[:2] / "x").read_bytes() == b"outside the entry"
     rebuilt = CompiledCache(tmp_path).get_or_build(KEY1, lambda: ({"model.onnx": b"again"}, {}))
     assert rebuilt.persisted and CompiledCache(tmp_path).get(KEY1) is not None
+
+
+@pytest.mark.skipif(not POSIX, reason="symlinks")
+def test_removal_never_follows_links_out_of_the_cache(tmp_path: pathlib.Path) -> None:
+    outside = tmp_path / "outside"
+    (outside / "sub").mkdir(parents=True)
+    (outside / "sub" / "keep.bin").write_bytes(b"keep")
+    cache = CompiledCache(tmp_path / "c")
+    inner = pathlib.Path(put_sample(cache, KEY1).path)
+    (inner / "link").symlink_to(outside)  # a link inside an entry
+    (inner / "filelink").symlink_to(outside / "sub" / "keep.bin")
+    _flip(inner)
+    assert cache.get(KEY1) is None and not inner.exists()
+    linked = entry_folder(tmp_path / "c", KEY2)  # an entry folder that is itself a link, to a damaged copy
+    linked.parent.mkdir(parents=True)
+    (outside / "sub" / "manifest.json").write_text("{}")
+    linked.symlink_to(outside / "sub")
+    assert cache.get(KEY2) is None and not os.path.lexists(linked)
+    (tmp_path / "c" / "tmp" / "x.del").symlink_to(outside)  # a leftover link in tmp/
+    put_sample(cache, KEY3)
+    (pathlib.Path(cache.get(KEY3).path) / "link").symlink_to(outside)  # type: ignore[union-attr]
+    assert cache.clear() == 1
+    assert not list((tmp_path / "c" / "tmp").iterdir())
+    assert sorted(p.name for p in outside.rglob("*")) == ["keep.bin", "manifest.json", "sub"]
 
 
 @pytest.mark.parametrize("key", ["abc", "A1" * 32, "g" * 20, "a" * 129, "../" + "a" * 20, 123])
@@ -194,7 +248,7 @@ def test_bad_file_names_are_rejected(tmp_path: pathlib.Path, name: str) -> None:
 def test_lru_eviction_keeps_the_most_recently_used(tmp_path: pathlib.Path) -> None:
     cache = CompiledCache(tmp_path)
     for age, key in zip((300, 200, 100), (KEY1, KEY2, KEY3)):  # KEY1 stored first
-        folder = put_sample(cache, key).path
+        folder = pathlib.Path(put_sample(cache, key).path)
         os.utime(folder / "manifest.json", (time.time() - age, time.time() - age))
     assert cache.get(KEY1) is not None  # KEY1 used last: KEY2 is now the least recently used
     total = cache.info()["bytes"]
@@ -206,7 +260,7 @@ def test_lru_eviction_keeps_the_most_recently_used(tmp_path: pathlib.Path) -> No
 
 
 def test_put_keeps_the_cache_within_its_bound(tmp_path: pathlib.Path) -> None:
-    one = put_sample(CompiledCache(tmp_path / "probe")).path
+    one = pathlib.Path(put_sample(CompiledCache(tmp_path / "probe")).path)
     size = sum(p.stat().st_size for p in one.iterdir())
     cache = CompiledCache(tmp_path / "c", max_bytes=int(size * 2.5))
     for key in ("d4" * 32, "e5" * 32, "f6" * 32, "07" * 32):
@@ -355,9 +409,9 @@ def test_bad_max_size_names_the_variable(monkeypatch: pytest.MonkeyPatch, text: 
 def test_settings_and_default_cache_follow_the_environment(
         tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEBNN_CACHE_DIR", str(tmp_path / "one"))
-    assert cache_settings() == (tmp_path / "one", 2 << 30)
+    assert cache_settings() == (str(tmp_path / "one"), 2 << 30)
     first = default_cache()
-    assert first is not None and first.directory == tmp_path / "one" and default_cache() is first
+    assert first is not None and first.directory == str(tmp_path / "one") and default_cache() is first
     assert not (tmp_path / "one").exists()  # making the object touches nothing
     monkeypatch.setenv("WEBNN_CACHE_MAX_SIZE", "1M")
     second = default_cache()
@@ -369,14 +423,25 @@ def test_settings_and_default_cache_follow_the_environment(
     assert default_cache() is not None
 
 
-def test_default_location(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> None:
+@pytest.mark.parametrize("xdg", [None, "absolute", "relative/cache"])
+def test_default_location(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path, xdg: str | None) -> None:
+    """The platform's user cache folder, as platformdirs gives it, found without importing platformdirs."""
     platformdirs = pytest.importorskip("platformdirs")
-    assert cache_settings()[0] == pathlib.Path(platformdirs.user_cache_dir("webnn", appauthor=False))
-    monkeypatch.setitem(sys.modules, "platformdirs", None)  # not installed
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path))
-    expected = tmp_path / "webnn" / "Cache" if sys.platform == "win32" else tmp_path / ".cache" / "webnn"
-    assert cache_settings()[0] == expected
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "local"))
+    if xdg is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg") if xdg == "absolute" else xdg)
+    found = cache_settings()[0]
+    assert isinstance(found, str) and os.path.isabs(found)
+    assert pathlib.Path(found) == pathlib.Path(platformdirs.user_cache_dir("webnn", appauthor=False))
+    monkeypatch.setitem(sys.modules, "platformdirs", None)  # not installed: the same folder
+    assert cache_settings()[0] == found
+    if sys.platform == "win32":
+        assert found == str(tmp_path / "local" / "webnn" / "Cache")
+    elif sys.platform != "darwin":
+        assert found == str(tmp_path / "xdg" / "webnn" if xdg == "absolute" else tmp_path / "home" / ".cache" / "webnn")
 
 
 # ------------------------------------------------------------------------------ command line

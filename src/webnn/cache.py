@@ -16,6 +16,11 @@ caller: reads miss, and writes return a *non-persisted* entry (``persisted`` Fal
 temporary folder private to this process, removed at interpreter exit. Such failures give one
 RuntimeWarning per process.
 
+Paths (``CompiledCache.directory``, ``CacheEntry.path``, ``CacheEntry.file()``, ``cache_directory()``)
+are ``str``. A cache hit sits on the path of every graph build, so this module imports only cheap modules
+(no pathlib, shutil, tempfile: together they cost several milliseconds); shutil and tempfile are imported
+only where a removal, or a write that cannot be stored, needs them.
+
 Environment: ``WEBNN_CACHE_DIR`` (the folder), ``WEBNN_CACHE=0|off|false|no`` (disabled),
 ``WEBNN_CACHE_MAX_SIZE`` (bytes, or with a K/M/G/T suffix, powers of 1024; default 2 GiB).
 """
@@ -23,19 +28,20 @@ Environment: ``WEBNN_CACHE_DIR`` (the folder), ``WEBNN_CACHE=0|off|false|no`` (d
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import errno
 import json
 import os
-import pathlib
 import re
-import shutil
+import stat
 import sys
-import tempfile
 import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import tempfile
 
 __all__ = ["DEFAULT_MAX_BYTES", "CacheEntry", "CompiledCache", "cache_directory", "cache_settings",
            "default_cache", "format_bytes"]
@@ -48,17 +54,21 @@ RESCAN_SECONDS = 300.0  # put() re-measures the cache at least this often (other
 _KEY = re.compile(r"[0-9a-f]{16,128}")
 _NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}")
 _SIZE = re.compile(r"(\d+(?:\.\d*)?)\s*([KMGT]?)(?:I?B)?")
+# Errors that mean "no such file" (as pathlib's is_file() and is_dir() take them); others are raised.
+_MISSING_ERRNOS = frozenset((errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP))
+_MISSING_WINERRORS = frozenset((21, 123, 1921))  # not ready, invalid name, cannot resolve the name
+_REPARSE_POINT = 0x400  # FILE_ATTRIBUTE_REPARSE_POINT: a Windows symlink or junction
 
-FileSource = bytes | bytearray | memoryview | os.PathLike[str]
+FileSource = bytes | bytearray | memoryview | str | os.PathLike[str]  # data, or the path of a file to copy
 BuildResult = tuple[Mapping[str, FileSource], Mapping[str, Any]]
 
 _state_lock = threading.Lock()
 _warned = False
 _scratch: tempfile.TemporaryDirectory[str] | None = None
-_default: tuple[tuple[pathlib.Path | None, int], CompiledCache | None] | None = None
+_default: tuple[tuple[str | None, int], CompiledCache | None] | None = None
 
 
-def _warn(directory: pathlib.Path, why: object) -> None:
+def _warn(directory: str, why: object) -> None:
     global _warned
     with _state_lock:
         warned, _warned = _warned, True
@@ -77,40 +87,98 @@ def _valid_name(name: object) -> bool:
     return isinstance(name, str) and _NAME.fullmatch(name) is not None and name != MANIFEST
 
 
+def _stat(path: str) -> os.stat_result | None:
+    """``os.stat(path)`` (following links), or None when there is nothing there; other errors raise."""
+    try:
+        return os.stat(path)
+    except OSError as exc:
+        if exc.errno in _MISSING_ERRNOS or getattr(exc, "winerror", None) in _MISSING_WINERRORS:
+            return None
+        raise
+
+
+def _is_dir(path: str) -> bool:
+    st = _stat(path)
+    return st is not None and stat.S_ISDIR(st.st_mode)
+
+
+def _listdir(path: str) -> list[os.DirEntry[str]]:
+    """The folder's entries; none when it does not exist (or is not a folder)."""
+    try:
+        with os.scandir(path) as entries:
+            return list(entries)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _rmtree(path: str) -> None:
+    """Delete ``path``, ignoring errors. A link (symlink, Windows junction) is removed itself, never
+    followed: whatever it points to, in the cache folder or out of it, stays."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return
+    if stat.S_ISDIR(st.st_mode) and not getattr(st, "st_file_attributes", 0) & _REPARSE_POINT:
+        import shutil  # (its rmtree does not follow links in the tree either)
+        shutil.rmtree(path, ignore_errors=True)
+        return
+    try:
+        os.unlink(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.rmdir(path)  # a Windows link to a folder
+
+
+def _mkdtemp(parent: str, prefix: str) -> str:
+    """A new folder (mode 0o700) with a random name in ``parent``."""
+    for _attempt in range(100):
+        path = os.path.join(parent, prefix + os.urandom(8).hex())
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(errno.EEXIST, "no unused temporary folder name", parent)
+
+
 class CacheEntry:
     """An entry: ``path`` is its folder, ``meta`` the metadata given to ``put()``, ``sizes`` the size of
     each file. ``persisted`` is False for content that could not be stored (see the module's doc)."""
 
     __slots__ = ("key", "path", "meta", "sizes", "persisted")
 
-    def __init__(self, key: str, path: pathlib.Path, meta: dict[str, Any], sizes: dict[str, int],
+    def __init__(self, key: str, path: str, meta: dict[str, Any], sizes: dict[str, int],
                  persisted: bool = True) -> None:
         self.key, self.path, self.meta, self.sizes, self.persisted = key, path, meta, sizes, persisted
 
-    def file(self, name: str) -> pathlib.Path:
+    def file(self, name: str) -> str:
         """The path of a stored file; KeyError if the entry has no such file."""
         if name not in self.sizes:
             raise KeyError(name)
-        return self.path / name
+        return os.path.join(self.path, name)
 
     def read(self, name: str) -> bytes:
-        return self.file(name).read_bytes()
+        with open(self.file(name), "rb") as f:
+            return f.read()
 
     def __repr__(self) -> str:
         return f"CacheEntry({self.key[:16]}..., files={sorted(self.sizes)}, persisted={self.persisted})"
 
 
-def _write(folder: pathlib.Path, files: Mapping[str, FileSource]) -> dict[str, dict[str, Any]]:
+def _write(folder: str, files: Mapping[str, FileSource]) -> dict[str, dict[str, Any]]:
     """Write every file into ``folder``; returns the manifest's ``files`` table.
 
     Nothing is fsynced: the rename makes an entry appear whole to other processes, and an
     entry that a crash leaves torn fails its digest check and is rebuilt, so durability would
     only cost every build a disk flush."""
+    import hashlib
+
     table: dict[str, dict[str, Any]] = {}
     for name, source in files.items():
         digest = hashlib.sha256()
-        with open(os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                          0o600), "wb") as out:
+        path = os.path.join(folder, name)
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600),
+                  "wb") as out:
             if isinstance(source, bytes | bytearray | memoryview):
                 view = memoryview(source).cast("B")
                 digest.update(view)
@@ -130,10 +198,11 @@ def _source_size(source: FileSource) -> int:
     return os.stat(os.fspath(source)).st_size
 
 
-def _read_manifest(folder: pathlib.Path) -> tuple[dict[str, Any], int] | None:
+def _read_manifest(folder: str) -> tuple[dict[str, Any], int] | None:
     """The manifest (format, names and types checked) and its size in bytes; None when unusable."""
     try:
-        data = (folder / MANIFEST).read_bytes()
+        with open(os.path.join(folder, MANIFEST), "rb") as f:
+            data = f.read()
         manifest = json.loads(data)
     except (OSError, ValueError):
         return None
@@ -148,32 +217,34 @@ def _read_manifest(folder: pathlib.Path) -> tuple[dict[str, Any], int] | None:
     return manifest, len(data)
 
 
-def _remove(folder: pathlib.Path, trash: pathlib.Path) -> None:
+def _remove(folder: str, trash: str) -> None:
     """Remove an entry folder: renamed away first (so it vanishes at once), then deleted."""
-    target = trash / f"{os.urandom(8).hex()}.del"
+    target = os.path.join(trash, f"{os.urandom(8).hex()}.del")
     try:
         with contextlib.suppress(FileExistsError):
             os.mkdir(trash, 0o700)
         os.rename(folder, target)
     except OSError:
         target = folder
-    shutil.rmtree(target, ignore_errors=True)
+    _rmtree(target)
 
 
-def _scratch_folder(key: str) -> pathlib.Path:
+def _scratch_folder(key: str) -> str:
     """A fresh folder in this process's private temporary folder (removed at interpreter exit)."""
     global _scratch
+    import tempfile  # only content that cannot be stored comes here
+
     with _state_lock:
         if _scratch is None:
             _scratch = tempfile.TemporaryDirectory(prefix="webnn-cache-")
-        return pathlib.Path(tempfile.mkdtemp(prefix=key[:16] + "-", dir=_scratch.name))
+        return _mkdtemp(_scratch.name, key[:16] + "-")
 
 
 class CompiledCache:
     """A cache folder. Making the object touches no file; the folder is made by the first put()."""
 
     def __init__(self, directory: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-        self.directory = pathlib.Path(os.path.abspath(os.fspath(directory)))
+        self.directory: str = os.path.abspath(os.fspath(directory))
         self.max_bytes = int(max_bytes)
         self._owner_ok: bool | None = None
         self._estimate: int | None = None  # bytes in the cache, as far as this object knows
@@ -195,28 +266,36 @@ class CompiledCache:
                 _warn(self.directory, f"it is owned by user id {uid}, not by this user")
         return self._owner_ok
 
-    def _mkdir(self, folder: pathlib.Path) -> None:
-        """Make ``folder`` and the folders between it and the cache folder, each with mode 0o700."""
-        if not self.directory.is_dir():
+    def _mkdir(self, *parts: str) -> str:
+        """Make the folder ``parts`` (relative to the cache folder) and the folders between, each with mode
+        0o700; returns its path."""
+        if not os.path.isdir(self.directory):
             os.makedirs(self.directory, mode=0o700, exist_ok=True)
             os.chmod(self.directory, 0o700)  # whatever the umask
         path = self.directory
-        for part in folder.relative_to(self.directory).parts:  # (os.makedirs: parents get the umask's)
-            path = path / part
+        for part in parts:  # (os.makedirs: parents get the umask's mode)
+            path = os.path.join(path, part)
             with contextlib.suppress(FileExistsError):
                 os.mkdir(path, 0o700)
+        return path
 
-    def _verify(self, key: str, folder: pathlib.Path) -> CacheEntry | None:
+    def _entry_folder(self, key: str) -> str:
+        return os.path.join(self.directory, f"v{VERSION}", key[:2], key)
+
+    def _verify(self, key: str, folder: str) -> CacheEntry | None:
+        import hashlib
+
         found = _read_manifest(folder)
         if found is None or found[0]["key"] != key:
             return None
         files = found[0]["files"]
         for name, info in files.items():
-            path = folder / name
+            path = os.path.join(folder, name)
+            st = _stat(path)
+            if st is None or not stat.S_ISREG(st.st_mode) or st.st_size != info["size"]:
+                return None
             try:  # (FileNotFoundError: evicted meanwhile by another process)
-                if not path.is_file() or path.stat().st_size != info["size"]:
-                    return None
-                with open(path, "rb") as f:
+                with open(path, "rb", buffering=0) as f:
                     if hashlib.file_digest(f, "sha256").hexdigest() != info["sha256"]:
                         return None
             except FileNotFoundError:
@@ -225,18 +304,18 @@ class CompiledCache:
 
     def get(self, key: str) -> CacheEntry | None:
         """The verified entry, or None: missing, damaged (then removed), or the cache is not usable."""
-        folder = self.directory / f"v{VERSION}" / _check_key(key)[:2] / key
+        folder = self._entry_folder(_check_key(key))
         if not self._usable():
             return None
         try:
-            if not folder.is_dir():
+            if not _is_dir(folder):
                 return None
             entry = self._verify(key, folder)
             if entry is None:
-                _remove(folder, self.directory / "tmp")
+                _remove(folder, os.path.join(self.directory, "tmp"))
                 return None
             with contextlib.suppress(OSError):  # the last-use time, for LRU eviction
-                os.utime(folder / MANIFEST)
+                os.utime(os.path.join(folder, MANIFEST))
             return entry
         except OSError as exc:
             _warn(self.directory, exc)
@@ -265,20 +344,19 @@ class CompiledCache:
         return CacheEntry(key, folder, plain_meta, {n: i["size"] for n, i in table.items()}, persisted=False)
 
     def _store(self, key: str, files: Mapping[str, FileSource], meta: dict[str, Any]) -> CacheEntry | None:
-        tmp, final = self.directory / "tmp", self.directory / f"v{VERSION}" / key[:2] / key
-        self._mkdir(tmp)
-        self._mkdir(final.parent)
-        staging = pathlib.Path(tempfile.mkdtemp(prefix=key[:16] + "-", dir=tmp))  # mode 0o700
+        tmp, final = self._mkdir("tmp"), self._entry_folder(key)
+        self._mkdir(f"v{VERSION}", key[:2])
+        staging = _mkdtemp(tmp, key[:16] + "-")
         try:
             table = _write(staging, files)
             manifest = {"format": FORMAT, "version": VERSION, "key": key, "files": table, "meta": meta}
-            _write(staging, {MANIFEST: json.dumps(manifest, indent=1, sort_keys=True).encode()})
-            size = sum(info["size"] for info in table.values()) + (staging / MANIFEST).stat().st_size
+            written = _write(staging, {MANIFEST: json.dumps(manifest, indent=1, sort_keys=True).encode()})
+            size = sum(info["size"] for info in table.values()) + written[MANIFEST]["size"]
             for _attempt in range(2):
                 try:
                     os.rename(staging, final)
                 except OSError:
-                    if not final.exists():
+                    if not os.path.exists(final):
                         raise
                     theirs = self._verify(key, final)  # another process won the race: keep theirs
                     if theirs is not None:
@@ -289,7 +367,7 @@ class CompiledCache:
                 return CacheEntry(key, final, meta, {n: info["size"] for n, info in table.items()})
             return None
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            _rmtree(staging)  # (gone after the rename: nothing to do)
 
     def _account(self, size: int) -> None:
         """Keep a running estimate of the cache's size; evict (a full scan) when over the bound or stale."""
@@ -304,12 +382,11 @@ class CompiledCache:
     def lock(self, key: str) -> Iterator[None]:
         """An exclusive inter-process lock for building ``key``; a no-op (with the warning) when the lock
         file cannot be made, since the cache is best-effort: then two processes may build the same entry."""
-        path = self.directory / "locks" / f"{_check_key(key)}.lock"
+        name = f"{_check_key(key)}.lock"
         try:
             if not self._usable():
                 raise PermissionError("the folder is owned by another user")
-            self._mkdir(path.parent)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(os.path.join(self._mkdir("locks"), name), os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             _warn(self.directory, exc)
             yield
@@ -340,22 +417,21 @@ class CompiledCache:
                     entry = self.put(key, files, meta)
         return entry
 
-    def _scan(self) -> tuple[list[tuple[float, int, pathlib.Path]], list[pathlib.Path]]:
+    def _scan(self) -> tuple[list[tuple[float, int, str]], list[str]]:
         """(last use, size, folder) of every valid entry; and the folders of invalid ones."""
-        valid: list[tuple[float, int, pathlib.Path]] = []
-        invalid: list[pathlib.Path] = []
-        root = self.directory / f"v{VERSION}"
-        for prefix in (root.iterdir() if root.is_dir() else ()):
-            for folder in (prefix.iterdir() if prefix.is_dir() else ()):
+        valid: list[tuple[float, int, str]] = []
+        invalid: list[str] = []
+        for prefix in _listdir(os.path.join(self.directory, f"v{VERSION}")):
+            for folder in (_listdir(prefix.path) if prefix.is_dir() else ()):
                 if not folder.is_dir():
                     continue  # not an entry: left alone
-                found = _read_manifest(folder)
+                found = _read_manifest(folder.path)
                 if found is None or found[0]["key"] != folder.name:
-                    invalid.append(folder)
+                    invalid.append(folder.path)
                     continue
                 with contextlib.suppress(OSError):
                     size = found[1] + sum(info["size"] for info in found[0]["files"].values())
-                    valid.append(((folder / MANIFEST).stat().st_mtime, size, folder))
+                    valid.append((os.stat(os.path.join(folder.path, MANIFEST)).st_mtime, size, folder.path))
         return valid, invalid
 
     def info(self) -> dict[str, Any]:
@@ -365,7 +441,7 @@ class CompiledCache:
         except OSError as exc:
             _warn(self.directory, exc)
             valid = []
-        return {"path": str(self.directory), "entries": len(valid), "bytes": sum(s for _, s, _ in valid),
+        return {"path": self.directory, "entries": len(valid), "bytes": sum(s for _, s, _ in valid),
                 "max_bytes": self.max_bytes}
 
     def clear(self) -> int:
@@ -381,7 +457,7 @@ class CompiledCache:
     def _shrink(self, bound: int, grace: float) -> int:
         if not self._usable():
             return 0
-        tmp = self.directory / "tmp"
+        tmp = os.path.join(self.directory, "tmp")
         try:
             valid, invalid = self._scan()
             total = sum(size for _, size, _ in valid)
@@ -394,10 +470,10 @@ class CompiledCache:
                     break
                 _remove(folder, tmp)
                 total, removed = total - size, removed + 1
-            for folder in (tmp.iterdir() if tmp.is_dir() else ()):  # leftovers of dead processes
+            for leftover in _listdir(tmp):  # leftovers of dead processes
                 with contextlib.suppress(OSError):
-                    if folder.name.endswith(".del") or now - folder.stat().st_mtime > STALE_SECONDS:
-                        shutil.rmtree(folder, ignore_errors=True)
+                    if leftover.name.endswith(".del") or now - leftover.stat().st_mtime > STALE_SECONDS:
+                        _rmtree(leftover.path)
         except OSError as exc:
             _warn(self.directory, exc)
             return 0
@@ -415,21 +491,39 @@ def format_bytes(n: float) -> str:
     return f"{n:.1f} GiB"
 
 
-def cache_directory() -> pathlib.Path:
-    """The cache folder the environment names (whether or not ``WEBNN_CACHE`` disables the cache)."""
-    configured = os.environ.get("WEBNN_CACHE_DIR", "").strip()
-    if configured:
-        return pathlib.Path(os.path.abspath(os.path.expanduser(configured)))
+def _user_cache_folder() -> str:
+    """The platform's user cache folder for webnn, as platformdirs (``user_cache_dir("webnn",
+    appauthor=False)``) gives it on Linux and other Unix, macOS and Windows, without importing it (with
+    pathlib, shutil and tempfile it costs milliseconds: this is on the path of every cache hit);
+    elsewhere (Android, iOS, Windows without LOCALAPPDATA) platformdirs' answer, when installed."""
+    android = bool(os.environ.get("ANDROID_DATA")) and bool(os.environ.get("ANDROID_ROOT"))
+    if sys.platform == "win32":
+        if os.environ.get("LOCALAPPDATA"):
+            return os.path.join(os.path.normpath(os.environ["LOCALAPPDATA"]), "webnn", "Cache")
+    elif not android and sys.platform not in ("ios", "android"):
+        xdg = os.environ.get("XDG_CACHE_HOME", "")  # (platformdirs takes it on macOS too; absolute only)
+        if os.path.isabs(xdg):
+            return os.path.join(xdg, "webnn")
+        return os.path.join(os.path.expanduser("~/Library/Caches" if sys.platform == "darwin" else "~/.cache"),
+                            "webnn")
     try:
         import platformdirs
     except ImportError:
         if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
-            return pathlib.Path(os.environ["LOCALAPPDATA"], "webnn", "Cache")
-        return pathlib.Path(os.path.expanduser("~"), ".cache", "webnn")
-    return pathlib.Path(platformdirs.user_cache_dir("webnn", appauthor=False))
+            return os.path.join(os.environ["LOCALAPPDATA"], "webnn", "Cache")
+        return os.path.join(os.path.expanduser("~"), ".cache", "webnn")
+    return str(platformdirs.user_cache_dir("webnn", appauthor=False))
 
 
-def cache_settings() -> tuple[pathlib.Path | None, int]:
+def cache_directory() -> str:
+    """The cache folder the environment names (whether or not ``WEBNN_CACHE`` disables the cache)."""
+    configured = os.environ.get("WEBNN_CACHE_DIR", "").strip()
+    if configured:
+        return os.path.abspath(os.path.expanduser(configured))
+    return os.path.abspath(_user_cache_folder())
+
+
+def cache_settings() -> tuple[str | None, int]:
     """(the cache folder, or None when ``WEBNN_CACHE`` disables the cache; the bound in bytes)."""
     text = os.environ.get("WEBNN_CACHE_MAX_SIZE", "").strip()
     match = _SIZE.fullmatch(text.upper())

@@ -14,8 +14,6 @@ refuses a package made for another engine, engine version, device or machine.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -65,6 +63,8 @@ def backend_identity(backend: Any) -> str | None:
     identity = getattr(backend, "cache_identity", None)
     if identity is None:
         return None
+    import json
+
     from . import __version__
 
     pipeline = "off" if passes_off() else ",".join(getattr(backend, "pipeline", ()))
@@ -87,6 +87,8 @@ def compiled_key(graph: Graph, backend: Any) -> str | None:
     identity = backend_identity(backend)
     if identity is None:
         return None
+    import hashlib
+
     from .fingerprint import graph_digest
 
     return hashlib.sha256(f"compiled graph\n{graph_digest(graph)}\n{identity}".encode()).hexdigest()
@@ -108,19 +110,28 @@ class Artifact:
     def files(self, meta: Mapping[str, Any]) -> dict[str, str]:
         return {name: os.path.join(self.path, name) for name in meta.get("files", ())}
 
-    def store_later(self, cache: Any, key: str, meta: Mapping[str, Any] | None) -> None:
-        """Put the artifact in ``cache`` from a background thread, then delete the folder.
+    def write(self, compiled: Any) -> dict[str, Any] | None:
+        """The artifact written by the compiled graph (None when the backend has none)."""
+        writer = getattr(compiled, "write_artifact", None)
+        return writer() if writer is not None else None
+
+    def store_later(self, cache: Any, key: str, compiled: Any,
+                    describe: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
+        """Write the artifact and put it in ``cache`` from a background thread, then delete the
+        folder; ``describe`` turns the backend's description into the entry's metadata.
 
         Not a daemon thread: the interpreter waits for it at exit, so that a short-lived
-        process still leaves its entry for the next one; the build does not wait for the disk.
+        process still leaves its entry for the next one; the build does not wait for it.
         """
-        if meta is None:
+        if getattr(compiled, "write_artifact", None) is None:
             self._dir.cleanup()
             return
 
         def put() -> None:
             try:
-                cache.put(key, self.files(meta), meta)
+                meta = self.write(compiled)
+                if meta is not None:
+                    cache.put(key, self.files(meta), describe(meta) if describe else meta)
             except Exception:  # the cache warns about its own failures; a build never fails here
                 pass
             finally:
@@ -148,20 +159,21 @@ def compile_graph(context: MLContext, graph: Graph, *, store: Callable[[Artifact
                 return MLGraph(context, graph, compiled, lowered=None)
     lowered = optimize(graph, backend)
     artifact = Artifact() if key is not None or store is not None else None
-    compiled = None
     try:
         compiled = backend.compile(lowered, artifact.path) if artifact is not None else backend.compile(lowered)
     except WebNNError:
+        if artifact is not None:
+            artifact._dir.cleanup()
         raise
     except Exception as exc:  # the backend could not compile a valid graph
-        raise OperationError(f"build: the {context.backend} backend failed to compile the graph: {exc}") from exc
-    finally:
         if artifact is not None:
-            meta = getattr(compiled, "artifact_meta", None)
-            if store is not None:
-                store(artifact, meta)
-            elif key is not None:
-                artifact.store_later(cache, key, meta)
+            artifact._dir.cleanup()
+        raise OperationError(f"build: the {context.backend} backend failed to compile the graph: {exc}") from exc
+    if artifact is not None:
+        if store is not None:
+            store(artifact, compiled)
+        elif key is not None:
+            artifact.store_later(cache, key, compiled)
     return MLGraph(context, graph, compiled, lowered=lowered)
 
 
@@ -169,6 +181,8 @@ def compile_graph(context: MLContext, graph: Graph, *, store: Callable[[Artifact
 
 
 def _sha256_file(path: str) -> tuple[int, str]:
+    import hashlib
+
     h = hashlib.sha256()
     size = 0
     with open(path, "rb") as file:
@@ -184,6 +198,7 @@ def save_compiled(graph: MLGraph, path: str | os.PathLike[str]) -> str:
     The folder is written beside its final place and renamed into it; an existing folder at
     ``path`` is replaced only if it is a compiled package itself.  Returns the folder's path.
     """
+    import json
     import shutil
     import tempfile
 
@@ -201,8 +216,7 @@ def save_compiled(graph: MLGraph, path: str | os.PathLike[str]) -> str:
     try:
         artifact = Artifact()
         try:
-            compiled = backend.compile(graph.lowered_ir, artifact.path)
-            meta = getattr(compiled, "artifact_meta", None)
+            meta = artifact.write(backend.compile(graph.lowered_ir, artifact.path))
             if meta is None:
                 raise NotSupportedError(f"compile: the {context.backend} backend wrote no compiled model")
             for name, source in artifact.files(meta).items():
@@ -239,6 +253,8 @@ class PackageError(ValueError):
 
 
 def _read_manifest(folder: str) -> dict[str, Any]:
+    import json
+
     path = os.path.join(folder, MANIFEST)
     try:
         if os.path.getsize(path) > MAX_MANIFEST_BYTES:
@@ -295,6 +311,8 @@ def load_compiled(path: str | os.PathLike[str], context: MLContext | None = None
     ``context`` (default: a new context of the package's backend), with nothing lowered or
     optimized again.  A package for another engine, engine version, device or machine is a
     ``NotSupportedError`` saying what differs; a damaged one a ``ValueError``."""
+    import json
+
     from .context import ML
     from .graph import MLGraph
 

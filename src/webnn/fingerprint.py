@@ -10,7 +10,6 @@ whose compiled code differs (CPU architecture and instruction-set extensions).
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
 import weakref
@@ -33,6 +32,8 @@ def array_digest(array: np.ndarray) -> bytes:
         known = _ARRAY_DIGESTS.get(key)
     if known is not None and known[0]() is array:
         return known[1]
+    import hashlib
+
     h = hashlib.sha256(f"{array.dtype.str}{array.shape}".encode())
     h.update(np.ascontiguousarray(array).data)
     digest = h.digest()
@@ -91,6 +92,8 @@ def _value_text(value: Any) -> str:
 
 def graph_digest(graph: Graph) -> str:
     """A hex SHA-256 of everything that defines ``graph``."""
+    import hashlib
+
     h = hashlib.sha256(b"webnn-graph-digest 1\n")
     lines = [f"operands {';'.join(f'{d.data_type}{list(d.shape)}' for d in graph.operands)}"]
     lines += [f"input {name!r} {operand}" for name, operand in graph.inputs.items()]
@@ -125,5 +128,7 @@ def machine_digest() -> str:
                         break  # the first processor describes them all
         except OSError:
             parts.append(platform.processor())
+        import hashlib
+
         _MACHINE = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
     return _MACHINE

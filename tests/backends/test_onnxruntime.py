@@ -250,6 +250,7 @@ def test_async_context_wrapper(ort_context) -> None:
 def test_lowering_failure_is_not_supported(ort_context, monkeypatch) -> None:
     from webnn.backends.onnxruntime import lowering
 
+    lowering.load()
     monkeypatch.delitem(lowering.LOWERINGS, "relu")
     builder = ort_context.create_graph_builder()
     with pytest.raises(NotSupportedError, match="relu: no onnxruntime lowering"):

@@ -6,7 +6,7 @@ import json
 import os
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -85,8 +85,9 @@ class OnnxRuntimeBackend:
     def operations(self) -> dict[str, Any]:
         """Op name -> its lowering: every op this backend lowers itself (the others, if any, are
         in ``decompose``)."""
-        from .lowering import LOWERINGS
+        from .lowering import LOWERINGS, load
 
+        load()
         return dict(LOWERINGS)
 
     def session_options(self) -> ort.SessionOptions:
@@ -120,9 +121,14 @@ class OnnxRuntimeBackend:
         }, sort_keys=True)
 
     def compile(self, graph: Graph, artifact_dir: str | None = None) -> CompiledOnnx:
-        """Lower ``graph`` to ONNX and create its session.  With ``artifact_dir``, ONNX Runtime
-        also writes the model it optimized there (``model.onnx`` + ``weights.bin``), which
-        :meth:`load_compiled` loads without optimizing again."""
+        """Lower ``graph`` to ONNX and create its session.
+
+        With ``artifact_dir``, the compiled graph's ``write_artifact()`` writes there the model
+        ONNX Runtime optimized (``model.onnx`` + ``weights.bin``), which :meth:`load_compiled`
+        loads without optimizing again, and returns what describes it.  Writing it means
+        optimizing once more in a second session (ONNX Runtime saves only while it creates a
+        session, which would add a third to the build), so it is left to the caller to do it
+        off the build's critical path."""
         from .emitter import Emitter, LoweringError
         from .lowering import lower
 
@@ -131,23 +137,35 @@ class OnnxRuntimeBackend:
             output_names = lower(emitter)
         except LoweringError as exc:
             raise NotSupportedError(f"build: the onnxruntime backend cannot run {exc}") from None
-        options = self.session_options()
         shared = {name: ort.OrtValue.ortvalue_from_numpy(array) for name, array in emitter.shared.items()}
-        if shared:
-            options.add_external_initializers(list(shared), list(shared.values()))
-        if artifact_dir is not None:
-            options.optimized_model_filepath = os.path.join(artifact_dir, ARTIFACT_MODEL)
-            options.add_session_config_entry("session.optimized_model_external_initializers_file_name", ARTIFACT_WEIGHTS)
-            options.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes", "1024")
         model = emitter.model_bytes()
         del emitter
-        session = self._session(model, options)
+        session = self._session(model, self._options(shared))
         compiled = CompiledOnnx(session, output_names, shared)
         if artifact_dir is not None:
-            files = [f for f in (ARTIFACT_MODEL, ARTIFACT_WEIGHTS) if os.path.exists(os.path.join(artifact_dir, f))]
-            if ARTIFACT_MODEL in files:
-                compiled.artifact_meta = {"files": files, "outputs": dict(output_names), "format": "onnx-optimized"}
+
+            def write_artifact() -> dict[str, Any] | None:
+                options = self._options(shared)
+                options.intra_op_num_threads = 1  # (the saved model does not depend on it)
+                options.optimized_model_filepath = os.path.join(artifact_dir, ARTIFACT_MODEL)
+                options.add_session_config_entry(
+                    "session.optimized_model_external_initializers_file_name", ARTIFACT_WEIGHTS)
+                options.add_session_config_entry(
+                    "session.optimized_model_external_initializers_min_size_in_bytes", "1024")
+                self._session(model, options)
+                files = [f for f in (ARTIFACT_MODEL, ARTIFACT_WEIGHTS) if os.path.exists(os.path.join(artifact_dir, f))]
+                if ARTIFACT_MODEL not in files:
+                    return None
+                return {"files": files, "outputs": dict(output_names), "format": "onnx-optimized"}
+
+            compiled.write_artifact = write_artifact
         return compiled
+
+    def _options(self, shared: Mapping[str, Any]) -> ort.SessionOptions:
+        options = self.session_options()
+        if shared:
+            options.add_external_initializers(list(shared), list(shared.values()))
+        return options
 
     def load_compiled(self, folder: str, meta: Mapping[str, Any], output_names: list[str]) -> CompiledOnnx:
         """A compiled graph from the files :meth:`compile` wrote (now in ``folder``, described
@@ -230,8 +248,8 @@ class CompiledOnnx:
         self._shared = shared  # keeps the OrtValues (and the arrays they share) alive
         self._bindings: dict[tuple[tuple[str, int], ...], Any] = {}
         self._lock = threading.Lock()
-        #: What the persistent cache stores of it (set by compile when asked to write it).
-        self.artifact_meta: dict[str, Any] | None = None
+        #: Writes the compiled artifact (set by compile when given a folder for it).
+        self.write_artifact: Callable[[], dict[str, Any] | None] | None = None
 
     def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         return dict(zip(self._names, self._run(self._onnx_names, inputs, None)))

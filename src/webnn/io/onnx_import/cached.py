@@ -111,16 +111,15 @@ def load_onnx_cached(
             return MLGraph(context, read_ir, compiled, lowered=None, signature=(inputs, outputs))
     graph = import_ir(source, context, input_shapes, limits)
 
-    def store(artifact: Any, engine: Any) -> None:
-        if engine is None:
-            artifact.store_later(cache, key, None)
-            return
-        meta = {
+    def describe(engine: dict[str, Any]) -> dict[str, Any]:
+        return {
             "files": engine["files"], "engine": engine,
             "inputs": {n: d.to_dict() for n, d in graph.input_descriptors.items()},
             "outputs": {n: d.to_dict() for n, d in graph.output_descriptors.items()},
         }
-        artifact.store_later(cache, key, meta)
+
+    def store(artifact: Any, compiled: Any) -> None:
+        artifact.store_later(cache, key, compiled, describe)
 
     return compile_graph(context, graph, store=store)
 

@@ -11,7 +11,7 @@ layout only (:mod:`.canonical`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import import_module
 
 from ....ir import Operation
@@ -34,6 +34,7 @@ def lowering(*names: str) -> Callable[[Lowering], Lowering]:
 
 def lower(emitter: Emitter) -> dict[str, str]:
     """Lower every operation of the emitter's graph; returns the output value names."""
+    load({op.type for op in emitter.graph.operations})
     for op in emitter.graph.operations:
         fn = LOWERINGS.get(op.type)
         if fn is None:
@@ -47,7 +48,18 @@ def lower(emitter: Emitter) -> dict[str, str]:
     return emitter.finish()
 
 
-from ....ops import FAMILIES  # noqa: E402
+_LOADED: set[str] = set()
 
-for _family in FAMILIES:  # register the lowerings
-    import_module(f"{__name__}.{_family}")
+
+def load(op_types: Iterable[str] | None = None) -> None:
+    """Import (once) the lowering modules of the families of ``op_types`` (None: every family),
+    so that a build imports only what its graph needs."""
+    from ....ops import FAMILIES, OPS
+
+    if op_types is None:
+        families = set(FAMILIES)
+    else:
+        families = {OPS[t].func.__module__.rsplit(".", 1)[1] for t in op_types if t in OPS}
+    for family in sorted(families - _LOADED):
+        import_module(f"{__name__}.{family}")
+        _LOADED.add(family)
