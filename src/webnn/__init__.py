@@ -10,9 +10,9 @@ array([[0., 2.],
        [3., 0.]], dtype=float32)
 """
 
-from .async_context import AsyncMLContext
+from typing import TYPE_CHECKING, Any
+
 from .backends import available_backends
-from .builder import MLGraphBuilder, MLOperand
 from .compile import load_compiled
 from .context import ML, MLContext
 from .dtypes import SPEC_DATA_TYPES as DATA_TYPES
@@ -31,6 +31,29 @@ from .limits import Limits
 from .tensor import MLTensor
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .async_context import AsyncMLContext
+    from .builder import MLGraphBuilder, MLOperand
+
+#: Names whose modules load on first use: the op definitions and the builder cost more to import
+#: than the rest of the package, and a process that only runs compiled graphs never needs them.
+_LAZY = {"MLGraphBuilder": "builder", "MLOperand": "builder", "AsyncMLContext": "async_context"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'webnn' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "AsyncMLContext",

@@ -21,7 +21,7 @@ from .errors import InvalidStateError
 from .fingerprint import prefetch
 from .ir import Graph, OperandDescriptor, Operation, freeze
 from .ops import OPS, OpDef
-from .ops.base import Check, Result, cast_number
+from .ops.base import Check, Result, cast_number, signature_of
 
 if TYPE_CHECKING:
     from .context import MLContext
@@ -477,7 +477,7 @@ def _method(opdef: OpDef) -> Any:
         return self._add(opdef, args, kwargs)
 
     P = inspect.Parameter
-    source = inspect.signature(opdef.func).parameters
+    source = signature_of(opdef).parameters
     params = [P("self", P.POSITIONAL_OR_KEYWORD)]
     for p in opdef.params:
         annotation = source[p.name].annotation

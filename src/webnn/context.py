@@ -11,17 +11,16 @@ import numpy as np
 
 from . import dtypes
 from .backends import BACKENDS, Backend, available_backends, load_backend
-from .builder import MLGraphBuilder
 from .descriptor import buffer_to_array, check_byte_length, check_value_range, to_descriptor
 from .errors import InvalidStateError, NotSupportedError
 from .graph import MLGraph
-from .ir import OperandDescriptor
-from .ops import OPS
-from .ops.base import MAX_RANK, MAX_TENSOR_BYTE_LENGTH
+from .ir import MAX_RANK, MAX_TENSOR_BYTE_LENGTH, OperandDescriptor
 from .tensor import MLTensor
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+
+    from .builder import MLGraphBuilder
 
 POWER_PREFERENCES = ("default", "high-performance", "low-power")
 _LOST_MESSAGE = "destroy() was called"
@@ -184,6 +183,8 @@ class MLContext:
 
     # ------------------------------------------------------------------ graphs
     def create_graph_builder(self) -> MLGraphBuilder:
+        from .builder import MLGraphBuilder  # the op definitions load with the first builder
+
         return MLGraphBuilder(self)
 
     def _check_graph(self, what: str, graph: Any) -> Any:
@@ -452,6 +453,8 @@ class MLContext:
             "constant": {**io, "dataTypes": list(io["dataTypes"])},
             "output": {**io, "dataTypes": list(io["dataTypes"])},
         }
+        from .ops import OPS
+
         for opdef in OPS.values():
             limits[opdef.js_name] = opdef.support_limits()
         return limits

@@ -9,8 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
-from .ir import OperandDescriptor
-from .ops.base import MAX_DIMENSION, MAX_RANK, MAX_TENSOR_BYTE_LENGTH
+from .ir import MAX_DIMENSION, MAX_RANK, MAX_TENSOR_BYTE_LENGTH, OperandDescriptor
 
 DescriptorLike = Mapping[str, Any] | OperandDescriptor
 

@@ -16,6 +16,13 @@ import numpy as np
 
 from . import dtypes
 
+#: Highest rank this implementation supports where the spec allows any rank.
+MAX_RANK = 8
+#: A valid dimension is a positive integer in the range of ``long`` (int32).
+MAX_DIMENSION = 2**31 - 1
+#: The largest tensor, in bytes (``MLOpSupportLimits.maxTensorByteLength``).
+MAX_TENSOR_BYTE_LENGTH = 2**31 - 1
+
 
 class OperandDescriptor(NamedTuple):
     """Data type and shape of an operand (the spec's ``MLOperandDescriptor``)."""

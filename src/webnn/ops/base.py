@@ -33,18 +33,14 @@ import numpy as np
 from .. import dtypes
 from ..dtypes import ALL_DATA_TYPES, FLOAT_TYPES, SPEC_DATA_TYPES
 from ..errors import op_prefix
-from ..ir import OperandDescriptor
+from ..ir import MAX_DIMENSION, MAX_RANK, MAX_TENSOR_BYTE_LENGTH, OperandDescriptor
 
 #: The descriptor an op definition receives for each operand parameter.
 Operand = OperandDescriptor
 
-#: Highest rank this implementation supports where the spec allows any rank ("N").
-MAX_RANK = 8
+#: The implementation's bounds (defined with the IR): highest rank where the spec allows any
+#: ("N"), largest dimension, largest tensor in bytes.
 N = MAX_RANK
-#: A valid dimension is a positive integer in the range of ``long`` (int32).
-MAX_DIMENSION = 2**31 - 1
-#: The largest tensor, in bytes (``MLOpSupportLimits.maxTensorByteLength``).
-MAX_TENSOR_BYTE_LENGTH = 2**31 - 1
 
 ANY = SPEC_DATA_TYPES
 FLOATS = FLOAT_TYPES
@@ -520,6 +516,16 @@ _ITEMSIZE = {name: info.numpy.itemsize for name, info in dtypes.DATA_TYPES.items
 
 OPS: dict[str, OpDef] = {}
 JS_NAMES: dict[str, str] = {}
+#: The signature of each op definition function (several ops may share one).
+_SIGNATURES: dict[Callable[..., Any], inspect.Signature] = {}
+
+
+def signature_of(opdef: OpDef) -> inspect.Signature:
+    """The signature of ``opdef``'s definition function (read once)."""
+    signature = _SIGNATURES.get(opdef.func)
+    if signature is None:
+        signature = _SIGNATURES[opdef.func] = inspect.signature(opdef.func)
+    return signature
 """The spec's camelCase op name -> snake_case name."""
 
 
@@ -537,7 +543,9 @@ def op(
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         if name in OPS:
             raise AssertionError(f"op {name} defined twice")
-        signature = inspect.signature(func)
+        signature = _SIGNATURES.get(func)
+        if signature is None:  # one function may define several ops: read it once
+            signature = _SIGNATURES[func] = inspect.signature(func)
         params: list[Param] = []
         for p in list(signature.parameters.values())[1:]:
             lim = limits.get(p.name)

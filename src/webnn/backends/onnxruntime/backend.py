@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import weakref
@@ -16,7 +15,7 @@ from ...errors import NotSupportedError
 from ...ir import Graph, OperandDescriptor
 from ..base import HostStorage
 from . import providers as provider_choice
-from .pipeline import DECOMPOSE, LAYOUT, PIPELINE
+from .pipeline import DECOMPOSE, LAYOUT, OPSET, PIPELINE
 
 #: The files of a compiled artifact: the optimized model and its external weights.
 ARTIFACT_MODEL = "model.onnx"
@@ -79,8 +78,12 @@ class OnnxRuntimeBackend:
         self._use_cache = cache
         self.accelerated = self.choice.accelerated
         self.device = self.choice.device
-        # The lowering machinery (and ONNX Runtime's kernel table) loads on the first build that
-        # compiles: a process whose graphs all come from the persistent cache never needs it.
+        # ONNX Runtime's kernel table (which types each CPU kernel takes) is read now, from the
+        # persistent cache after the first process; the lowering modules load on the first build
+        # that compiles, only the families its graph uses.
+        from .kernels import cpu_kernel_types
+
+        cpu_kernel_types(OPSET)
 
     def operations(self) -> dict[str, Any]:
         """Op name -> its lowering: every op this backend lowers itself (the others, if any, are
@@ -112,8 +115,9 @@ class OnnxRuntimeBackend:
     def cache_identity(self) -> str:
         """What, besides the graph, decides the compiled model: engine version, providers and
         their options, the optimization level and the machine."""
+        import json
+
         from ...fingerprint import machine_digest
-        from .emitter import OPSET
 
         return json.dumps({
             "engine": "onnxruntime", "version": ort.__version__, "opset": OPSET, "providers": self.providers,

@@ -20,8 +20,8 @@ import numpy as np
 from ...ir import Graph, OperandDescriptor, Operation
 from . import onnxproto as proto
 from .kernels import supports
+from .pipeline import OPSET  # (re-exported: the lowerings import it from here)
 
-OPSET = 21
 IR_VERSION = 10
 #: Constants at least this large are shared with the session instead of serialized.
 SHARED_CONSTANT_BYTES = 1024

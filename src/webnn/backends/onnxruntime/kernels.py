@@ -8,7 +8,6 @@ lowering must cast to a wider type and back.  Ops without a registered kernel
 from __future__ import annotations
 
 import functools
-import json
 from collections import defaultdict
 
 #: ONNX tensor type names (as in "tensor(float)") for each WebNN data type as stored.
@@ -47,48 +46,68 @@ def _probe(opset: int) -> dict[str, dict[str, list[str]]]:
     return {op: {name: sorted(types) for name, types in constraints.items()} for op, constraints in table.items()}
 
 
-def _table_key(opset: int) -> str | None:
-    import hashlib
+_TABLE_HEADER = "# webnn: ONNX Runtime CPU kernel type constraints, v1"
+
+
+def _table_path(opset: int) -> str | None:
+    """Where the kernel table of the installed ONNX Runtime is kept: a small JSON file in the
+    cache folder, named after the engine's version and build (no digest: a damaged file fails
+    validation and is probed again, and a wrong table can only make a session refuse a node or
+    cast where it need not, never compute differently)."""
+    import os
+    import zlib
 
     import onnxruntime as ort
 
-    from ...cache import default_cache
+    from ...cache import cache_settings
 
-    if default_cache() is None:
+    folder, _ = cache_settings()
+    if folder is None:
         return None
-    build = getattr(ort, "get_build_info", lambda: "")()
-    return hashlib.sha256(f"onnxruntime cpu kernels\n{ort.__version__}\n{build}\n{opset}".encode()).hexdigest()
+    build = str(getattr(ort, "get_build_info", lambda: "")())
+    tag = f"{zlib.crc32(build.encode()):08x}"
+    return os.path.join(folder, "engines", f"onnxruntime-{ort.__version__}-{tag}-opset{opset}-cpu-kernels.txt")
 
 
 def _cached_table(opset: int) -> dict[str, dict[str, list[str]]] | None:
-    from ...cache import default_cache
-
-    key = _table_key(opset)
-    cache = default_cache()
-    entry = cache.get(key) if key is not None and cache is not None else None
-    if entry is None:
+    """The table from its file: one line per (op, constraint), ``op constraint type,type,...``."""
+    path = _table_path(opset)
+    if path is None:
         return None
+    table: dict[str, dict[str, list[str]]] = {}
     try:
-        table = json.loads(entry.read(_TABLE_FILE))
+        with open(path, encoding="ascii") as file:
+            lines = file.read().splitlines()
     except (OSError, ValueError):
         return None
-    valid = isinstance(table, dict) and all(
-        isinstance(c, dict) and all(isinstance(t, list) and all(isinstance(x, str) for x in t) for t in c.values())
-        for c in table.values()
-    )
-    return table if valid else None
+    if not lines or lines[0] != _TABLE_HEADER:
+        return None
+    for line in lines[1:]:
+        parts = line.split(" ")
+        if len(parts) != 3 or not parts[0] or not parts[1]:
+            return None
+        table.setdefault(parts[0], {})[parts[1]] = parts[2].split(",") if parts[2] else []
+    return table
 
 
 def _store_table(opset: int, table: dict[str, dict[str, list[str]]]) -> None:
-    from ...cache import default_cache
+    import os
 
-    key = _table_key(opset)
-    cache = default_cache()
-    if key is not None and cache is not None:
-        cache.put(key, {_TABLE_FILE: json.dumps(table, sort_keys=True).encode()}, {"what": "onnxruntime cpu kernels"})
-
-
-_TABLE_FILE = "kernels.json"
+    path = _table_path(opset)
+    if path is None:
+        return
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        lines = [_TABLE_HEADER] + [
+            f"{op} {name} {','.join(types)}" for op, constraints in sorted(table.items())
+            for name, types in sorted(constraints.items())
+        ]
+        with open(temporary, "w", encoding="ascii") as file:
+            file.write("\n".join(lines) + "\n")
+        os.replace(temporary, path)
+    except OSError:
+        pass  # only a speed-up: the next process probes again
 
 
 @functools.cache

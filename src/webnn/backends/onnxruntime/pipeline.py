@@ -6,6 +6,8 @@ the same pipeline without needing the engine.
 
 from __future__ import annotations
 
+#: The ONNX opset the lowerings write.
+OPSET = 21
 #: The passes, in order.
 PIPELINE = ("canonical_layout", "decompose", "fold", "sink_transposes", "noop", "cse", "dce")
 #: Ops lowered by the shared decompositions instead of a lowering of their own.
