@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pathlib
@@ -11,6 +10,7 @@ import sys
 import textwrap
 import time
 import warnings
+import zlib
 
 import pytest
 
@@ -31,12 +31,12 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def entry_folder(directory: pathlib.Path, key: str) -> pathlib.Path:
-    return directory / "v1" / key[:2] / key
+    return directory / "v2" / key[:2] / key
 
 
 def age(directory: pathlib.Path, seconds: float = 60.0) -> None:
     """Make every entry's last use ``seconds`` older (past the eviction grace period), keeping the order."""
-    for manifest in directory.glob("v1/*/*/manifest.json"):
+    for manifest in directory.glob("v2/*/*/manifest.json"):
         mtime = manifest.stat().st_mtime - seconds
         os.utime(manifest, (mtime, mtime))
 
@@ -64,8 +64,8 @@ def test_round_trip_in_a_fresh_object(tmp_path: pathlib.Path) -> None:
     with pytest.raises(KeyError):
         entry.file("missing.bin")
     manifest = json.loads(pathlib.Path(entry.path, "manifest.json").read_text())
-    assert manifest["format"] == "webnn-cache" and manifest["version"] == 1 and manifest["key"] == KEY1
-    assert manifest["files"]["model.onnx"] == {"size": 5000, "sha256": hashlib.sha256(payload).hexdigest()}
+    assert manifest["format"] == "webnn-cache" and manifest["version"] == 2 and manifest["key"] == KEY1
+    assert manifest["files"]["model.onnx"] == {"size": 5000, "crc32": f"{zlib.crc32(payload):08x}"}
     assert not list((tmp_path / "c" / "tmp").iterdir())  # the staging folder is gone
     assert CompiledCache(tmp_path / "c").get(KEY2) is None
 
@@ -162,7 +162,7 @@ def _edit_manifest(change):  # type: ignore[no-untyped-def]
 
 
 def _with_digest(manifest: dict) -> dict:  # type: ignore[type-arg]
-    manifest["files"]["model.onnx"]["sha256"] = "0" * 64
+    manifest["files"]["model.onnx"]["crc32"] = "0" * 8
     return manifest
 
 
@@ -191,13 +191,13 @@ DAMAGE = {
 
 @pytest.mark.parametrize("damage", list(DAMAGE))
 def test_damaged_entry_is_a_miss_and_removed(tmp_path: pathlib.Path, damage: str) -> None:
-    (tmp_path / "v1" / KEY1[:2]).mkdir(parents=True)
-    (tmp_path / "v1" / KEY1[:2] / "x").write_bytes(b"outside the entry")
+    (tmp_path / "v2" / KEY1[:2]).mkdir(parents=True)
+    (tmp_path / "v2" / KEY1[:2] / "x").write_bytes(b"outside the entry")
     folder = pathlib.Path(put_sample(CompiledCache(tmp_path)).path)
     DAMAGE[damage](folder)
     assert CompiledCache(tmp_path).get(KEY1) is None
     assert not folder.exists()
-    assert (tmp_path / "v1" / KEY1[:2] / "x").read_bytes() == b"outside the entry"
+    assert (tmp_path / "v2" / KEY1[:2] / "x").read_bytes() == b"outside the entry"
     rebuilt = CompiledCache(tmp_path).get_or_build(KEY1, lambda: ({"model.onnx": b"again"}, {}))
     assert rebuilt.persisted and CompiledCache(tmp_path).get(KEY1) is not None
 
@@ -239,7 +239,7 @@ def test_bad_keys_are_rejected(tmp_path: pathlib.Path, key: object) -> None:
 def test_bad_file_names_are_rejected(tmp_path: pathlib.Path, name: str) -> None:
     with pytest.raises(ValueError, match="file name"):
         CompiledCache(tmp_path).put(KEY1, {name: b"x"}, {})
-    assert not (tmp_path / "v1").exists()
+    assert not (tmp_path / "v2").exists()
 
 
 # ------------------------------------------------------------------------------ eviction
@@ -308,7 +308,7 @@ def test_folders_are_private(tmp_path: pathlib.Path) -> None:
     finally:
         os.umask(old)
     entry = entry_folder(top, KEY1)
-    for folder in (top, top / "v1", entry.parent, entry, top / "tmp", top / "locks"):
+    for folder in (top, top / "v2", entry.parent, entry, top / "tmp", top / "locks"):
         assert folder.stat().st_mode & 0o777 == 0o700, folder
     assert (entry / "a.bin").stat().st_mode & 0o077 == 0
 

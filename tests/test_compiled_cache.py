@@ -64,7 +64,7 @@ def expected(seed: int) -> np.ndarray:
 
 def entries(folder: Path) -> list[Path]:
     """The compiled-graph entries (the cache also keeps ONNX Runtime's kernel table)."""
-    return sorted(p.parent for p in folder.glob("v1/*/*/manifest.json")
+    return sorted(p.parent for p in folder.glob("v2/*/*/manifest.json")
                   if json.loads(p.read_text())["meta"].get("format") == "onnx-optimized")
 
 

@@ -119,7 +119,7 @@ def test_small_models_bypass_the_import_cache(tmp_path, monkeypatch):
     context = webnn.ML().create_context(backend="onnxruntime")
     for _ in range(2):
         assert not webnn.load_onnx(model.SerializeToString(), context).from_cache
-    assert not list((tmp_path / "cache").glob("v1/*/*/manifest.json"))
+    assert not list((tmp_path / "cache").glob("v2/*/*/manifest.json"))
 
 
 def test_load_onnx_a_second_time_parses_nothing(tmp_path):

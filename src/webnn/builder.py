@@ -19,7 +19,7 @@ import numpy as np
 from .descriptor import array_to_descriptor, buffer_to_array, check_byte_length, to_descriptor, values_array
 from .errors import InvalidStateError
 from .fingerprint import prefetch
-from .ir import Graph, OperandDescriptor, Operation, freeze
+from .ir import Graph, OperandDescriptor, Operation, compact, freeze
 from .ops import OPS, OpDef
 from .ops.base import Check, Result, cast_number, signature_of
 
@@ -135,6 +135,16 @@ class MLGraphBuilder:
                 del table[key]
         for name in [n for n, i in self._inputs.items() if i >= operands]:
             del self._inputs[name]
+
+    @property
+    def input_names(self) -> list[str]:
+        """The names of the inputs added so far, in order."""
+        return list(self._inputs)
+
+    def check_usable(self, what: str) -> None:
+        """``InvalidStateError`` (naming ``what``) when this builder has built its graph or its
+        context is lost: for tools that add many operations at once (an import)."""
+        self._check_can_build(what)
 
     def _check_can_build(self, what: str) -> None:
         if self._built:
@@ -426,34 +436,7 @@ class MLGraphBuilder:
                 operations=tuple(self._operations),
                 outputs=outputs,
             )
-        order = sorted(needed)
-        new_id = {old: new for new, old in enumerate(order)}
-
-        def remap(ref: Any) -> Any:
-            if ref is None:
-                return None
-            if isinstance(ref, tuple):
-                return tuple(new_id[r] for r in ref)
-            return new_id[ref]
-
-        operations = tuple(
-            Operation(
-                type=op.type,
-                inputs=MappingProxyType({k: remap(v) for k, v in op.inputs.items()}),
-                attrs=op.attrs,
-                outputs=tuple(new_id[o] for o in op.outputs),
-                label=op.label,
-            )
-            for index, op in enumerate(self._operations)
-            if index in needed_ops
-        )
-        return Graph(
-            operands=tuple(self._operands[i] for i in order),
-            inputs=MappingProxyType({n: new_id[i] for n, i in self._inputs.items() if i in needed}),
-            constants=MappingProxyType({new_id[i]: a for i, a in self._constants.items() if i in needed}),
-            operations=operations,
-            outputs=MappingProxyType({n: new_id[i] for n, i in outputs.items()}),
-        )
+        return compact(self._operands, self._inputs, self._constants, self._operations, outputs, needed_ops, needed)
 
 
 class _Transaction(AbstractContextManager[None]):

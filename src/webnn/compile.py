@@ -35,27 +35,15 @@ MAX_MANIFEST_BYTES = 1 << 20
 
 
 def passes_off() -> bool:
+    """Whether ``WEBNN_PASSES=0`` turns optimization off."""
     return os.environ.get("WEBNN_PASSES", "1").lower() in ("0", "off", "false", "no")
 
 
 def optimize(graph: Graph, backend: Any) -> Graph:
-    """``graph`` after ``backend``'s pass pipeline (only the passes its lowering needs when
-    ``WEBNN_PASSES=0``)."""
-    from .passes import PassContext, run_pipeline, verifying
-    from .passes.pipeline import REQUIRED_PASSES
+    """``graph`` after ``backend``'s pass pipeline (:func:`webnn.passes.pipeline.optimize`)."""
+    from .passes.pipeline import optimize as run
 
-    names = tuple(getattr(backend, "pipeline", ()))
-    if passes_off():
-        names = tuple(n for n in names if n in REQUIRED_PASSES)
-    if not names:
-        return graph
-
-    context = PassContext(
-        decompose=frozenset(getattr(backend, "decompose", ())),
-        layout=getattr(backend, "layout", "nchw"),
-        verify=verifying(),
-    )
-    return run_pipeline(graph, names, context)
+    return run(graph, backend)
 
 
 def backend_identity(backend: Any) -> str | None:
@@ -338,11 +326,20 @@ def load_compiled(path: str | os.PathLike[str], context: MLContext | None = None
     graph_file = os.path.join(folder, GRAPH_FILE)
 
     def read_ir() -> Graph:
-        from .io.files import read_graph
+        from .graph import READERS
 
-        graph = read_graph(graph_file, context)
+        graph = READERS["webnn-graph"](graph_file, context)
         if graph.input_descriptors != inputs or graph.output_descriptors != outputs:
             raise PackageError(f"{graph_file}: the graph's inputs or outputs are not the package's")
         return graph
 
     return MLGraph(context, read_ir, compiled, lowered=None, signature=(inputs, outputs))
+
+
+def _register() -> None:
+    from .graph import FORMATS
+
+    FORMATS["compiled"] = save_compiled
+
+
+_register()

@@ -26,28 +26,45 @@ _LOCK = threading.Lock()
 
 
 def array_digest(array: np.ndarray) -> bytes:
-    """SHA-256 of a read-only array's dtype, shape and bytes (computed once per array)."""
+    """SHA-256 of a read-only array's dtype, shape and bytes (computed once per array: a
+    caller that finds the background thread hashing it waits for that result)."""
     key = id(array)
-    with _LOCK:
-        known = _ARRAY_DIGESTS.get(key)
-    if known is not None and known[0]() is array:
-        return known[1]
-    import hashlib
-
-    h = hashlib.sha256(f"{array.dtype.str}{array.shape}".encode())
-    h.update(np.ascontiguousarray(array).data)
-    digest = h.digest()
-    if not array.flags.writeable:  # a writable array may change: never remembered
-        def forget(_: object, key: int = key) -> None:
-            _ARRAY_DIGESTS.pop(key, None)
-
-        try:
-            ref = weakref.ref(array, forget)
-        except TypeError:
-            return digest
+    while True:
         with _LOCK:
-            _ARRAY_DIGESTS[key] = (ref, digest)
-    return digest
+            known = _ARRAY_DIGESTS.get(key)
+            if known is not None and known[0]() is array:
+                return known[1]
+            busy = _IN_FLIGHT.get(key)
+            if busy is None:
+                done = _IN_FLIGHT[key] = threading.Event()
+                break
+        busy.wait()
+    try:
+        import hashlib
+
+        h = hashlib.sha256(f"{array.dtype.str}{array.shape}".encode())
+        h.update(np.ascontiguousarray(array).data)
+        digest = h.digest()
+        if not array.flags.writeable:  # a writable array may change: never remembered
+
+            def forget(_: object, key: int = key) -> None:
+                _ARRAY_DIGESTS.pop(key, None)
+
+            try:
+                ref = weakref.ref(array, forget)
+            except TypeError:
+                return digest
+            with _LOCK:
+                _ARRAY_DIGESTS[key] = (ref, digest)
+        return digest
+    finally:
+        with _LOCK:
+            del _IN_FLIGHT[key]
+        done.set()
+
+
+#: id(array) -> set when the digest being computed for it is remembered
+_IN_FLIGHT: dict[int, threading.Event] = {}
 
 
 #: Arrays at least this large are hashed ahead, in a background thread (hashlib releases the

@@ -13,6 +13,13 @@ if TYPE_CHECKING:
     from .context import MLContext
 
 
+#: The file formats of a graph, by name: functions of an MLGraph that the modules writing them
+#: (webnn.io, webnn.compile) register here, so that this module imports none of them.
+FORMATS: dict[str, Callable[..., Any]] = {}
+#: Readers of a graph's IR from a file, by format name (``"webnn-graph"``: path, context -> ir.Graph).
+READERS: dict[str, Callable[..., Graph]] = {}
+
+
 class MLGraph:
     """The result of ``MLGraphBuilder.build``: run it with ``context.compute`` or ``context.dispatch``."""
 
@@ -72,7 +79,7 @@ class MLGraph:
         """The graph the backend compiles: :attr:`ir` after the backend's pass pipeline (run
         now if the compiled graph came from the persistent cache)."""
         if self._lowered is None:
-            from .compile import optimize
+            from .passes.pipeline import optimize
 
             self._lowered = optimize(self._graph, self._context._backend)
         return self._lowered
@@ -122,9 +129,7 @@ class MLGraph:
         """Write the graph compiled for this context's backend as a package folder that
         ``webnn.load_compiled`` loads without lowering or optimizing again (see ``webnn compile``).
         Returns the folder's path."""
-        from .compile import save_compiled
-
-        return save_compiled(self, path)
+        return FORMATS["compiled"](self, path)
 
     def save(
         self, path: str | os.PathLike[str], weights: str = "safetensors", *, inline_threshold: int = 64
@@ -140,31 +145,23 @@ class MLGraph:
         written).  Lossless: every attribute and label; ``webnn.load`` reads it back.  Returns
         the paths written.
         """
-        from .io.files import save
-
-        return save(self, path, weights, inline_threshold=inline_threshold)
+        return FORMATS["webnn-graph"](self, path, weights, inline_threshold=inline_threshold)
 
     def to_onnx(self, path: str | os.PathLike[str] | None = None) -> bytes:
         """The graph as a standard ONNX model (opset 21) that stock ONNX Runtime runs with the
         same results; written to ``path`` too when given.  Weights are inline below 2 GB, else in
         ``<path>.data``.  Node names carry the op labels; input and output names are the graph's."""
-        from .io.onnx_export import export_onnx
-
-        return export_onnx(self, path)
+        return FORMATS["onnx"](self, path)
 
     def to_dot(self) -> str:
         """The graph as Graphviz DOT text (ops, inputs, constants and outputs as nodes; edges
         labelled with data type and shape)."""
-        from .io.dot import to_dot
-
-        return to_dot(self)
+        return FORMATS["dot"](self)
 
     def render(self, path: str | os.PathLike[str]) -> None:
         """Draw the graph to ``path``: ``.svg``, ``.png`` or ``.pdf`` (needs Graphviz's ``dot``
         program; RuntimeError if it is missing), or ``.dot`` (the DOT text)."""
-        from .io.dot import render
-
-        render(self, path)
+        FORMATS["picture"](self, path)
 
     def __repr__(self) -> str:
         ins = ", ".join(f"{n}: {d}" for n, d in self._input_descriptors.items())

@@ -8,7 +8,7 @@ in topological order, with normalized attributes.  Backends never re-validate.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -134,6 +134,42 @@ class Graph:
     @property
     def output_descriptors(self) -> dict[str, OperandDescriptor]:
         return {name: self.operands[i] for name, i in self.outputs.items()}
+
+
+def compact(
+    operands: Sequence[OperandDescriptor],
+    inputs: Mapping[str, int],
+    constants: Mapping[int, np.ndarray],
+    operations: Sequence[Operation],
+    outputs: Mapping[str, int],
+    live_operations: Collection[int],
+    keep: Collection[int],
+) -> Graph:
+    """The graph of the operations at indices ``live_operations`` and the operands ``keep``
+    (which holds every operand they read or define), operand ids renumbered densely in their
+    order; inputs and constants not kept are left out."""
+    order = sorted(keep)
+    new_id = {old: new for new, old in enumerate(order)}
+
+    def remap(ref: InputRef) -> InputRef:
+        if ref is None:
+            return None
+        if isinstance(ref, tuple):
+            return tuple(new_id[r] for r in ref)
+        return new_id[ref]
+
+    return Graph(
+        operands=tuple(operands[i] for i in order),
+        inputs={n: new_id[i] for n, i in inputs.items() if i in new_id},
+        constants={new_id[i]: a for i, a in constants.items() if i in new_id},
+        operations=tuple(
+            Operation(op.type, MappingProxyType({k: remap(v) for k, v in op.inputs.items()}), op.attrs,
+                      tuple(new_id[o] for o in op.outputs), op.label)
+            for index, op in enumerate(operations)
+            if index in live_operations
+        ),
+        outputs={n: new_id[i] for n, i in outputs.items()},
+    )
 
 
 _ATOMS = frozenset({int, float, str, bool, type(None)})

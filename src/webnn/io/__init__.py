@@ -50,4 +50,43 @@ def load(
     return _load(path, context, weights, progress=progress, limits=limits, verify_weights=verify_weights)
 
 
+def _save(graph: MLGraph, *args: Any, **kwargs: Any) -> list[str]:
+    from .files import save
+
+    return save(graph, *args, **kwargs)
+
+
+def _to_onnx(graph: MLGraph, path: Any = None) -> bytes:
+    from .onnx_export import export_onnx
+
+    return export_onnx(graph, path)
+
+
+def _to_dot(graph: MLGraph) -> str:
+    from .dot import to_dot
+
+    return to_dot(graph)
+
+
+def _render(graph: MLGraph, path: Any) -> None:
+    from .dot import render
+
+    render(graph, path)
+
+
+def _read_graph(path: str, context: MLContext) -> Any:
+    from .files import read_graph
+
+    return read_graph(path, context)
+
+
+def _register() -> None:
+    from ..graph import FORMATS, READERS
+
+    FORMATS.update({"webnn-graph": _save, "onnx": _to_onnx, "dot": _to_dot, "picture": _render})
+    READERS["webnn-graph"] = _read_graph
+
+
+_register()
+
 __all__ = ["GraphFormatError", "WeightsFormatError", "load"]

@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..ir import Graph
 from ..limits import DEFAULT_LIMITS, Budget
@@ -87,3 +87,19 @@ def run_pipeline(graph: Graph, names: Sequence[str], context: PassContext | None
             verify(result, name)
         graph = result
     return graph
+
+
+def optimize(graph: Graph, backend: Any) -> Graph:
+    """``graph`` after ``backend``'s declared pipeline (``pipeline``, ``decompose``, ``layout``
+    attributes); with ``WEBNN_PASSES=0`` only the passes its lowering needs."""
+    names = tuple(getattr(backend, "pipeline", ()))
+    if os.environ.get("WEBNN_PASSES", "1").lower() in ("0", "off", "false", "no"):
+        names = tuple(n for n in names if n in REQUIRED_PASSES)
+    if not names:
+        return graph
+    context = PassContext(
+        decompose=frozenset(getattr(backend, "decompose", ())),
+        layout=getattr(backend, "layout", "nchw"),
+        verify=verifying(),
+    )
+    return run_pipeline(graph, names, context)

@@ -812,7 +812,7 @@ def import_onnx(model: Any, builder: MLGraphBuilder, input_shapes: Mapping[str, 
     if not isinstance(builder, MLGraphBuilder):
         raise TypeError(f"import_onnx needs an MLGraphBuilder, got {type(builder).__name__}")
     limits = check_limits("import_onnx", limits)
-    builder._check_can_build("import_onnx")
+    builder.check_usable("import_onnx")
     proto, size = read_model(model, external_data_dir)
     return _convert(proto, builder, input_shapes, limits.budget(size), wrap_outputs=False)
 
@@ -835,15 +835,12 @@ def _convert(proto: Any, builder: MLGraphBuilder, input_shapes: Mapping[str, Seq
              budget: Budget, wrap_outputs: bool) -> dict[str, MLOperand]:
     """Convert ``proto`` onto ``builder``; on any error the builder is as it was before."""
     initializers = {t.name for t in proto.graph.initializer} | {t.values.name for t in proto.graph.sparse_initializer}
-    taken = [sanitize(i.name) for i in proto.graph.input if i.name not in initializers and i.name in builder._inputs]
+    existing = set(builder.input_names)
+    taken = [sanitize(i.name) for i in proto.graph.input if i.name not in initializers and i.name in existing]
     if taken:
         raise TypeError(f"import_onnx: the builder already has inputs named {taken}")
-    checkpoint = builder._checkpoint()
-    try:
+    with builder.transaction():
         return Importer(proto, builder, input_shapes, budget).plan(wrap_outputs)
-    except BaseException:
-        builder._rollback(checkpoint)
-        raise
 
 
 def supported_op_types() -> list[str]:
