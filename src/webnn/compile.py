@@ -116,6 +116,7 @@ class Artifact:
             return
 
         def put() -> None:
+            _lower_priority()
             try:
                 meta = self.write(compiled)
                 if meta is not None:
@@ -126,6 +127,18 @@ class Artifact:
                 self._dir.cleanup()
 
         threading.Thread(target=put, name="webnn-cache-put").start()
+
+
+def _lower_priority() -> None:
+    """Run the calling thread at the lowest CPU priority where the system allows it per thread
+    (Linux): writing a cache entry must not slow the computations that follow the build."""
+    setpriority = getattr(os, "setpriority", None)
+    if setpriority is None or not hasattr(threading, "get_native_id"):
+        return
+    try:
+        setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except OSError:
+        pass
 
 
 def compile_graph(context: MLContext, graph: Graph, *, store: Callable[[Artifact, Any], None] | None = None) -> MLGraph:
