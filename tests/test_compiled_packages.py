@@ -103,8 +103,10 @@ LOAD = textwrap.dedent("""
     context = webnn.ML().create_context(backend="onnxruntime")
     graph = webnn.load_onnx(sys.argv[1], context)
     y = context.compute(graph, {"x": np.linspace(-2, 2, 320, dtype=np.float32).reshape(2, 160)})["y"]
+    text = repr(graph)  # says the operation count without importing the model again
     print(json.dumps({"from_cache": graph.from_cache, "onnx_imported": "onnx" in sys.modules,
-                      "y": y.tolist(), "ops": graph.operation_count}))
+                      "reimported": "webnn.io.onnx_import.core" in sys.modules,
+                      "y": y.tolist(), "ops": graph.operation_count, "repr": text}))
 """)
 
 
@@ -139,6 +141,7 @@ def test_load_onnx_a_second_time_parses_nothing(tmp_path):
             for _ in range(2)]
     assert [r["from_cache"] for r in runs] == [False, True]
     assert runs[1]["onnx_imported"] is False  # a hit needs no onnx package
+    assert runs[1]["reimported"] is False and "operations=2" in runs[1]["repr"]  # nor the importer
     assert runs[1]["ops"] == runs[0]["ops"] == 2  # the IR is imported again on demand
     x = np.linspace(-2, 2, 320, dtype=np.float32).reshape(2, 160)
     expected = 1 / (1 + np.exp(-(x.astype(np.float64) @ weights)))

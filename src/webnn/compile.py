@@ -233,6 +233,7 @@ def save_compiled(graph: MLGraph, path: str | os.PathLike[str]) -> str:
             "format": PACKAGE_FORMAT, "version": PACKAGE_VERSION, "identity": json.loads(identity),
             "inputs": _descriptors(graph.input_descriptors), "outputs": _descriptors(graph.output_descriptors),
             "engine": meta, "graph": GRAPH_FILE, "files": files,
+            "counts": [graph.operand_count, graph.operation_count],
         }
         with open(os.path.join(staging, MANIFEST), "w", encoding="utf-8") as file:
             json.dump(manifest, file, indent=1, sort_keys=True)
@@ -346,7 +347,10 @@ def load_compiled(path: str | os.PathLike[str], context: MLContext | None = None
             raise PackageError(f"{graph_file}: the graph's inputs or outputs are not the package's")
         return graph
 
-    return MLGraph(context, read_ir, compiled, lowered=None, signature=(inputs, outputs))
+    counts = manifest.get("counts")
+    known = (counts[0], counts[1]) if isinstance(counts, list) and len(counts) == 2 and all(
+        type(c) is int and c >= 0 for c in counts) else None
+    return MLGraph(context, read_ir, compiled, lowered=None, signature=(inputs, outputs), counts=known)
 
 
 def _register() -> None:

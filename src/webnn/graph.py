@@ -31,10 +31,12 @@ class MLGraph:
         *,
         lowered: Graph | None = None,
         signature: tuple[Mapping[str, OperandDescriptor], Mapping[str, OperandDescriptor]] | None = None,
+        counts: tuple[int, int] | None = None,
     ) -> None:
         """``graph`` is the IR, or a function that reads it on first use (then ``signature``,
-        the input and output descriptors, is given); ``lowered`` the graph the backend compiled
-        (None when the compiled graph was loaded, not compiled)."""
+        the input and output descriptors, is given, and ``counts``, its operand and operation
+        counts, when known); ``lowered`` the graph the backend compiled (None when the compiled
+        graph was loaded, not compiled)."""
         self._context = context
         self._graph_or_reader = graph
         self._compiled: CompiledGraph | None = compiled
@@ -43,6 +45,9 @@ class MLGraph:
         if signature is None:
             assert isinstance(graph, Graph)
             signature = (graph.input_descriptors, graph.output_descriptors)
+        if isinstance(graph, Graph):
+            counts = (len(graph.operands), len(graph.operations))
+        self._counts = counts
         self._input_descriptors = dict(signature[0])
         self._output_descriptors = dict(signature[1])
         #: (name, numpy dtype, shape, needs a range check) per input, for compute's fast path.
@@ -110,11 +115,11 @@ class MLGraph:
 
     @property
     def operand_count(self) -> int:
-        return len(self._graph.operands)
+        return self._counts[0] if self._counts is not None else len(self._graph.operands)
 
     @property
     def operation_count(self) -> int:
-        return len(self._graph.operations)
+        return self._counts[1] if self._counts is not None else len(self._graph.operations)
 
     @property
     def destroyed(self) -> bool:

@@ -68,7 +68,6 @@ def load_onnx(
     """
     from ...context import ML, MLContext
     from .cached import load_onnx_cached
-    from .core import load_onnx as _load_onnx
 
     if context is None:
         context = ML().create_context()
@@ -77,6 +76,8 @@ def load_onnx(
     graph = load_onnx_cached(model, context, input_shapes, limits, external_data_dir)
     if graph is not None:
         return graph
+    from .core import load_onnx as _load_onnx  # (a cache hit needs none of the importer)
+
     return _load_onnx(model, context, input_shapes, limits=limits, external_data_dir=external_data_dir)
 
 

@@ -108,7 +108,10 @@ def load_onnx_cached(
         except Exception:  # an entry this engine cannot load: import again
             compiled = None
         if compiled is not None:
-            return MLGraph(context, read_ir, compiled, lowered=None, signature=(inputs, outputs))
+            counts = entry.meta.get("counts")
+            known = (counts[0], counts[1]) if isinstance(counts, list) and len(counts) == 2 and all(
+                type(c) is int and c >= 0 for c in counts) else None
+            return MLGraph(context, read_ir, compiled, lowered=None, signature=(inputs, outputs), counts=known)
     graph = import_ir(source, context, input_shapes, limits)
 
     def describe(engine: dict[str, Any]) -> dict[str, Any]:
@@ -116,6 +119,7 @@ def load_onnx_cached(
             "files": engine["files"], "engine": engine,
             "inputs": {n: d.to_dict() for n, d in graph.input_descriptors.items()},
             "outputs": {n: d.to_dict() for n, d in graph.output_descriptors.items()},
+            "counts": [len(graph.operands), len(graph.operations)],
         }
 
     def store(artifact: Any, compiled: Any) -> None:
