@@ -192,3 +192,15 @@ def _build_with(compile_graph):
         return compile_graph(self._context, graph)
 
     return build
+
+
+def test_an_entry_the_engine_cannot_load_is_replaced(tmp_path):
+    run_process(tmp_path)
+    (entry,) = entries(tmp_path)
+    manifest = json.loads((entry / "manifest.json").read_text())
+    manifest["meta"]["outputs"] = {"not y": "x"}  # a consistent entry that is not this graph's
+    (entry / "manifest.json").write_text(json.dumps(manifest))
+    again = run_process(tmp_path)
+    assert again["from_cache"] is False
+    np.testing.assert_allclose(again["y"], expected(0), rtol=1e-5, atol=1e-6)
+    assert run_process(tmp_path)["from_cache"] is True

@@ -329,6 +329,18 @@ class CompiledCache:
             _warn(self.directory, exc)
             return None
 
+    def discard(self, key: str) -> None:
+        """Remove the entry of ``key`` (if any): for a caller that found a verified entry it cannot
+        use, so that the next build replaces it instead of meeting it again."""
+        folder = self._entry_folder(_check_key(key))
+        if not self._usable():
+            return
+        try:
+            if _is_dir(folder):
+                _remove(folder, os.path.join(self.directory, "tmp"))
+        except OSError as exc:
+            _warn(self.directory, exc)
+
     def put(self, key: str, files: Mapping[str, FileSource], meta: Mapping[str, Any]) -> CacheEntry:
         """Store ``files`` (data, or paths of files to copy) and ``meta`` under ``key``; returns the entry.
         If another process stored ``key`` first, returns theirs. When the entry cannot be stored (larger

@@ -154,8 +154,9 @@ def compile_graph(context: MLContext, graph: Graph, *, store: Callable[[Artifact
         if entry is not None:
             try:
                 compiled = backend.load_compiled(str(entry.path), entry.meta, list(graph.outputs))
-            except Exception:  # an entry this engine cannot load: compile again
+            except Exception:  # an entry this engine cannot load: compile again, and replace it
                 compiled = None
+                cache.discard(key)
             if compiled is not None:
                 return MLGraph(context, graph, compiled, lowered=None)
     lowered = optimize(graph, backend)

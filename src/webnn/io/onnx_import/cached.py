@@ -105,8 +105,9 @@ def load_onnx_cached(
         try:
             inputs, outputs = _descriptors(entry.meta, "inputs"), _descriptors(entry.meta, "outputs")
             compiled = backend.load_compiled(str(entry.path), entry.meta["engine"], list(outputs))
-        except Exception:  # an entry this engine cannot load: import again
+        except Exception:  # an entry this engine cannot load: import again, and replace it
             compiled = None
+            cache.discard(key)
         if compiled is not None:
             counts = entry.meta.get("counts")
             known = (counts[0], counts[1]) if isinstance(counts, list) and len(counts) == 2 and all(
