@@ -258,6 +258,16 @@ class CompiledOnnx:
     def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         return dict(zip(self._names, self._run(self._onnx_names, inputs, None)))
 
+    def run_into(self, inputs: Mapping[str, np.ndarray], outputs: Mapping[str, np.ndarray]) -> None:
+        """Run writing every output straight into the given arrays (C-contiguous, of the declared
+        dtype and shape, sharing no memory with the inputs): nothing is allocated for them."""
+        binding = self.session.io_binding()
+        for name, array in inputs.items():
+            binding.bind_cpu_input(name, array if array.flags.c_contiguous else np.ascontiguousarray(array))
+        for name, onnx_name in zip(self._names, self._onnx_names):
+            binding.bind_ortvalue_output(onnx_name, ort.OrtValue.ortvalue_from_numpy(outputs[name]))
+        self.session.run_with_iobinding(binding)
+
     def dispatch(self, inputs: Mapping[str, OrtStorage], outputs: Mapping[str, OrtStorage]) -> None:
         """Run with I/O binding: the same tensors reuse their binding, so nothing is allocated."""
         storages = (*inputs.values(), *outputs.values())
