@@ -473,3 +473,18 @@ def test_cli_bad_setting_is_exit_code_1(monkeypatch: pytest.MonkeyPatch,
     assert main(["cache", "info"]) == 1
     captured = capsys.readouterr()
     assert "WEBNN_CACHE_MAX_SIZE" in captured.err and captured.out == ""
+
+
+def test_checksums_checked_later_still_catch_damage(tmp_path: pathlib.Path) -> None:
+    cache = CompiledCache(tmp_path)
+    cache.put(KEY1, {"model.onnx": b"m" * 5000}, {"engine": "ort"})
+    entry = cache.get(KEY1, checksums=False)
+    assert entry is not None and cache.check(entry)
+    path = entry_folder(tmp_path, KEY1) / "model.onnx"
+    data = bytearray(path.read_bytes())
+    data[2500] ^= 1  # same size: only the checksum tells
+    path.write_bytes(bytes(data))
+    entry = cache.get(KEY1, checksums=False)
+    assert entry is not None  # the cheap checks pass ...
+    assert not cache.check(entry)  # ... the checksum does not, and the entry is gone
+    assert cache.get(KEY1) is None and not entry_folder(tmp_path, KEY1).exists()

@@ -145,11 +145,13 @@ class CacheEntry:
     """An entry: ``path`` is its folder, ``meta`` the metadata given to ``put()``, ``sizes`` the size of
     each file. ``persisted`` is False for content that could not be stored (see the module's doc)."""
 
-    __slots__ = ("key", "path", "meta", "sizes", "persisted")
+    __slots__ = ("key", "path", "meta", "sizes", "persisted", "checksums")
 
     def __init__(self, key: str, path: str, meta: dict[str, Any], sizes: dict[str, int],
                  persisted: bool = True) -> None:
         self.key, self.path, self.meta, self.sizes, self.persisted = key, path, meta, sizes, persisted
+        #: File name -> the CRC-32 its manifest records (entries read from the cache).
+        self.checksums: dict[str, str] = {}
 
     def file(self, name: str) -> str:
         """The path of a stored file; KeyError if the entry has no such file."""
@@ -293,7 +295,7 @@ class CompiledCache:
     def _entry_folder(self, key: str) -> str:
         return os.path.join(self.directory, f"v{VERSION}", key[:2], key)
 
-    def _verify(self, key: str, folder: str) -> CacheEntry | None:
+    def _verify(self, key: str, folder: str, checksums: bool = True) -> CacheEntry | None:
         found = _read_manifest(folder)
         if found is None or found[0]["key"] != key:
             return None
@@ -304,21 +306,39 @@ class CompiledCache:
             if st is None or not stat.S_ISREG(st.st_mode) or st.st_size != info["size"]:
                 return None
             try:  # (FileNotFoundError: evicted meanwhile by another process)
-                if _crc32_file(path) != info["crc32"]:
+                if checksums and _crc32_file(path) != info["crc32"]:
                     return None
             except FileNotFoundError:
                 return None
-        return CacheEntry(key, folder, found[0]["meta"], {name: info["size"] for name, info in files.items()})
+        entry = CacheEntry(key, folder, found[0]["meta"], {name: info["size"] for name, info in files.items()})
+        entry.checksums = {name: info["crc32"] for name, info in files.items()}
+        return entry
 
-    def get(self, key: str) -> CacheEntry | None:
-        """The verified entry, or None: missing, damaged (then removed), or the cache is not usable."""
+    def check(self, entry: CacheEntry) -> bool:
+        """Whether every file of an entry from ``get(key, checksums=False)`` still has the size
+        and CRC-32 its manifest records (False: the entry is removed)."""
+        try:
+            good = all(
+                _crc32_file(entry.file(name)) == crc for name, crc in entry.checksums.items()
+            )
+        except OSError:
+            good = False
+        if not good:
+            self.discard(entry.key)
+        return good
+
+    def get(self, key: str, *, checksums: bool = True) -> CacheEntry | None:
+        """The verified entry, or None: missing, damaged (then removed), or the cache is not usable.
+
+        ``checksums=False`` checks the manifest and the file sizes only; the caller then checks
+        the contents with :meth:`check` (while it loads them, say) before trusting what it made."""
         folder = self._entry_folder(_check_key(key))
         if not self._usable():
             return None
         try:
             if not _is_dir(folder):
                 return None
-            entry = self._verify(key, folder)
+            entry = self._verify(key, folder, checksums)
             if entry is None:
                 _remove(folder, os.path.join(self.directory, "tmp"))
                 return None

@@ -129,6 +129,25 @@ class Artifact:
         threading.Thread(target=put, name="webnn-cache-put").start()
 
 
+def load_checked(cache: Any, entry: Any, load: Callable[[], Any]) -> Any:
+    """``load()`` of a cache entry whose checksums are checked meanwhile, in another thread (the
+    check reads and sums the files while the engine loads them); None when the entry is damaged
+    or the engine cannot load it (the entry is then removed, and the caller compiles again)."""
+    verdict: list[bool] = []
+    checker = threading.Thread(target=lambda: verdict.append(cache.check(entry)), name="webnn-cache-check")
+    checker.start()
+    try:
+        compiled = load()
+    except Exception:  # an entry this engine cannot load: compile again, and replace it
+        compiled = None
+    checker.join()
+    if not verdict or not verdict[0]:
+        return None  # (check() removed the damaged entry)
+    if compiled is None:
+        cache.discard(entry.key)
+    return compiled
+
+
 def _lower_priority() -> None:
     """Run the calling thread at the lowest CPU priority where the system allows it per thread
     (Linux): writing a cache entry must not slow the computations that follow the build."""
@@ -150,13 +169,10 @@ def compile_graph(context: MLContext, graph: Graph, *, store: Callable[[Artifact
     cache: Any = getattr(backend, "cache", None) if store is None and worth_caching(graph) else None
     key = compiled_key(graph, backend) if cache is not None else None
     if key is not None:
-        entry = cache.get(key)
+        entry = cache.get(key, checksums=False)
         if entry is not None:
-            try:
-                compiled = backend.load_compiled(str(entry.path), entry.meta, list(graph.outputs))
-            except Exception:  # an entry this engine cannot load: compile again, and replace it
-                compiled = None
-                cache.discard(key)
+            compiled = load_checked(cache, entry, lambda: backend.load_compiled(
+                str(entry.path), entry.meta, list(graph.outputs)))
             if compiled is not None:
                 return MLGraph(context, graph, compiled, lowered=None)
     lowered = optimize(graph, backend)

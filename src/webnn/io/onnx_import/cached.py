@@ -100,19 +100,25 @@ def load_onnx_cached(
             raise FileNotFoundError(f"{what}: the model file changed or went away since it was loaded")
         return import_ir(again, context, input_shapes, limits)
 
-    entry = cache.get(key)
+    entry = cache.get(key, checksums=False)
     if entry is not None:
+        from ...compile import load_checked
+
+        inputs: dict[str, Any] | None
+        outputs: dict[str, Any] | None
         try:
             inputs, outputs = _descriptors(entry.meta, "inputs"), _descriptors(entry.meta, "outputs")
-            compiled = backend.load_compiled(str(entry.path), entry.meta["engine"], list(outputs))
-        except Exception:  # an entry this engine cannot load: import again, and replace it
-            compiled = None
-            cache.discard(key)
-        if compiled is not None:
+        except (KeyError, TypeError, AttributeError):
+            inputs = outputs = None
+        compiled = None if outputs is None else load_checked(
+            cache, entry, lambda: backend.load_compiled(str(entry.path), entry.meta["engine"], list(outputs)))
+        if compiled is not None and inputs is not None and outputs is not None:
             counts = entry.meta.get("counts")
             known = (counts[0], counts[1]) if isinstance(counts, list) and len(counts) == 2 and all(
                 type(c) is int and c >= 0 for c in counts) else None
             return MLGraph(context, read_ir, compiled, lowered=None, signature=(inputs, outputs), counts=known)
+        if outputs is None:
+            cache.discard(key)
     graph = import_ir(source, context, input_shapes, limits)
 
     def describe(engine: dict[str, Any]) -> dict[str, Any]:
