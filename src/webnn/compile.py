@@ -175,7 +175,12 @@ def compile_graph(context: MLContext, graph: Graph, *, store: Callable[[Artifact
                 str(entry.path), entry.meta, list(graph.outputs)))
             if compiled is not None:
                 return MLGraph(context, graph, compiled, lowered=None)
-    lowered = optimize(graph, backend)
+    try:
+        lowered = optimize(graph, backend)
+    except WebNNError:
+        raise
+    except Exception as exc:  # a pass failed on a valid graph: a bug here, reported as the spec's error
+        raise OperationError(f"build: the graph passes failed: {type(exc).__name__}: {exc}") from exc
     artifact = Artifact() if key is not None or store is not None else None
     try:
         compiled = backend.compile(lowered, artifact.path) if artifact is not None else backend.compile(lowered)

@@ -32,11 +32,16 @@ def context(request: pytest.FixtureRequest) -> webnn.MLContext:
     return webnn.ML().create_context(backend=request.param)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_conformance(context: webnn.MLContext, case) -> None:
+def check_case(context: webnn.MLContext, case) -> None:
+    """Run a case on ``context`` and compare every output with its expected values."""
     for operator in case.graph["operators"]:
         if method_name(operator["name"]) is None:
             pytest.skip(f"{operator['name']} is not implemented")
     results = run_case(context, case)
     for name, spec in case.expected.items():
         compare(name, results[name], spec, case.tolerance)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_conformance(context: webnn.MLContext, case) -> None:
+    check_case(context, case)

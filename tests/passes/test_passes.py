@@ -281,3 +281,19 @@ def test_backends_run_their_pipeline_and_keep_the_user_graph():
     context, graph = build(lambda b: {"y": b.relu(b.identity(b.input("x", [2], F32)))})
     assert types(graph.ir) == ["identity", "relu"]
     assert types(graph.lowered_ir) == ["relu"]
+
+
+def test_a_kernel_that_fails_while_folding_leaves_the_op_to_run_time(monkeypatch):
+    from webnn.backends.reference.registry import KERNELS
+
+    def make(b):
+        x = b.input("x", [3], F32)
+        return {"y": b.add(x, b.exp(b.constant(np.ones(3, np.float32))))}
+
+    _, graph = build(make)
+
+    def broken(**kwargs):
+        raise MemoryError("no room")
+
+    monkeypatch.setitem(KERNELS, "exp", broken)
+    assert types(run(graph.ir, "fold", "dce")) == ["exp", "add"]

@@ -88,7 +88,10 @@ def _fold(rw: Rewriter, graph: Graph, op: Operation, budget: Any, kernels: dict[
     kernel = kernels.get(op.type)
     if kernel is None:
         return None
-    result = kernel(**inputs, **op.attrs)
+    try:
+        result = kernel(**inputs, **op.attrs)
+    except Exception:  # (e.g. out of memory): left to run time, where the backend reports it
+        return None
     results = list(result) if isinstance(result, list | tuple) else [result]
     values = []
     for operand, array in zip(op.outputs, results):
