@@ -25,7 +25,7 @@ def test_binary_broadcasting_matches_numpy(a: tuple[int, ...], b: tuple[int, ...
         with pytest.raises(TypeError, match="^add: shapes"):
             builder.add(x, y)
     else:
-        assert builder.add(x, y).shape == expected
+        assert builder.add(x, y).shape == list(expected)
 
 
 @given(st.floats(allow_nan=True, allow_infinity=True, width=64), st.sampled_from(["int8", "uint8", "int32", "uint32"]))

@@ -107,7 +107,7 @@ def _run(context, builder, feeds, result) -> tuple[list, dict]:
     graph = builder.build({f"out{i}": o for i, o in enumerate(outputs)})
     values = context.compute(graph, {n: feeds[n] for n in graph.input_names})
     for i, o in enumerate(outputs):
-        assert values[f"out{i}"].shape == o.shape
+        assert values[f"out{i}"].shape == tuple(o.shape)
         assert values[f"out{i}"].dtype == np.dtype(o.data_type) or o.data_type in ("int4", "uint4")
     return outputs, values
 

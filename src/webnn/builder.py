@@ -75,8 +75,9 @@ class MLOperand:
         return self._desc.data_type
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self._desc.shape
+    def shape(self) -> list[int]:
+        """The dimensions, as a new list (the spec's sequence; compare with ``== [2, 3]``)."""
+        return list(self._desc.shape)
 
     @property
     def rank(self) -> int:

@@ -148,18 +148,18 @@ def test_where_validation(builder) -> None:
         builder.where(cond, t, operand(builder, [2], "float32", "f2"))
     with pytest.raises(TypeError, match=r"^where 'w': condition shape \[3, 3\] and the broadcast shape \[2, 3\]"):
         builder.where(operand(builder, [3, 3], "uint8", "c3"), t, f, label="w")
-    assert builder.where(cond, t, f).shape == (2, 3)
-    assert builder.where(operand(builder, [4, 1, 1], "uint8", "c4"), t, f).shape == (4, 2, 3)
+    assert builder.where(cond, t, f).shape == [2, 3]
+    assert builder.where(operand(builder, [4, 1, 1], "uint8", "c4"), t, f).shape == [4, 2, 3]
 
 
 def test_output_descriptors(builder) -> None:
     a = operand(builder, [2, 1, 3], "int32", "a")
     b = operand(builder, [4, 1], "int32", "b")
     assert builder.greater(a, b).data_type == "uint8"
-    assert builder.greater(a, b).shape == (2, 4, 3)
+    assert builder.greater(a, b).shape == [2, 4, 3]
     assert builder.cast(a, "float16").data_type == "float16"
-    assert builder.cast(a, "float16").shape == (2, 1, 3)
-    assert builder.is_nan(operand(builder, [], "float16", "h")).shape == ()
+    assert builder.cast(a, "float16").shape == [2, 1, 3]
+    assert builder.is_nan(operand(builder, [], "float16", "h")).shape == []
     limits = webnn.ML().create_context(backend="reference").op_support_limits()
     assert limits["isNaN"]["output"]["dataTypes"] == ["uint8"]
     assert limits["where"]["condition"]["dataTypes"] == ["uint8"]

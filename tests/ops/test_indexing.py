@@ -108,7 +108,7 @@ def test_rejects_invalid_calls(builder, name, specs, options, message) -> None:
 ])
 def test_output_descriptor(builder, name, specs, options, shape) -> None:
     y = getattr(builder, name)(*operands(builder, specs), **options)
-    assert (y.shape, y.data_type) == (shape, specs[0][1])
+    assert (y.shape, y.data_type) == (list(shape), specs[0][1])
 
 
 # --------------------------------------------------------------------------- numerics

@@ -81,7 +81,7 @@ def test_pool_output_descriptor(builder, name) -> None:
     y = getattr(builder, name)(x, {"windowDimensions": [3, 2], "strides": [2, 3], "padding": [1, 0, 0, 2],
                                    "layout": "nhwc", "outputShapeRounding": "ceil"})
     # height: (9 - 3 + 1) / 2 + 1 = 4.5 -> 5; width: (9 - 2 + 2) / 3 + 1 = 4
-    assert y.shape == (2, 5, 4, 3)
+    assert y.shape == [2, 5, 4, 3]
     assert y.data_type == "float16"
 
 

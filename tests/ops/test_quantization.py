@@ -216,9 +216,9 @@ def test_int4_only_where_chromium_allows_it(builder) -> None:
 def test_output_descriptors(builder, float_type, int_type) -> None:
     x, s, z = operands(builder, "quantize_linear", (3, 4, 2), (3, 2, 1), float_type=float_type, int_type=int_type)
     q = builder.quantize_linear(x, s, z)
-    assert (q.data_type, q.shape) == (int_type, (3, 4, 2))
+    assert (q.data_type, q.shape) == (int_type, [3, 4, 2])
     d = builder.dequantize_linear(q, s, z)
-    assert (d.data_type, d.shape) == (float_type, (3, 4, 2))
+    assert (d.data_type, d.shape) == (float_type, [3, 4, 2])
 
 
 def test_support_limits_list_int4_where_allowed(context) -> None:

@@ -445,18 +445,18 @@ def test_output_lists_and_shapes(builder) -> None:
     gw, gr = builder.input("gw", [2, 12, 3]), builder.input("gr", [2, 12, 4])
     lw, lr = builder.input("lw", [1, 16, 3]), builder.input("lr", [1, 16, 4])
     out = builder.gru(x, gw, gr, 5, 4, {"direction": "both"})
-    assert isinstance(out, list) and [o.shape for o in out] == [(2, 2, 4)]
+    assert isinstance(out, list) and [o.shape for o in out] == [[2, 2, 4]]
     out = builder.gru(x, gw, gr, 5, 4, {"direction": "both", "returnSequence": True})
-    assert [o.shape for o in out] == [(2, 2, 4), (5, 2, 2, 4)]
+    assert [o.shape for o in out] == [[2, 2, 4], [5, 2, 2, 4]]
     out = builder.lstm(x, lw, lr, 5, 4, {"direction": "backward"})
-    assert [o.shape for o in out] == [(1, 2, 4), (1, 2, 4)]
+    assert [o.shape for o in out] == [[1, 2, 4], [1, 2, 4]]
     out = builder.lstm(x, lw, lr, 5, 4, return_sequence=True)
-    assert [o.shape for o in out] == [(1, 2, 4), (1, 2, 4), (5, 1, 2, 4)]
+    assert [o.shape for o in out] == [[1, 2, 4], [1, 2, 4], [5, 1, 2, 4]]
     x2, h = builder.input("x2", [2, 3]), builder.input("h", [2, 4])
     cell = builder.gru_cell(x2, builder.input("cw", [12, 3]), builder.input("cr", [12, 4]), h, 4)
-    assert not isinstance(cell, list) and cell.shape == (2, 4)
+    assert not isinstance(cell, list) and cell.shape == [2, 4]
     out = builder.lstm_cell(x2, builder.input("dw", [16, 3]), builder.input("dr", [16, 4]), h, h, 4)
-    assert [o.shape for o in out] == [(2, 4), (2, 4)]
+    assert [o.shape for o in out] == [[2, 4], [2, 4]]
 
 
 def test_support_limits_name_outputs() -> None:

@@ -73,7 +73,7 @@ def test_reduce_output_descriptor(builder, name, axes, keep, shape) -> None:
     x = builder.input("x", [2, 3, 4], "float16")
     options = {"keepDimensions": keep} if axes is None else {"axes": axes, "keepDimensions": keep}
     y = getattr(builder, name)(x, options)
-    assert y.shape == shape
+    assert y.shape == list(shape)
     assert y.data_type == "float16"
 
 
@@ -106,7 +106,7 @@ def test_arg_rejects_invalid_calls(builder, name, shape, axis, options, message)
 def test_arg_output_descriptor(builder, name, axis, options, shape, data_type) -> None:
     x = builder.input("x", [2, 3, 4], "uint8")
     y = getattr(builder, name)(x, axis, options)
-    assert (y.shape, y.data_type) == (shape, data_type)
+    assert (y.shape, y.data_type) == (list(shape), data_type)
 
 
 # --------------------------------------------------------------------------- float numerics
