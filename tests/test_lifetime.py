@@ -85,7 +85,7 @@ def test_stress_destroying_tensors_graphs_and_the_context(context: webnn.MLConte
     def expected_error(exc: Exception) -> bool:
         if isinstance(exc, webnn.InvalidStateError):
             return True  # a destroyed graph, a lost context
-        return type(exc) is TypeError and "destroyed" in str(exc)
+        return isinstance(exc, TypeError) and "destroyed" in str(exc)
 
     def worker(seed: int) -> None:
         rng = random.Random(seed)

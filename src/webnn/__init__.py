@@ -20,7 +20,9 @@ from .errors import (
     InvalidStateError,
     NotSupportedError,
     OperationError,
+    TensorStateError,
     UnknownError,
+    ValidationError,
     WebNNError,
 )
 from .graph import MLGraph
@@ -28,7 +30,7 @@ from .io import GraphFormatError, load
 from .io.onnx_import import load_onnx
 from .ir import OperandDescriptor as MLOperandDescriptor
 from .limits import Limits
-from .tensor import MLTensor
+from .tensor import MLDeviceTensor, MLTensor
 
 __version__ = "0.1.0"
 
@@ -63,6 +65,7 @@ __all__ = [
     "Limits",
     "ML",
     "MLContext",
+    "MLDeviceTensor",
     "MLGraph",
     "MLGraphBuilder",
     "MLOperand",
@@ -70,7 +73,9 @@ __all__ = [
     "MLTensor",
     "NotSupportedError",
     "OperationError",
+    "TensorStateError",
     "UnknownError",
+    "ValidationError",
     "WebNNError",
     "available_backends",
     "load",

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .compat import BUILDER_METHODS, adapt
 from .descriptor import array_to_descriptor, buffer_to_array, check_byte_length, to_descriptor, values_array
-from .errors import InvalidStateError
+from .errors import InvalidStateError, TensorStateError, ValidationError
 from .fingerprint import prefetch
 from .ir import Graph, OperandDescriptor, Operation, compact, freeze
 from .ops import OPS, OpDef
@@ -104,7 +105,7 @@ class MLGraphBuilder:
         from .context import MLContext
 
         if not isinstance(context, MLContext):
-            raise TypeError(f"MLGraphBuilder needs an MLContext, got {type(context).__name__}")
+            raise ValidationError(f"MLGraphBuilder needs an MLContext, got {type(context).__name__}")
         if context.is_lost:
             raise InvalidStateError("MLGraphBuilder: the context is lost (destroyed)")
         self._context = context
@@ -159,9 +160,9 @@ class MLGraphBuilder:
 
     def _own(self, what: str, value: Any) -> MLOperand:
         if not isinstance(value, MLOperand):
-            raise TypeError(f"{what} must be an MLOperand, got {type(value).__name__}")
+            raise ValidationError(f"{what} must be an MLOperand, got {type(value).__name__}")
         if value._builder is not self:
-            raise TypeError(f"{what} belongs to another MLGraphBuilder")
+            raise ValidationError(f"{what} belongs to another MLGraphBuilder")
         return value
 
     # ------------------------------------------------------------------ inputs and constants
@@ -173,16 +174,18 @@ class MLGraphBuilder:
         """
         self._check_can_build("input")
         if not isinstance(name, str) or not name:
-            raise TypeError(f"input: name must be a non-empty string, got {name!r}")
+            raise ValidationError(f"input: name must be a non-empty string, got {name!r}")
         if name in self._inputs:
-            raise TypeError(f"input: an input named {name!r} already exists")
+            raise ValidationError(f"input: an input named {name!r} already exists")
         desc = to_descriptor(f"input {name!r}", descriptor, data_type)
         check_byte_length(f"input {name!r}", desc)
         operand = self._new_operand(desc, "input", name)
         self._inputs[name] = operand._id
         return operand
 
-    def constant(self, *args: Any, shape: Sequence[int] | None = None, data_type: str | None = None) -> MLOperand:
+    def constant(
+        self, *args: Any, value: Any = None, shape: Sequence[int] | None = None, data_type: str | None = None
+    ) -> MLOperand:
         """A constant operand.  Accepted forms:
 
         - ``constant(array)``: a NumPy array of a WebNN dtype (``bool`` becomes ``uint8``);
@@ -190,10 +193,23 @@ class MLGraphBuilder:
         - ``constant(descriptor, buffer)``: the spec's form; ``buffer`` is an array of the
           descriptor's dtype, raw bytes, or a sequence of values;
         - ``constant(data_type, value)``: a scalar, cast to ``data_type`` as the spec says;
-        - ``constant(tensor)``: a constant ``MLTensor`` from ``context.create_constant_tensor``.
+        - ``constant(tensor)``: a constant ``MLTensor`` from ``context.create_constant_tensor``;
+        - ``constant(value, shape, data_type)`` and ``constant(value=...)``: pywebnn's forms
+          (values converted to ``data_type``, which must hold them).
         """
         from .tensor import MLTensor
 
+        if value is not None:
+            if args:
+                raise ValidationError("constant: the value is given both positionally and as value=")
+            args = (value,)
+        if len(args) == 3 or (len(args) == 2 and not isinstance(args[0], str | Mapping | OperandDescriptor)):
+            # pywebnn's positional (value, shape[, data_type])
+            if shape is not None or (len(args) == 3 and data_type is not None):
+                raise ValidationError("constant: shape or data_type given both positionally and by keyword")
+            shape = args[1]
+            data_type = args[2] if len(args) == 3 else data_type
+            args = args[:1]
         if len(args) == 1 and isinstance(args[0], MLTensor):
             return self._constant_from_tensor(args[0])
         self._check_can_build("constant")
@@ -201,7 +217,7 @@ class MLGraphBuilder:
             dt, value = args
             desc = to_descriptor("constant", (), dt)
             if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-                raise TypeError(f"constant: value must be a number, got {type(value).__name__}")
+                raise ValidationError(f"constant: value must be a number, got {type(value).__name__}")
             array = np.array(cast_number(value, dt), dtype=desc.numpy_dtype)
         elif len(args) == 2:
             desc = to_descriptor("constant", args[0], data_type)
@@ -214,14 +230,14 @@ class MLGraphBuilder:
                     desc = to_descriptor("constant", shape, desc.data_type)
             else:
                 if isinstance(value, np.ndarray) and value.dtype.kind not in "biuf":
-                    raise TypeError(f"constant: array dtype {value.dtype} holds no numbers")
+                    raise ValidationError(f"constant: array dtype {value.dtype} holds no numbers")
                 values = values_array("constant", value)
                 desc = to_descriptor(
                     "constant", values.shape if shape is None else shape, data_type or "float32"
                 )
             array = buffer_to_array("constant", desc, value)
         else:
-            raise TypeError(
+            raise ValidationError(
                 "constant: use constant(array), constant(descriptor, buffer), "
                 "constant(data_type, value) or constant(tensor)"
             )
@@ -235,11 +251,11 @@ class MLGraphBuilder:
 
     def _constant_from_tensor(self, tensor: MLTensor) -> MLOperand:
         if tensor.context is not self._context:
-            raise TypeError("constant: the tensor belongs to another context")
+            raise ValidationError("constant: the tensor belongs to another context")
         if tensor.destroyed:
-            raise TypeError("constant: the tensor is destroyed")
+            raise TensorStateError("constant: the tensor is destroyed")
         if not tensor.constant:
-            raise TypeError("constant: the tensor is not a constant tensor (use create_constant_tensor)")
+            raise ValidationError("constant: the tensor is not a constant tensor (use create_constant_tensor)")
         self._check_can_build("constant")
         operand = self._new_operand(tensor.descriptor, "constant")
         data = tensor._constant_data
@@ -250,7 +266,13 @@ class MLGraphBuilder:
 
     # ------------------------------------------------------------------ ops
     def _add(self, opdef: OpDef, args: Sequence[Any], kwargs: Mapping[str, Any]) -> MLOperand | list[MLOperand]:
-        values, label = opdef.bind(args, kwargs)
+        try:
+            values, label = opdef.bind(args, kwargs)
+        except ValidationError:  # not the spec's form: maybe pywebnn's (positional options, its names)
+            adapted = adapt(opdef, args, kwargs)
+            if adapted is None:
+                raise
+            values, label = opdef.bind((), adapted)
         constants: dict[str, np.ndarray] = {}
         c = Check(opdef.name, label, constants)
         if self._built or self._context._is_lost:
@@ -317,50 +339,6 @@ class MLGraphBuilder:
             c.fail(f"{what} belongs to another MLGraphBuilder")
         return value
 
-    # ------------------------------------------------------------------ convenience (decompositions)
-    def global_average_pool(self, input: MLOperand, *, layout: str = "nchw", label: str = "") -> MLOperand:
-        """``average_pool2d`` over the whole spatial extent (output spatial size 1 x 1)."""
-        return self.average_pool2d(input, layout=layout, label=label)  # type: ignore[attr-defined]
-
-    def global_max_pool(self, input: MLOperand, *, layout: str = "nchw", label: str = "") -> MLOperand:
-        """``max_pool2d`` over the whole spatial extent (output spatial size 1 x 1)."""
-        return self.max_pool2d(input, layout=layout, label=label)  # type: ignore[attr-defined]
-
-    def squeeze(self, input: MLOperand, axes: Sequence[int] | None = None, *, label: str = "") -> MLOperand:
-        """``reshape`` without the given size-1 axes (all size-1 axes when ``axes`` is None).
-
-        Negative axes count from the end.  An axis whose size is not 1 is a ``TypeError``.
-        """
-        operand = self._own("squeeze: input", input)
-        rank = operand.rank
-        c = Check("squeeze", label)
-        if axes is None:
-            drop = {i for i, d in enumerate(operand.shape) if d == 1}
-        else:
-            drop = set()
-            for i, a in enumerate(c.int32s("axes", axes)):
-                c.check(-rank <= a < rank, f"axes[{i}] {a} is out of range for rank {rank}")
-                a %= rank
-                c.check(operand.shape[a] == 1, f"axis {a} has size {operand.shape[a]}, not 1")
-                drop.add(a)
-        shape = [d for i, d in enumerate(operand.shape) if i not in drop]
-        return self.reshape(operand, shape, label=label)  # type: ignore[attr-defined]
-
-    def unsqueeze(self, input: MLOperand, axes: Sequence[int], *, label: str = "") -> MLOperand:
-        """``reshape`` with size-1 axes inserted at ``axes`` (positions in the output; negative count from the end)."""
-        operand = self._own("unsqueeze: input", input)
-        c = Check("unsqueeze", label)
-        axes = c.int32s("axes", axes)
-        rank = operand.rank + len(axes)
-        positions = set()
-        for i, a in enumerate(axes):
-            c.check(-rank <= a < rank, f"axes[{i}] {a} is out of range for output rank {rank}")
-            positions.add(a % rank)
-        c.check(len(positions) == len(axes), f"axes {list(axes)} contains duplicates")
-        dims = iter(operand.shape)
-        shape = [1 if i in positions else next(dims) for i in range(rank)]
-        return self.reshape(operand, shape, label=label)  # type: ignore[attr-defined]
-
     # ------------------------------------------------------------------ build
     def build(self, outputs: Mapping[str, MLOperand]) -> MLGraph:
         """Compile the graph that computes ``outputs`` (a dict name -> operand).
@@ -380,21 +358,21 @@ class MLGraphBuilder:
         read or transform graphs (file formats, the passes' tests)."""
         self._check_can_build(what)
         if not isinstance(outputs, Mapping):
-            raise TypeError(f"{what}: outputs must be a dict of name -> MLOperand, got {type(outputs).__name__}")
+            raise ValidationError(f"{what}: outputs must be a dict of name -> MLOperand, got {type(outputs).__name__}")
         if not outputs:
-            raise TypeError(f"{what}: outputs must not be empty")
+            raise ValidationError(f"{what}: outputs must not be empty")
         for name, operand in outputs.items():
             if not isinstance(name, str) or not name:
-                raise TypeError(f"{what}: output names must be non-empty strings, got {name!r}")
+                raise ValidationError(f"{what}: output names must be non-empty strings, got {name!r}")
             self._own(f"{what}: output {name!r}", operand)
             if operand._kind in ("input", "constant"):
-                raise TypeError(
+                raise ValidationError(
                     f"{what}: output {name!r} is a graph {operand._kind}; outputs must be computed "
                     "(wrap it in identity())"
                 )
         for tensor in self._constant_tensors.values():
             if tensor.destroyed:
-                raise TypeError(f"{what}: a constant tensor used by the graph was destroyed")
+                raise ValidationError(f"{what}: a constant tensor used by the graph was destroyed")
         return self._extract({name: o._id for name, o in outputs.items()})
 
     def operation_of(self, operand: MLOperand) -> Operation | None:
@@ -490,5 +468,9 @@ def _method(opdef: OpDef) -> Any:
 for _opdef in OPS.values():
     setattr(MLGraphBuilder, _opdef.name, _method(_opdef))
 del _opdef
+# pywebnn's builder methods beyond the spec's ops (webnn.compat)
+for _name, _function in BUILDER_METHODS.items():
+    setattr(MLGraphBuilder, _name, _function)
+del _name, _function
 
 __all__ = ["MLGraphBuilder", "MLOperand"]

@@ -12,10 +12,10 @@ import numpy as np
 from . import dtypes
 from .backends import BACKENDS, Backend, available_backends, load_backend
 from .descriptor import buffer_to_array, check_byte_length, check_value_range, to_descriptor
-from .errors import InvalidStateError, NotSupportedError
+from .errors import InvalidStateError, NotSupportedError, TensorStateError, ValidationError
 from .graph import MLGraph
-from .ir import MAX_RANK, MAX_TENSOR_BYTE_LENGTH, OperandDescriptor
-from .tensor import MLTensor
+from .ir import MAX_RANK, MAX_TENSOR_BYTE_LENGTH
+from .tensor import MLDeviceTensor, MLTensor
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -38,9 +38,7 @@ class ML:
 
     def create_context(
         self,
-        options: Mapping[str, Any] | None = None,
-        /,
-        *,
+        *args: Any,
         power_preference: str = "default",
         accelerated: bool = True,
         device_type: str | None = None,
@@ -60,16 +58,36 @@ class ML:
         (onnxruntime) maps execution provider names to their options.  ``cache``
         (default True) keeps compiled graphs in the persistent cache (``webnn cache info``;
         the ``WEBNN_CACHE=0`` environment variable turns it off for every context).
+
+        pywebnn's positional form ``create_context(power_preference, accelerated, device_type)``
+        works too, and ``device_type="auto"`` means None.  A ``device_type`` of "gpu" or "npu"
+        that no installed engine offers falls back to the CPU with a warning (once per
+        process), and ``backend_info()`` says so.
         """
+        options: Any = None
+        if args and (args[0] is None or isinstance(args[0], Mapping)):
+            options, args = args[0], args[1:]
+            if args:
+                raise ValidationError("create_context: takes the options dict alone, or pywebnn's "
+                                      "(power_preference, accelerated, device_type)")
+        if args:  # pywebnn: (power_preference, accelerated, device_type)
+            if len(args) > 3:
+                raise ValidationError(f"create_context: takes at most 3 positional arguments, got {len(args)}")
+            given = dict(zip(("power_preference", "accelerated", "device_type"), args))
+            power_preference = given.get("power_preference", power_preference)
+            accelerated = given.get("accelerated", accelerated)
+            device_type = given.get("device_type", device_type)
+        if device_type == "auto":
+            device_type = None
         if options is not None:
             if not isinstance(options, Mapping):
-                raise TypeError(f"create_context: options must be a dict, got {type(options).__name__}")
+                raise ValidationError(f"create_context: options must be a dict, got {type(options).__name__}")
             names = {"powerPreference": "power_preference", "power_preference": "power_preference",
                      "accelerated": "accelerated", "deviceType": "device_type", "device_type": "device_type",
                      "backend": "backend"}
             for key, value in options.items():
                 if key not in names:
-                    raise TypeError(f"create_context: unknown option {key!r}")
+                    raise ValidationError(f"create_context: unknown option {key!r}")
                 if names[key] == "power_preference":
                     power_preference = value
                 elif names[key] == "accelerated":
@@ -79,21 +97,21 @@ class ML:
                 else:
                     backend = value
         if power_preference not in POWER_PREFERENCES:
-            raise TypeError(
+            raise ValidationError(
                 f"create_context: power_preference must be one of {', '.join(POWER_PREFERENCES)}, "
                 f"got {power_preference!r}"
             )
         if not isinstance(accelerated, bool):
-            raise TypeError(f"create_context: accelerated must be a bool, got {accelerated!r}")
+            raise ValidationError(f"create_context: accelerated must be a bool, got {accelerated!r}")
         if device_type is not None and device_type not in DEVICE_TYPES:
-            raise TypeError(
+            raise ValidationError(
                 f"create_context: device_type must be one of {', '.join(DEVICE_TYPES)} or None, got {device_type!r}"
             )
         source = "backend"
         if backend is None and os.environ.get("WEBNN_BACKEND"):
             backend, source = os.environ["WEBNN_BACKEND"], "WEBNN_BACKEND"
         if backend is not None and backend not in BACKENDS:
-            raise TypeError(f"create_context: {source} must be one of {', '.join(BACKENDS)}, got {backend!r}")
+            raise ValidationError(f"create_context: {source} must be one of {', '.join(BACKENDS)}, got {backend!r}")
         available = available_backends()
         if backend is None:
             backend = available[0]
@@ -102,12 +120,12 @@ class ML:
         if num_threads is not None and (
             isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1
         ):
-            raise TypeError(f"create_context: num_threads must be a positive integer, got {num_threads!r}")
+            raise ValidationError(f"create_context: num_threads must be a positive integer, got {num_threads!r}")
         if not isinstance(cache, bool):
-            raise TypeError(f"create_context: cache must be a bool, got {cache!r}")
+            raise ValidationError(f"create_context: cache must be a bool, got {cache!r}")
         if provider_options is not None and not isinstance(provider_options, Mapping):
-            raise TypeError("create_context: provider_options must be a dict of provider name -> options")
-        return MLContext(
+            raise ValidationError("create_context: provider_options must be a dict of provider name -> options")
+        context = MLContext(
             load_backend(
                 backend,
                 power_preference=power_preference,
@@ -121,6 +139,17 @@ class ML:
             accelerated=accelerated,
             device_type=device_type,
         )
+        fallback = context._device_fallback()
+        if fallback is not None and fallback not in _WARNED:
+            _WARNED.add(fallback)
+            import warnings
+
+            warnings.warn(f"create_context: {fallback}", RuntimeWarning, stacklevel=2)
+        return context
+
+
+#: The device fallbacks warned about in this process.
+_WARNED: set[str] = set()
 
 
 def _writable_in_place(inputs: Mapping[str, np.ndarray], outputs: Mapping[str, np.ndarray] | None,
@@ -191,8 +220,21 @@ class MLContext:
         return self._is_lost
 
     def backend_info(self) -> dict[str, Any]:
-        """Which backend runs this context's graphs, on which device and provider(s)."""
-        return self._backend.info()
+        """Which backend runs this context's graphs, on which device and provider(s); with
+        ``device_fallback`` when the device asked for is not the one graphs run on."""
+        info = self._backend.info()
+        fallback = self._device_fallback()
+        if fallback is not None:
+            info["requested_device"] = self._device_type
+            info["device_fallback"] = fallback
+        return info
+
+    def _device_fallback(self) -> str | None:
+        requested, actual = self._device_type, self._backend.device
+        if requested is None or requested == actual:
+            return None
+        return (f"device_type={requested!r} was asked for, but the {self.backend} backend has no {requested} "
+                f"device here: graphs run on the {actual}")
 
     def __repr__(self) -> str:
         return f"MLContext(backend={self.backend!r}, device={self.device_type!r}, accelerated={self.accelerated})"
@@ -205,9 +247,9 @@ class MLContext:
 
     def _check_graph(self, what: str, graph: Any) -> Any:
         if not isinstance(graph, MLGraph):
-            raise TypeError(f"{what}: expected an MLGraph, got {type(graph).__name__}")
+            raise ValidationError(f"{what}: expected an MLGraph, got {type(graph).__name__}")
         if graph.context is not self:
-            raise TypeError(f"{what}: the graph was built for another context")
+            raise ValidationError(f"{what}: the graph was built for another context")
         if self.is_lost:
             raise InvalidStateError(f"{what}: the context is lost (destroyed)")
         compiled = graph._compiled
@@ -255,7 +297,7 @@ class MLContext:
             desc = graph._input_descriptors[name]
             what = f"compute: input {name!r}"
             if isinstance(value, np.ndarray) and value.shape != desc.shape:
-                raise TypeError(f"{what} has shape {list(value.shape)}, the graph needs {desc}")
+                raise ValidationError(f"{what} has shape {list(value.shape)}, the graph needs {desc}")
             if isinstance(value, np.ndarray) and value.dtype == dtype:
                 check_value_range(what, desc, value)
                 converted = value
@@ -269,62 +311,95 @@ class MLContext:
     @staticmethod
     def _input_mismatch(graph: MLGraph, inputs: Any) -> None:
         if not isinstance(inputs, Mapping):
-            raise TypeError(f"compute: inputs must be a dict of name -> array, got {type(inputs).__name__}")
+            raise ValidationError(f"compute: inputs must be a dict of name -> array, got {type(inputs).__name__}")
         expected = graph._input_descriptors
         missing = sorted(set(expected) - set(inputs))
         extra = sorted(set(inputs) - set(expected), key=str)
         parts = ([f"missing {missing}"] if missing else []) + ([f"unknown {extra}"] if extra else [])
-        raise TypeError(f"compute: inputs do not match the graph's inputs: {'; '.join(parts)}")
+        raise ValidationError(f"compute: inputs do not match the graph's inputs: {'; '.join(parts)}")
 
     def _check_outputs(self, graph: MLGraph, outputs: Mapping[str, Any]) -> None:
         if not isinstance(outputs, Mapping):
-            raise TypeError(f"compute: outputs must be a dict of name -> array, got {type(outputs).__name__}")
+            raise ValidationError(f"compute: outputs must be a dict of name -> array, got {type(outputs).__name__}")
         for name, array in outputs.items():
             desc = graph._output_descriptors.get(name)
             if desc is None:
-                raise TypeError(f"compute: {name!r} is not an output of the graph ({', '.join(graph.output_names)})")
+                raise ValidationError(f"compute: {name!r} is not an output of the graph ({', '.join(graph.output_names)})")
             if not isinstance(array, np.ndarray) or array.dtype != desc.numpy_dtype or array.shape != desc.shape:
-                raise TypeError(f"compute: output array {name!r} must be a numpy array of {desc}")
+                raise ValidationError(f"compute: output array {name!r} must be a numpy array of {desc}")
             if not array.flags.writeable:
-                raise TypeError(f"compute: output array {name!r} is read-only")
+                raise ValidationError(f"compute: output array {name!r} is read-only")
 
     # ------------------------------------------------------------------ tensors
     def create_tensor(
         self,
         descriptor: Any,
         data_type: str | None = None,
-        *,
         readable: bool | None = None,
         writable: bool | None = None,
+        exportable_to_gpu: bool = False,
     ) -> MLTensor:
         """A zero-filled tensor for ``dispatch``.
 
-        ``descriptor`` is the spec's dict (``dataType``, ``shape`` and optional
-        ``readable`` / ``writable``, both false by default as in the spec), or a
-        shape with ``data_type`` as in pywebnn (readable and writable by default).
+        ``descriptor`` is the spec's dict (``dataType``, ``shape`` and optional ``readable`` /
+        ``writable``), or a shape with ``data_type`` as in pywebnn, which also takes the flags
+        positionally.  ``readable`` and ``writable`` are false by default, as in the spec
+        (``create_host_tensor`` makes one that is both).  ``exportable_to_gpu`` is recorded for
+        code that reads it back; there is no WebGPU to export to, so it changes nothing.
         """
         self._check_alive("create_tensor")
-        spec_form = isinstance(descriptor, Mapping | OperandDescriptor)
         if isinstance(descriptor, Mapping):
             descriptor = dict(descriptor)
             for key, given in (("readable", readable), ("writable", writable)):
                 if key in descriptor:
                     if given is not None:
-                        raise TypeError(f"create_tensor: {key} given twice")
+                        raise ValidationError(f"create_tensor: {key} given twice")
                     if not isinstance(descriptor[key], bool):
-                        raise TypeError(f"create_tensor: {key} must be a bool")
+                        raise ValidationError(f"create_tensor: {key} must be a bool")
             readable = descriptor.pop("readable", readable)
             writable = descriptor.pop("writable", writable)
-        default = not spec_form
+            descriptor.pop("exportableToGPU", None)
+        for name, flag in (("readable", readable), ("writable", writable), ("exportable_to_gpu", exportable_to_gpu)):
+            if flag is not None and not isinstance(flag, bool | np.bool_):
+                raise ValidationError(f"create_tensor: {name} must be a bool, got {flag!r}")
         desc = to_descriptor("create_tensor", descriptor, data_type)
         check_byte_length("create_tensor", desc)
         tensor = MLTensor(
             self,
             desc,
-            readable=default if readable is None else bool(readable),
-            writable=default if writable is None else bool(writable),
+            readable=bool(readable),
+            writable=bool(writable),
             storage=self._backend.create_storage(desc),
         )
+        tensor._exportable_to_gpu = bool(exportable_to_gpu)
+        self._tensors.add(tensor)
+        return tensor
+
+    def create_host_tensor(self, shape: Any, data_type: str | None = None) -> MLTensor:
+        """pywebnn's readable and writable tensor: ``create_tensor(shape, data_type, True, True)``."""
+        return self.create_tensor(shape, data_type, readable=True, writable=True)
+
+    def create_device_tensor(
+        self, graph: MLGraph, shape: Any, data_type: str | None = None, device: str | None = None
+    ) -> MLDeviceTensor:
+        """pywebnn's device tensor: a readable and writable :class:`MLTensor` for ``dispatch`` with
+        ``graph`` (any graph of this context), in the memory the context's engine computes in, so
+        that dispatch reads and writes it without copies.  It also has pywebnn's ``read()`` and
+        ``write(data)``.  ``device`` (None, "cpu", "cuda", ...) must be the context's device."""
+        self._check_alive("create_device_tensor")
+        self._check_graph("create_device_tensor", graph)
+        if device is not None:
+            kinds = {"cpu": "cpu", "cuda": "gpu", "gpu": "gpu", "directml": "gpu", "rocm": "gpu",
+                     "coreml": "npu", "npu": "npu"}
+            if device not in kinds:
+                raise ValidationError(f"create_device_tensor: device must be one of {', '.join(kinds)}, got {device!r}")
+            if kinds[device] != self.device_type:
+                raise NotSupportedError(
+                    f"create_device_tensor: device {device!r} is not this context's device ({self.device_type}); "
+                    f"create the context with device_type={kinds[device]!r}")
+        desc = to_descriptor("create_device_tensor", shape, data_type)
+        check_byte_length("create_device_tensor", desc)
+        tensor = MLDeviceTensor(self, desc, readable=True, writable=True, storage=self._backend.create_storage(desc))
         self._tensors.add(tensor)
         return tensor
 
@@ -345,11 +420,11 @@ class MLContext:
 
     def _check_tensor(self, what: str, tensor: Any) -> MLTensor:
         if not isinstance(tensor, MLTensor):
-            raise TypeError(f"{what}: expected an MLTensor, got {type(tensor).__name__}")
+            raise ValidationError(f"{what}: expected an MLTensor, got {type(tensor).__name__}")
         if tensor.context is not self:
-            raise TypeError(f"{what}: the tensor belongs to another context")
+            raise ValidationError(f"{what}: the tensor belongs to another context")
         if tensor.destroyed:
-            raise TypeError(f"{what}: the tensor is destroyed")
+            raise TensorStateError(f"{what}: the tensor is destroyed")
         return tensor
 
     def write_tensor(self, tensor: MLTensor, data: Any) -> None:
@@ -357,7 +432,7 @@ class MLContext:
         self._check_alive("write_tensor")
         self._check_tensor("write_tensor", tensor)
         if not tensor.writable:
-            raise TypeError("write_tensor: the tensor is not writable")
+            raise TensorStateError("write_tensor: the tensor is not writable")
         array = buffer_to_array("write_tensor", tensor.descriptor, data)
         with tensor._in_use("write_tensor"):
             tensor._storage.write(array)
@@ -368,17 +443,17 @@ class MLContext:
         self._check_alive("read_tensor")
         self._check_tensor("read_tensor", tensor)
         if not tensor.readable:
-            raise TypeError("read_tensor: the tensor is not readable")
+            raise TensorStateError("read_tensor: the tensor is not readable")
         desc = tensor.descriptor
         if out is not None:
             if not isinstance(out, np.ndarray) or not out.flags.writeable or not out.flags.c_contiguous:
-                raise TypeError("read_tensor: out must be a writable C-contiguous numpy array")
+                raise ValidationError("read_tensor: out must be a writable C-contiguous numpy array")
             if out.dtype == desc.numpy_dtype and out.size == desc.element_count:
                 view = out.reshape(-1)
             elif out.dtype == np.uint8 and out.nbytes == desc.element_count * desc.numpy_dtype.itemsize:
                 view = out.reshape(-1).view(desc.numpy_dtype)
             else:
-                raise TypeError(
+                raise ValidationError(
                     f"read_tensor: out ({out.dtype}, {out.size} elements) does not match {desc} "
                     f"or its {desc.byte_length} bytes"
                 )
@@ -393,26 +468,26 @@ class MLContext:
         """Run ``graph`` reading input tensors and writing output tensors (the spec's ``dispatch``)."""
         compiled = self._check_graph("dispatch", graph)
         if not isinstance(inputs, Mapping) or not isinstance(outputs, Mapping):
-            raise TypeError("dispatch: inputs and outputs must be dicts of name -> MLTensor")
+            raise ValidationError("dispatch: inputs and outputs must be dicts of name -> MLTensor")
         seen: set[int] = set()
         for tensor in [*inputs.values(), *outputs.values()]:
             self._check_tensor("dispatch", tensor)
             if id(tensor) in seen:
-                raise TypeError("dispatch: the same tensor is used twice")
+                raise ValidationError("dispatch: the same tensor is used twice")
             seen.add(id(tensor))
         for what, tensors, expected in (
             ("inputs", inputs, graph._input_descriptors),
             ("outputs", outputs, graph._output_descriptors),
         ):
             if tensors.keys() != expected.keys():
-                raise TypeError(
+                raise ValidationError(
                     f"dispatch: {what} {sorted(tensors)} do not match the graph's {what} {sorted(expected)}"
                 )
             for name, tensor in tensors.items():
                 if tensor.constant:
-                    raise TypeError(f"dispatch: {what[:-1]} {name!r} is a constant tensor")
+                    raise ValidationError(f"dispatch: {what[:-1]} {name!r} is a constant tensor")
                 if tensor.descriptor != expected[name]:
-                    raise TypeError(
+                    raise ValidationError(
                         f"dispatch: {what[:-1]} {name!r} is {tensor.descriptor}, the graph needs {expected[name]}"
                     )
         # Each tensor counts this call as a user, so a destroy() on another thread waits for it
@@ -457,10 +532,22 @@ class MLContext:
         """``builder.build(outputs)`` (compilation) without blocking the event loop."""
         return await _to_thread(builder.build, outputs)
 
-    def convert_to_onnx(self, graph: MLGraph, path: str | os.PathLike[str]) -> None:
+    def convert_to_onnx(self, graph: MLGraph, output_path: str | os.PathLike[str]) -> None:
         """Write ``graph`` as a standard ONNX file (pywebnn's name for ``graph.to_onnx(path)``)."""
         self._check_graph("convert_to_onnx", graph)
-        graph.to_onnx(path)
+        graph.to_onnx(output_path)
+
+    def convert_to_coreml(self, graph: MLGraph, output_path: str | os.PathLike[str]) -> None:
+        """pywebnn's CoreML export: not available (there is no CoreML backend yet)."""
+        raise NotSupportedError(
+            "convert_to_coreml: there is no CoreML backend yet (it is planned, on the pass layer); "
+            "export with convert_to_onnx and convert that file with coremltools meanwhile")
+
+    def execute_with_coreml(self, graph: MLGraph, inputs: Any = None, device: str = "cpu") -> Any:
+        """pywebnn's CoreML execution: not available (there is no CoreML backend yet)."""
+        raise NotSupportedError(
+            "execute_with_coreml: there is no CoreML backend yet (it is planned); "
+            "compute(graph, inputs) runs the graph on this context's backend")
 
     # ------------------------------------------------------------------ limits and lifetime
     def op_support_limits(self) -> dict[str, Any]:

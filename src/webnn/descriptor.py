@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .errors import ValidationError
 from .ir import MAX_DIMENSION, MAX_RANK, MAX_TENSOR_BYTE_LENGTH, OperandDescriptor
 
 DescriptorLike = Mapping[str, Any] | OperandDescriptor
@@ -31,46 +32,46 @@ def to_descriptor(
         dt, shape = descriptor.data_type, descriptor.shape
     elif isinstance(descriptor, Mapping):
         if data_type is not None:
-            raise TypeError(f"{what}: give the data type in the descriptor or as an argument, not both")
+            raise ValidationError(f"{what}: give the data type in the descriptor or as an argument, not both")
         dt = descriptor.get("dataType", descriptor.get("data_type"))
         shape = descriptor.get("shape", descriptor.get("dimensions"))
         if dt is None or shape is None:
-            raise TypeError(f"{what}: descriptor needs 'dataType' and 'shape', got {dict(descriptor)!r}")
+            raise ValidationError(f"{what}: descriptor needs 'dataType' and 'shape', got {dict(descriptor)!r}")
     else:
         shape, dt = descriptor, ("float32" if data_type is None else data_type)
     if not isinstance(dt, str) or dt not in allowed:
-        raise TypeError(f"{what}: data type {dt!r} is not one of {', '.join(allowed)}")
+        raise ValidationError(f"{what}: data type {dt!r} is not one of {', '.join(allowed)}")
     return OperandDescriptor(dt, check_shape(what, shape))
 
 
 def check_shape(what: str, shape: Any) -> tuple[int, ...]:
     """The spec's "check dimensions": every dimension positive and within int32, rank and size bounded."""
     if isinstance(shape, str | bytes) or not isinstance(shape, Sequence | np.ndarray):
-        raise TypeError(f"{what}: shape must be a sequence of integers, got {type(shape).__name__}")
+        raise ValidationError(f"{what}: shape must be a sequence of integers, got {type(shape).__name__}")
     dims: list[int] = []
     for d in shape:
         if isinstance(d, bool | np.bool_):
-            raise TypeError(f"{what}: shape {list(shape)!r} must hold integers")
+            raise ValidationError(f"{what}: shape {list(shape)!r} must hold integers")
         try:
             dims.append(operator.index(d))
         except TypeError:
-            raise TypeError(f"{what}: shape {list(shape)!r} must hold integers") from None
+            raise ValidationError(f"{what}: shape {list(shape)!r} must hold integers") from None
     if len(dims) > MAX_RANK:
-        raise TypeError(f"{what}: rank {len(dims)} exceeds the maximum rank {MAX_RANK}")
+        raise ValidationError(f"{what}: rank {len(dims)} exceeds the maximum rank {MAX_RANK}")
     for d in dims:
         if not 0 < d <= MAX_DIMENSION:
-            raise TypeError(f"{what}: dimension {d} in shape {dims} is not a valid dimension (1 to {MAX_DIMENSION})")
+            raise ValidationError(f"{what}: dimension {d} in shape {dims} is not a valid dimension (1 to {MAX_DIMENSION})")
     count = 1
     for d in dims:
         count *= d
     if count > MAX_DIMENSION:
-        raise TypeError(f"{what}: shape {dims} has {count} elements, more than {MAX_DIMENSION}")
+        raise ValidationError(f"{what}: shape {dims} has {count} elements, more than {MAX_DIMENSION}")
     return tuple(dims)
 
 
 def check_byte_length(what: str, desc: OperandDescriptor) -> None:
     if desc.byte_length > MAX_TENSOR_BYTE_LENGTH:
-        raise TypeError(f"{what}: {desc} takes {desc.byte_length} bytes, more than {MAX_TENSOR_BYTE_LENGTH}")
+        raise ValidationError(f"{what}: {desc} takes {desc.byte_length} bytes, more than {MAX_TENSOR_BYTE_LENGTH}")
 
 
 def check_value_range(what: str, desc: OperandDescriptor, array: np.ndarray) -> None:
@@ -79,7 +80,7 @@ def check_value_range(what: str, desc: OperandDescriptor, array: np.ndarray) -> 
     if info.bits < 8 and array.size:
         lo, hi = array.min(), array.max()
         if lo < info.min or hi > info.max:
-            raise TypeError(f"{what}: {desc.data_type} values must be in [{info.min}, {info.max}], got [{lo}, {hi}]")
+            raise ValidationError(f"{what}: {desc.data_type} values must be in [{info.min}, {info.max}], got [{lo}, {hi}]")
 
 
 def buffer_to_array(what: str, desc: OperandDescriptor, buffer: Any) -> np.ndarray:
@@ -95,14 +96,14 @@ def buffer_to_array(what: str, desc: OperandDescriptor, buffer: Any) -> np.ndarr
     if isinstance(buffer, np.ndarray):
         if buffer.dtype.newbyteorder("=") == dtype or (buffer.dtype == np.bool_ and desc.data_type == "uint8"):
             if buffer.size != desc.element_count:
-                raise TypeError(
+                raise ValidationError(
                     f"{what}: array has {buffer.size} elements, descriptor {desc} needs {desc.element_count}"
                 )
             array = np.array(buffer, dtype=dtype, order="C", copy=True).reshape(desc.shape)
         elif buffer.dtype == np.uint8:
             array = _from_bytes(what, desc, buffer.tobytes())
         else:
-            raise TypeError(
+            raise ValidationError(
                 f"{what}: array dtype {buffer.dtype} does not match data type {desc.data_type} "
                 f"(convert it with .astype(numpy.{dtype.name}))"
             )
@@ -111,7 +112,7 @@ def buffer_to_array(what: str, desc: OperandDescriptor, buffer: Any) -> np.ndarr
     else:
         values = values_array(what, buffer)
         if values.size != desc.element_count:
-            raise TypeError(f"{what}: got {values.size} values, descriptor {desc} needs {desc.element_count}")
+            raise ValidationError(f"{what}: got {values.size} values, descriptor {desc} needs {desc.element_count}")
         array = _convert_values(what, desc.data_type, values, dtype).reshape(desc.shape)
     check_value_range(what, desc, array)
     return array
@@ -126,17 +127,17 @@ def values_array(what: str, values: Any) -> np.ndarray:
     try:
         array = np.asarray(values)
     except (ValueError, TypeError, OverflowError) as exc:
-        raise TypeError(f"{what}: cannot read values from {type(values).__name__}: {exc}") from None
+        raise ValidationError(f"{what}: cannot read values from {type(values).__name__}: {exc}") from None
     if array.dtype.kind == "O" and all(type(v) is int for v in array.reshape(-1)):
         return array
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"{what}: values must be numbers, got {array.dtype}")
+        raise ValidationError(f"{what}: values must be numbers, got {array.dtype}")
     return array
 
 
 def _from_bytes(what: str, desc: OperandDescriptor, data: bytes) -> np.ndarray:
     if len(data) != desc.byte_length:
-        raise TypeError(f"{what}: buffer has {len(data)} bytes, descriptor {desc} needs {desc.byte_length}")
+        raise ValidationError(f"{what}: buffer has {len(data)} bytes, descriptor {desc} needs {desc.byte_length}")
     return np.frombuffer(data, dtype=desc.numpy_dtype).reshape(desc.shape).copy()
 
 
@@ -155,7 +156,7 @@ def _convert_values(what: str, data_type: str, values: np.ndarray, dtype: np.dty
             bad |= (flat < info.min) | (flat >= info.max + 1)
         if bad.any():
             value = _plain(flat[int(np.argmax(bad))])
-            raise TypeError(
+            raise ValidationError(
                 f"{what}: value {value!r} does not fit {data_type} (integers from {info.min} to {info.max})"
             )
         return np.array(values, dtype=dtype, order="C")
@@ -163,14 +164,14 @@ def _convert_values(what: str, data_type: str, values: np.ndarray, dtype: np.dty
         with np.errstate(over="ignore"):
             array = np.array(values, dtype=dtype, order="C")
     except OverflowError:  # a Python int beyond any float
-        raise TypeError(f"{what}: a value is too large for {data_type} (it would become infinite)") from None
+        raise ValidationError(f"{what}: a value is too large for {data_type} (it would become infinite)") from None
     if flat.dtype.kind == "f":
         overflow = np.isinf(array.reshape(-1)) & np.isfinite(flat)
     else:  # integers (or Python ints) too large for the float type
         overflow = np.isinf(array.reshape(-1))
     if overflow.any():
         value = _plain(flat[int(np.argmax(overflow))])
-        raise TypeError(f"{what}: value {value!r} is too large for {data_type} (it would become infinite)")
+        raise ValidationError(f"{what}: value {value!r} is too large for {data_type} (it would become infinite)")
     return array
 
 
@@ -183,7 +184,7 @@ def array_to_descriptor(what: str, array: np.ndarray, data_type: str | None = No
     """The descriptor of a NumPy array (``bool`` is ``uint8``)."""
     dt = data_type or dtypes.from_numpy(array.dtype)
     if dt is None:
-        raise TypeError(
+        raise ValidationError(
             f"{what}: dtype {array.dtype} is not a WebNN data type "
             f"({', '.join(dtypes.SPEC_DATA_TYPES)}); convert it or pass data_type"
         )

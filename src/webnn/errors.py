@@ -1,13 +1,26 @@
 """The spec's error kinds.
 
-Validation failures raise Python's own :class:`TypeError`, as the spec's
-"throw a TypeError" steps say.  The spec's DOMException kinds are subclasses of
-:class:`WebNNError`.
+Validation failures raise :class:`TypeError`, as the spec's "throw a TypeError"
+steps say: :class:`ValidationError` for invalid arguments (shapes, data types,
+options) and :class:`TensorStateError` for a tensor used in a way its state does not
+allow (destroyed, not readable, not writable).  Both are also the exception other
+Python libraries raise for the same mistakes (``ValueError``, ``RuntimeError``), so
+that ``except`` clauses written either way catch them.  The spec's DOMException
+kinds are subclasses of :class:`WebNNError`.
 """
 
 from __future__ import annotations
 
 import unicodedata
+
+
+class ValidationError(TypeError, ValueError):
+    """Invalid arguments: the spec's TypeError, and a ValueError."""
+
+
+class TensorStateError(TypeError, RuntimeError):
+    """A destroyed tensor, or one read or written against its flags: the spec's TypeError,
+    and a RuntimeError."""
 
 
 class WebNNError(Exception):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .errors import TensorStateError
 from .ir import OperandDescriptor
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class MLTensor:
         self._idle: threading.Event | None = None
         #: The host copy of a constant tensor's data, for ``builder.constant(tensor)``.
         self._constant_data: np.ndarray | None = None
+        self._exportable_to_gpu = False
 
     @property
     def context(self) -> MLContext:
@@ -84,6 +86,11 @@ class MLTensor:
         return self._constant
 
     @property
+    def exportable_to_gpu(self) -> bool:
+        """As given to ``create_tensor`` (pywebnn's flag; no WebGPU here, so it changes nothing)."""
+        return self._exportable_to_gpu
+
+    @property
     def destroyed(self) -> bool:
         return self._destroyed
 
@@ -105,7 +112,7 @@ class MLTensor:
         """Count a call that uses the storage; TypeError if the tensor is destroyed."""
         with self._lock:
             if self._destroyed:
-                raise TypeError(f"{what}: the tensor is destroyed")
+                raise TensorStateError(f"{what}: the tensor is destroyed")
             self._users += 1
 
     def _release(self) -> None:
@@ -126,4 +133,31 @@ class MLTensor:
     def __repr__(self) -> str:
         flags = [f for f, on in (("readable", self._readable), ("writable", self._writable),
                                  ("constant", self._constant), ("destroyed", self._destroyed)) if on]
-        return f"MLTensor({self._desc}{', ' if flags else ''}{', '.join(flags)})"
+        return (f"{type(self).__name__}(shape={list(self._desc.shape)}, dtype={self._desc.data_type}"
+                f"{''.join(', ' + f for f in flags)})")
+
+
+class MLDeviceTensor(MLTensor):
+    """pywebnn's device tensor (``context.create_device_tensor``): a readable and writable
+    :class:`MLTensor` in the memory the context's engine computes in, with pywebnn's
+    ``read()`` / ``write(data)`` and the ``device`` / ``backend`` it lives on."""
+
+    @property
+    def device(self) -> str:
+        return self._context.device_type
+
+    @property
+    def backend(self) -> str:
+        return self._context.backend
+
+    def read(self) -> np.ndarray:
+        """``context.read_tensor(self)``."""
+        return self._context.read_tensor(self)
+
+    def write(self, data: object) -> None:
+        """``context.write_tensor(self, data)``."""
+        self._context.write_tensor(self, data)
+
+    def __repr__(self) -> str:
+        return (f"MLDeviceTensor(shape={list(self._desc.shape)}, dtype={self._desc.data_type}, "
+                f"device={self.device!r}{', destroyed' if self._destroyed else ''})")

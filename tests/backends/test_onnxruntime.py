@@ -142,8 +142,8 @@ def test_dispatch_reuses_its_binding(ort_context) -> None:
     builder = ort_context.create_graph_builder()
     a = builder.input("a", [4])
     graph = builder.build({"b": builder.mul(a, a)})
-    ta = ort_context.create_tensor([4], "float32")
-    tb = ort_context.create_tensor([4], "float32")
+    ta = ort_context.create_host_tensor([4], "float32")
+    tb = ort_context.create_host_tensor([4], "float32")
     compiled = graph._compiled
     for k in range(5):
         ort_context.write_tensor(ta, np.full(4, k, np.float32))
@@ -232,8 +232,8 @@ def test_async_context_wrapper(ort_context) -> None:
         builder = wrapper.create_graph_builder()
         x = builder.input("x", [3])
         graph = await wrapper.build(builder, {"y": builder.neg(x)})
-        tx = wrapper.create_tensor([3], "float32")
-        ty = wrapper.create_tensor([3], "float32")
+        tx = wrapper.create_host_tensor([3], "float32")
+        ty = wrapper.create_host_tensor([3], "float32")
         await wrapper.write_tensor_async(tx, np.array([1, 2, 3], np.float32))
         await wrapper.dispatch(graph, {"x": tx}, {"y": ty})
         via_compute = (await wrapper.compute_async(graph, {"x": np.ones(3, np.float32)}))["y"]

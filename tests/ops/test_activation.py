@@ -64,7 +64,7 @@ def test_relu_and_prelu_reject_unsigned_input(builder, name) -> None:
         ("elu", {"alpha": math.nan}, r"alpha must be a finite number"),
         ("elu", {"alpha": "1"}, r"alpha must be a number, got str"),
         ("leaky_relu", {"alpha": True}, r"alpha must be a number, got bool"),
-        ("leaky_relu", {"alpha": None}, r"alpha must be a number, got NoneType"),
+        ("leaky_relu", {"alpha": [0.1]}, r"alpha must be a number, got list"),
         ("hard_sigmoid", {"beta": -math.inf}, r"beta must be a finite number"),
         ("hard_sigmoid", {"alpha": [0.2]}, r"alpha must be a number, got list"),
         ("linear", {"alpha": 2, "beta": math.nan}, r"beta must be a finite number"),

@@ -79,7 +79,7 @@ def test_linalg_rejects_data_types(builder, name, a_type, b_type, message) -> No
         ([2, 3], [3, 4], None, {"alpha": float("nan")}, r"alpha must be a finite number"),
         ([2, 3], [3, 4], None, {"beta": "2"}, r"beta must be a number"),
         ([2, 3], [3, 4], None, {"aTranspose": 1}, r"a_transpose must be a bool"),
-        ([2, 3], [3, 4], None, {"bTranspose": None}, r"b_transpose must be a bool"),
+        ([2, 3], [3, 4], None, {"bTranspose": "yes"}, r"b_transpose must be a bool"),
     ],
 )
 def test_gemm_rejects(builder, a_shape, b_shape, c_shape, options, message) -> None:

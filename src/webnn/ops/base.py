@@ -32,7 +32,7 @@ import numpy as np
 
 from .. import dtypes
 from ..dtypes import ALL_DATA_TYPES, FLOAT_TYPES, SPEC_DATA_TYPES
-from ..errors import op_prefix
+from ..errors import ValidationError, op_prefix
 from ..ir import MAX_DIMENSION, MAX_RANK, MAX_TENSOR_BYTE_LENGTH, OperandDescriptor
 
 #: The descriptor an op definition receives for each operand parameter.
@@ -110,7 +110,7 @@ class Check:
 
     # -- failing
     def fail(self, message: str) -> NoReturn:
-        raise TypeError(f"{op_prefix(self.op, self.label)}: {message}")
+        raise ValidationError(f"{op_prefix(self.op, self.label)}: {message}")
 
     def check(self, condition: object, message: str) -> None:
         if not condition:
@@ -358,7 +358,8 @@ class OpDef:
         """Map a call's arguments to parameter values (defaults filled in) and the label.
 
         The spec's options dictionary may come as a trailing positional mapping
-        (camelCase or snake_case keys), as keyword arguments, or both.
+        (camelCase or snake_case keys), as keyword arguments, or both.  None stands for an
+        argument not given (its default), as ``undefined`` does in the spec's JavaScript.
         """
         positional = self.positional
         prefix = self.name
@@ -376,12 +377,12 @@ class OpDef:
             if options is None:
                 options = {}
             elif not isinstance(options, Mapping):
-                raise TypeError(
+                raise ValidationError(
                     f"{prefix}: the argument after {', '.join(p.name for p in positional)} must be an "
                     f"options dict, got {type(options).__name__}"
                 )
         elif len(args) > len(positional) + 1:
-            raise TypeError(
+            raise ValidationError(
                 f"{prefix}: takes {len(positional)} positional arguments and an options dict, "
                 f"got {len(args)} arguments"
             )
@@ -396,16 +397,17 @@ class OpDef:
                 p = self._by_name.get(key) if isinstance(key, str) else None
                 if p is None or (source == "keyword" and key != p.name):
                     known = ", ".join(p.name for p in self.params) + ", label"
-                    raise TypeError(f"{prefix}: unknown {source} argument {key!r} (known: {known})")
+                    raise ValidationError(f"{prefix}: unknown {source} argument {key!r} (known: {known})")
                 if p.name in values:
-                    raise TypeError(f"{prefix}: argument {p.name!r} given more than once")
+                    raise ValidationError(f"{prefix}: argument {p.name!r} given more than once")
                 values[p.name] = value
         if not isinstance(label, str):
-            raise TypeError(f"{prefix}: label must be a string, got {type(label).__name__}")
+            raise ValidationError(f"{prefix}: label must be a string, got {type(label).__name__}")
         for p in self.params:
-            if p.name not in values:
-                if p.required:
-                    raise TypeError(f"{op_prefix(prefix, label)}: missing required argument {p.name!r}")
+            if p.required:
+                if p.name not in values:
+                    raise ValidationError(f"{op_prefix(prefix, label)}: missing required argument {p.name!r}")
+            elif values.get(p.name) is None:  # absent, or None: "not given", as the spec's undefined
                 values[p.name] = p.default
         return values, label
 
