@@ -34,6 +34,7 @@ def load_onnx(
     context: MLContext | None = None,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     *,
+    input_values: Mapping[str, Any] | None = None,
     limits: Limits | None = None,
     external_data_dir: str | os.PathLike[str] | None = None,
 ) -> MLGraph:
@@ -47,6 +48,15 @@ def load_onnx(
     values are WebNN ``uint8`` (0 / 1).  Only spec ops are used, so the graph runs on every
     backend.  Anything that cannot be expressed exactly raises ``NotSupportedError`` naming
     the ONNX node, its op type and the reason, before anything is built.
+
+    ``input_values`` ({input name: value}; a number, a list or a NumPy array) fixes inputs that
+    are settings rather than data, such as a mode or a sample rate: each value is converted to
+    the input's ONNX type (a value the type cannot hold, such as 1.5 for an integer, is a
+    ``TypeError``) and must fit its declared shape (its free dimensions take the value's).  A
+    fixed input is no input of the graph but a constant, and everything computed from it is
+    folded at import: an ``If`` whose condition it decides imports the taken branch only.  An
+    ``If`` whose condition is only known at run time imports both branches and picks each
+    output with ``where`` (the branches' outputs must then agree in shape and type).
 
     A model file is untrusted data.  ``limits`` (a :class:`webnn.Limits`; None for the
     defaults) bounds what the import may make beyond the file's own bytes, in proportion to the
@@ -73,12 +83,13 @@ def load_onnx(
         context = ML().create_context()
     elif not isinstance(context, MLContext):
         raise TypeError(f"load_onnx needs an MLContext, got {type(context).__name__}")
-    graph = load_onnx_cached(model, context, input_shapes, limits, external_data_dir)
+    graph = load_onnx_cached(model, context, input_shapes, limits, external_data_dir, input_values)
     if graph is not None:
         return graph
     from .core import load_onnx as _load_onnx  # (a cache hit needs none of the importer)
 
-    return _load_onnx(model, context, input_shapes, limits=limits, external_data_dir=external_data_dir)
+    return _load_onnx(model, context, input_shapes, input_values=input_values, limits=limits,
+                      external_data_dir=external_data_dir)
 
 
 def import_onnx(
@@ -86,18 +97,20 @@ def import_onnx(
     builder: MLGraphBuilder,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
     *,
+    input_values: Mapping[str, Any] | None = None,
     limits: Limits | None = None,
     external_data_dir: str | os.PathLike[str] | None = None,
 ) -> dict[str, MLOperand]:
     """Add an ONNX model to ``builder``; returns its outputs by ONNX output name.
 
     The model's inputs become ``builder.input`` operands of the same names (a name the
-    builder already has is an error).  Same rules as :func:`load_onnx`, ``limits`` and
-    ``external_data_dir`` included; on any error nothing is added to ``builder``.
+    builder already has is an error).  Same rules as :func:`load_onnx`, ``input_values``,
+    ``limits`` and ``external_data_dir`` included; on any error nothing is added to ``builder``.
     """
     from .core import import_onnx as _import_onnx
 
-    return _import_onnx(model, builder, input_shapes, limits=limits, external_data_dir=external_data_dir)
+    return _import_onnx(model, builder, input_shapes, input_values=input_values, limits=limits,
+                        external_data_dir=external_data_dir)
 
 
 def supported_op_types() -> list[str]:

@@ -1,6 +1,7 @@
 """``load_onnx`` through the persistent cache: a second import of the same file skips everything.
 
-The key is the SHA-256 of the model's bytes, the import options (input shapes, limits) and
+The key is the SHA-256 of the model's bytes, the import options (input shapes, fixed input
+values, limits) and
 the backend's identity (engine, version, providers, machine, pass pipeline, webnn version).
 An entry holds the engine's compiled model and the graph's input and output descriptors, so a
 hit parses nothing, folds nothing, lowers nothing and imports no ONNX package: it hashes the
@@ -46,14 +47,17 @@ def _model_bytes(model: Any) -> bytes | None:
     return None
 
 
-def import_key(data: bytes, context: MLContext, input_shapes: Any, limits: Limits | None) -> str | None:
+def import_key(data: bytes, context: MLContext, input_shapes: Any, limits: Limits | None,
+               input_values: Any = None) -> str | None:
     from ...compile import backend_identity
+    from .values import input_values_key
 
     identity = backend_identity(context._backend)
     if identity is None:
         return None
     shapes = None if input_shapes is None else {str(k): [int(d) for d in v] for k, v in dict(input_shapes).items()}
-    options = json.dumps({"input_shapes": shapes, "limits": repr(limits)}, sort_keys=True)
+    values = input_values_key(input_values)
+    options = json.dumps({"input_shapes": shapes, "input_values": values, "limits": repr(limits)}, sort_keys=True)
     model = hashlib.sha256(data).hexdigest()
     return hashlib.sha256(f"onnx import\n{model}\n{options}\n{identity}".encode()).hexdigest()
 
@@ -70,6 +74,7 @@ def load_onnx_cached(
     input_shapes: Mapping[str, Sequence[int]] | None,
     limits: Limits | None,
     external_data_dir: Any,
+    input_values: Mapping[str, Any] | None = None,
 ) -> MLGraph | None:
     """The graph from the cache, or imported and compiled (and cached); None when this import
     cannot go through the cache (the caller imports as usual)."""
@@ -81,7 +86,11 @@ def load_onnx_cached(
     if data is None or len(data) < MIN_CACHED_BYTES or _EXTERNAL_MARK in data:
         return None
     try:
-        key = import_key(data, context, input_shapes, limits)
+        if input_values is not None:  # a copy: the graph's IR, read later, must see the same values
+            from .values import check_input_values
+
+            input_values = {n: a.copy() for n, a in check_input_values(input_values).items()}
+        key = import_key(data, context, input_shapes, limits, input_values)
     except (TypeError, ValueError):
         return None  # malformed options: the importer reports them
     if key is None:
@@ -98,7 +107,7 @@ def load_onnx_cached(
         if again is None or hashlib.sha256(again).hexdigest() != digest:
             what = "the model bytes" if isinstance(source, bytes) else source
             raise FileNotFoundError(f"{what}: the model file changed or went away since it was loaded")
-        return import_ir(again, context, input_shapes, limits)
+        return import_ir(again, context, input_shapes, limits, input_values)
 
     entry = cache.get(key, checksums=False)
     if entry is not None:
@@ -119,7 +128,7 @@ def load_onnx_cached(
             return MLGraph(context, read_ir, compiled, lowered=None, signature=(inputs, outputs), counts=known)
         if outputs is None:
             cache.discard(key)
-    graph = import_ir(source, context, input_shapes, limits)
+    graph = import_ir(source, context, input_shapes, limits, input_values)
 
     def describe(engine: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -135,7 +144,8 @@ def load_onnx_cached(
     return compile_graph(context, graph, store=store)
 
 
-def import_ir(model: Any, context: MLContext, input_shapes: Any, limits: Limits | None) -> Graph:
+def import_ir(model: Any, context: MLContext, input_shapes: Any, limits: Limits | None,
+              input_values: Any = None) -> Graph:
     """The validated graph of an ONNX model, a path or bytes (imported, not compiled)."""
     from ...limits import check_limits
     from .core import _convert, read_model
@@ -143,5 +153,5 @@ def import_ir(model: Any, context: MLContext, input_shapes: Any, limits: Limits 
     limits = check_limits("load_onnx", limits)
     proto, size = read_model(model, None)
     builder = context.create_graph_builder()
-    outputs = _convert(proto, builder, input_shapes, limits.budget(size), wrap_outputs=True)
+    outputs = _convert(proto, builder, input_shapes, limits.budget(size), wrap_outputs=True, input_values=input_values)
     return builder.graph_ir(outputs, what="load_onnx")

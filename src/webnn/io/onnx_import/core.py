@@ -8,6 +8,9 @@ operand of the scratch builder.  A node whose inputs are all constants is evalua
 NumPy folder (:data:`.registry.FOLDERS`) when it has one; otherwise its converter
 (:data:`.registry.CONVERTERS`) maps it onto builder calls.  ``Shape`` and ``Size`` give
 constants from static shapes, so shape sub-graphs fold away once the input shapes are known.
+Graph inputs fixed by ``input_values`` (:mod:`.values`) are constants from the start, so what
+is computed from them folds too (an ``If`` they decide imports the taken branch only).  The
+branches of ``If`` go through this same machinery, in a :class:`Scope` nested in their node's.
 
 A model is untrusted data: what folding makes is bounded by one :class:`webnn.limits.Budget` per
 import, sized from the model's bytes.  Each fold's cost is estimated before it runs (the folder
@@ -33,9 +36,10 @@ from ..errors import GraphFormatError
 from . import types as T
 from .costs import WIDEST, Cost
 from .external import EXTERNAL, external_tensors, read_external_data
-from .graphs import walk_nodes
+from .graphs import subgraphs, walk_graphs, walk_nodes
 from .proto import ONNX_OPSET, DecodeError, get_attribute_value, load_model, tensor_to_array
 from .registry import CONVERTERS, FOLDERS, SUBGRAPH_OPS, Fold, load_all
+from .values import check_input_values, fit_value
 
 if TYPE_CHECKING:
     from ...builder import MLGraphBuilder, MLOperand
@@ -47,6 +51,17 @@ MIN_OPSET = 7
 DEFAULT_DOMAINS = ("", "ai.onnx")
 #: The longest list of integers (a shape, axes, pads, repeats, split sizes) read from a constant.
 MAX_INTS = 2**16
+
+
+#: How an operand computed from graph inputs becomes a constant (the end of refusals that name them).
+FIX_HINT = ("if such an input is a setting rather than data, fixing its value at import with input_values= "
+            "(command line: --input-value NAME=V) makes this a constant")
+
+
+def inputs_text(names: Sequence[str]) -> str:
+    """``the graph input 'a'`` / ``the graph inputs 'a', 'b'``."""
+    listed = ", ".join(repr(sanitize(n)) for n in names)
+    return f"the graph input{'s' if len(names) > 1 else ''} {listed}"
 
 
 def name_text(name: str | bytes) -> str:
@@ -116,12 +131,14 @@ class Node:
     """One ONNX node being converted: its attributes, its input values and helpers."""
 
     def __init__(self, importer: Importer, proto: Any, index: int, where: str,
-                 inputs: list[Value | None]) -> None:
+                 inputs: list[Value | None], scope: Scope | None = None) -> None:
         self.importer = importer
         self.proto = proto
         self.index = index
         self.where = where
         self.inputs = inputs
+        #: The scope the node's input names are looked up in (its graph's).
+        self.scope = scope
         self.op_type: str = proto.op_type
         self.opset: int = importer.opset
         self.b = importer.builder
@@ -187,9 +204,17 @@ class Node:
         if value is None:
             self.fail(
                 f"{what} (input {i}, {sanitize(self.proto.input[i])!r}) must be a constant (or fold to one "
-                "once the input shapes are known), but it is computed at run time"
+                f"once the input shapes are known), but it is computed at run time{self.runtime_hint(i)}"
             )
         return value
+
+    def runtime_hint(self, i: int) -> str:
+        """Which graph inputs input ``i`` is computed from, and how fixing them would make it a
+        constant (an empty string when it depends on none)."""
+        sources = self.importer.sources(self.proto.input[i], self.scope) if self.scope is not None else []
+        if not sources:
+            return ""
+        return f" from {inputs_text(sources)}; {FIX_HINT}"
 
     def ints(self, i: int, what: str) -> list[int]:
         array = self.need_const(i, what)
@@ -263,6 +288,8 @@ class Scope:
 
     def __init__(self, parent: Scope | None = None) -> None:
         self.values: dict[str, Value] = {}
+        #: The node that made each computed value of this graph (what :meth:`Importer.sources` follows).
+        self.producers: dict[str, Any] = {}
         self.parent = parent
         #: How many graphs enclose this one (0 for the model's graph).
         self.depth: int = 0 if parent is None else parent.depth + 1
@@ -272,6 +299,15 @@ class Scope:
         while scope is not None:
             if name in scope.values:
                 return scope.values[name]
+            scope = scope.parent
+        return None
+
+    def owner(self, name: str) -> Scope | None:
+        """The scope (this one or an enclosing one) that holds ``name``."""
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.values:
+                return scope
             scope = scope.parent
         return None
 
@@ -297,17 +333,42 @@ class Importer:
     """Converts an ONNX model onto ``builder`` (the caller rolls it back on failure)."""
 
     def __init__(self, model: Any, builder: MLGraphBuilder, input_shapes: Mapping[str, Sequence[int]] | None,
-                 budget: Budget) -> None:
+                 budget: Budget, input_values: Mapping[str, Any] | None = None) -> None:
         load_all()
         self.model = model
         self.builder = builder
         self.budget = budget
         self.input_shapes = _check_input_shapes(input_shapes)
+        self.input_values = check_input_values(input_values)
         self.opset = _default_opset(model)
         self.consumed = _consumed_names(model.graph)
         self._constants: dict[int, tuple[np.ndarray, MLOperand]] = {}
         self._value_operands: dict[int, tuple[Value, MLOperand]] = {}
+        #: The graph inputs that stay inputs (the ones fixed by ``input_values`` are constants).
         self.input_names: list[str] = []
+
+    # -- where run-time values come from
+    def sources(self, name: str, scope: Scope) -> list[str]:
+        """The graph inputs that the value ``name`` (seen from ``scope``) is computed from, in the
+        order of the graph's inputs; none for a constant."""
+        found: set[str] = set()
+        seen: set[tuple[int, str]] = set()
+        stack: list[tuple[str, Scope]] = [(name, scope)]
+        while stack:
+            current, where = stack.pop()
+            owner = where.owner(current)
+            if owner is None or (id(owner), current) in seen:
+                continue
+            seen.add((id(owner), current))
+            if owner.values[current].const is not None:
+                continue
+            proto = owner.producers.get(current)
+            if proto is None:
+                if owner.parent is None:
+                    found.add(current)
+                continue
+            stack.extend((n, owner) for n in _dependencies(proto) if n)
+        return [n for n in self.input_names if n in found]
 
     # -- the budget
     def afford(self, cost: Cost) -> bool:
@@ -419,16 +480,15 @@ class Importer:
 
     def _inputs(self, graph: Any, scope: Scope, initializers: set[str]) -> None:
         shapes = dict(self.input_shapes)
+        values = dict(self.input_values)
         names = [info.name for info in graph.input if info.name not in initializers]
-        unknown = [n for n in shapes if n not in names]
-        if unknown:
-            listed = ", ".join(repr(sanitize(n)) for n in unknown)
-            raise TypeError(
-                f"input_shapes names {listed}, which the model has no (non-initializer) input called; "
-                f"its inputs: {[sanitize(n) for n in names]}"
-            )
+        _check_names("input_shapes", shapes, names, "(non-initializer) ")
+        _check_names("input_values", values, [info.name for info in graph.input], "")
         for info in graph.input:
             name = info.name
+            if name in values:  # a constant of the import (an initializer's default value replaced)
+                scope[name] = _fixed_input(info, values.pop(name), shapes.pop(name, None), scope.values.get(name))
+                continue
             if name in initializers:
                 continue  # an initializer listed as an input (IR < 4): a constant here
             _check_utf8("input", name)
@@ -444,7 +504,7 @@ class Importer:
         """Convert the nodes of ``graph`` in dependency order, adding their outputs to ``scope``."""
         for index, proto in _sorted_nodes(graph, scope, where):
             inputs = [None if not name else scope.get(name) for name in proto.input]
-            node = Node(self, proto, index, where, inputs)
+            node = Node(self, proto, index, where, inputs, scope)
             for name, value in zip(proto.input, inputs):
                 if name and value is None:
                     node.fail(f"input {sanitize(name)!r} is not produced by any node, initializer or graph input")
@@ -452,6 +512,7 @@ class Importer:
             for i, (name, value) in enumerate(zip(proto.output, values)):
                 if name and value is not None:
                     scope[name] = value
+                    scope.producers[name] = proto
                 elif name and name in self.consumed:
                     node.fail(f"output {i} ({sanitize(name)!r}) is used but cannot be computed")
             for i in range(len(values), len(proto.output)):
@@ -468,10 +529,12 @@ class Importer:
                 return folded
         converter = CONVERTERS.get(op_type)
         if converter is None:
-            dynamic = [sanitize(n) for n, v in zip(node.proto.input, node.inputs) if v is not None and v.const is None]
+            dynamic = [n for n, v in zip(node.proto.input, node.inputs) if v is not None and v.const is None]
+            sources = sorted({s for n in dynamic for s in self.sources(n, scope)}, key=self.input_names.index)
+            hint = f" from {inputs_text(sources)}; {FIX_HINT}" if sources else ""
             node.fail(
                 f"{op_type} has no WebNN equivalent and is only supported when its inputs are constants "
-                f"(folded at import), but {dynamic} are computed at run time"
+                f"(folded at import), but {[sanitize(n) for n in dynamic]} are computed at run time{hint}"
             )
         try:
             result = converter(node, scope) if op_type in SUBGRAPH_OPS else converter(node)
@@ -657,6 +720,50 @@ def _check_input_shapes(input_shapes: Any) -> dict[str, tuple[int, ...]]:
     return result
 
 
+def _check_names(option: str, given: Mapping[str, Any], names: list[str], kind: str) -> None:
+    unknown = [n for n in given if n not in names]
+    if unknown:
+        listed = ", ".join(repr(sanitize(n)) for n in unknown)
+        raise TypeError(
+            f"{option} names {listed}, which the model has no {kind}input called; "
+            f"its inputs: {[sanitize(n) for n in names]}"
+        )
+
+
+def _declared_text(dims: Any) -> str:
+    return "[" + ", ".join(
+        str(d.dim_value) if d.HasField("dim_value") and d.dim_value >= 0
+        else (sanitize(d.dim_param) if d.dim_param else "?") for d in dims
+    ) + "]"
+
+
+def _fixed_input(info: Any, array: np.ndarray, given: tuple[int, ...] | None, default: Value | None) -> Value:
+    """The constant that ``input_values`` gives graph input ``info``: of the input's ONNX type, its
+    shape checked against the declared one (free dimensions take the value's) and ``input_shapes``."""
+    name = sanitize(info.name)
+    what = f"input_values[{name!r}]"
+    if info.type.HasField("tensor_type"):
+        tensor_type = info.type.tensor_type
+        elem = tensor_type.elem_type or (default.elem if default is not None else 0)
+    elif default is not None:
+        tensor_type, elem = None, default.elem
+    else:
+        raise NotSupportedError(f"input {name!r} is not a tensor (sequence, map and optional inputs are not supported)")
+    array = fit_value(array, elem, what)
+    shape = list(array.shape)
+    if given is not None and tuple(given) != array.shape:
+        raise TypeError(f"{what} has shape {shape}, but input_shapes[{name!r}] is {list(given)}")
+    if tensor_type is not None and tensor_type.HasField("shape"):
+        dims = tensor_type.shape.dim
+        fixed = [d.dim_value if d.HasField("dim_value") and d.dim_value >= 0 else None for d in dims]
+        if len(dims) != array.ndim or any(f is not None and f != s for f, s in zip(fixed, shape)):
+            raise TypeError(f"{what} has shape {shape}, which does not fit the input's declared shape "
+                            f"{_declared_text(dims)}")
+    elif default is not None and default.shape != array.shape:
+        raise TypeError(f"{what} has shape {shape}, the input's initializer {list(default.shape)}")
+    return const_value(array, elem)
+
+
 def _input_shape(info: Any, given: tuple[int, ...] | None) -> tuple[tuple[int, ...], int]:
     name = sanitize(info.name)
     if not info.type.HasField("tensor_type"):
@@ -696,13 +803,41 @@ def _input_shape(info: Any, given: tuple[int, ...] | None) -> tuple[tuple[int, .
     return tuple(shape), elem
 
 
+def _outer_names(node: Any) -> set[str]:
+    """The names that the sub-graphs of ``node`` (``If`` branches, at any depth) read from the
+    graphs around them: its implicit inputs."""
+    used: set[str] = set()
+    made: set[str] = set()
+    for top in subgraphs(node):
+        for graph in walk_graphs(top):
+            made.update(t.name for t in graph.initializer)
+            made.update(t.values.name for t in graph.sparse_initializer)
+            made.update(i.name for i in graph.input)
+            used.update(o.name for o in graph.output)
+            for inner in graph.node:
+                used.update(inner.input)
+                made.update(inner.output)
+    used.discard("")
+    return used - made
+
+
+def _dependencies(node: Any) -> list[str]:
+    """What ``node`` reads: its inputs, then the outer names its sub-graphs read."""
+    names = list(node.input)
+    if any(True for _ in subgraphs(node)):
+        names.extend(sorted(_outer_names(node)))
+    return names
+
+
 def _sorted_nodes(graph: Any, scope: Scope, where: str) -> list[tuple[int, Any]]:
-    """The nodes in a dependency order (the file's order when it is one, as ONNX requires)."""
+    """The nodes in a dependency order (the file's order when it is one, as ONNX requires); a
+    node with sub-graphs comes after what they read from this graph."""
     nodes = list(enumerate(graph.node))
+    needs = {i: _dependencies(node) for i, node in nodes}
     known = set()
     ordered = True
-    for _, node in nodes:
-        if any(n and n not in known and scope.get(n) is None for n in node.input):
+    for i, node in nodes:
+        if any(n and n not in known and scope.get(n) is None for n in needs[i]):
             ordered = False
             break
         known.update(node.output)
@@ -731,7 +866,7 @@ def _sorted_nodes(graph: Any, scope: Scope, where: str) -> list[tuple[int, Any]]
                 )
             visiting.add(j)
             stack.append((j, True))
-            for name in nodes[j][1].input:
+            for name in needs[j]:
                 k = produced_by.get(name)
                 if k is not None and k not in done:
                     stack.append((k, False))
@@ -805,7 +940,7 @@ def _check_folder(folder: Any) -> str | None:
 
 
 def import_onnx(model: Any, builder: MLGraphBuilder, input_shapes: Mapping[str, Sequence[int]] | None = None,
-                *, limits: Limits | None = None,
+                *, input_values: Mapping[str, Any] | None = None, limits: Limits | None = None,
                 external_data_dir: str | os.PathLike[str] | None = None) -> dict[str, MLOperand]:
     from ...builder import MLGraphBuilder
 
@@ -814,11 +949,12 @@ def import_onnx(model: Any, builder: MLGraphBuilder, input_shapes: Mapping[str, 
     limits = check_limits("import_onnx", limits)
     builder.check_usable("import_onnx")
     proto, size = read_model(model, external_data_dir)
-    return _convert(proto, builder, input_shapes, limits.budget(size), wrap_outputs=False)
+    return _convert(proto, builder, input_shapes, limits.budget(size), wrap_outputs=False, input_values=input_values)
 
 
 def load_onnx(model: Any, context: MLContext | None = None, input_shapes: Mapping[str, Sequence[int]] | None = None,
-              *, limits: Limits | None = None, external_data_dir: str | os.PathLike[str] | None = None) -> MLGraph:
+              *, input_values: Mapping[str, Any] | None = None, limits: Limits | None = None,
+              external_data_dir: str | os.PathLike[str] | None = None) -> MLGraph:
     from ...context import ML, MLContext
 
     limits = check_limits("load_onnx", limits)
@@ -828,19 +964,22 @@ def load_onnx(model: Any, context: MLContext | None = None, input_shapes: Mappin
         raise TypeError(f"load_onnx needs an MLContext, got {type(context).__name__}")
     proto, size = read_model(model, external_data_dir)
     builder = context.create_graph_builder()
-    return builder.build(_convert(proto, builder, input_shapes, limits.budget(size), wrap_outputs=True))
+    outputs = _convert(proto, builder, input_shapes, limits.budget(size), wrap_outputs=True, input_values=input_values)
+    return builder.build(outputs)
 
 
 def _convert(proto: Any, builder: MLGraphBuilder, input_shapes: Mapping[str, Sequence[int]] | None,
-             budget: Budget, wrap_outputs: bool) -> dict[str, MLOperand]:
+             budget: Budget, wrap_outputs: bool, input_values: Mapping[str, Any] | None = None) -> dict[str, MLOperand]:
     """Convert ``proto`` onto ``builder``; on any error the builder is as it was before."""
     initializers = {t.name for t in proto.graph.initializer} | {t.values.name for t in proto.graph.sparse_initializer}
+    fixed = check_input_values(input_values)
     existing = set(builder.input_names)
-    taken = [sanitize(i.name) for i in proto.graph.input if i.name not in initializers and i.name in existing]
+    taken = [sanitize(i.name) for i in proto.graph.input
+             if i.name not in initializers and i.name not in fixed and i.name in existing]
     if taken:
         raise TypeError(f"import_onnx: the builder already has inputs named {taken}")
     with builder.transaction():
-        return Importer(proto, builder, input_shapes, budget).plan(wrap_outputs)
+        return Importer(proto, builder, input_shapes, budget, fixed).plan(wrap_outputs)
 
 
 def supported_op_types() -> list[str]:

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..core import Node, Value
 from ..registry import converter
-from .common import norm_axis
+from .common import norm_axis, operand_as
 
 if TYPE_CHECKING:
     from ....builder import MLOperand
@@ -85,23 +85,53 @@ def convert_prelu(node: Node) -> Value:
     return node.out(node.b.prelu(node.x(0), slope_operand, label=node.label()), node.elem(0))
 
 
+def _clip_bound(node: Node, i: int, what: str) -> float | Value | None:
+    """Clip's bound ``i`` (opset 11 on): a number when constant, the value when computed at run
+    time, None when absent or NaN (ONNX Runtime then leaves that side unbounded)."""
+    if not node.has(i):
+        return None
+    value = node.input(i)
+    node.check(math.prod(value.shape) == 1, f"{what} has shape {list(value.shape)}, not one element")
+    if value.const is not None:
+        number = value.const.reshape(-1)[0]
+        return None if isinstance(number, np.floating) and np.isnan(number) else Value(
+            value.elem, (), const=value.const.reshape(()))
+    return value
+
+
 @converter("Clip")
 def convert_clip(node: Node) -> Value:
+    """``clamp`` for constant bounds; bounds computed at run time (or min > max) as ONNX Runtime
+    computes them: t = x < min ? min : x, then y = max < t ? max : t, with ``where``.  That keeps
+    NaN inputs NaN, gives max everywhere else when min > max, and ignores a NaN bound."""
+    bounds: list[float | Value | None]
     if node.opset < 11:
-        low, high = node.attr("min"), node.attr("max")
+        bounds = [None if node.attr(a) is None else float(node.attr(a)) for a in ("min", "max")]
     else:
-        low = float(node.need_const(1, "min").reshape(-1)[0]) if node.has(1) else None
-        high = float(node.need_const(2, "max").reshape(-1)[0]) if node.has(2) else None
+        bounds = [_clip_bound(node, 1, "min"), _clip_bound(node, 2, "max")]
+    numbers = [b if isinstance(b, float) or b is None else (None if b.const is None else b.const.item())
+               for b in bounds]
     x = node.x(0)
-    if low is not None and high is not None and low > high:
-        # ONNX Runtime gives max everywhere when min > max; so does clamp's order of min then max.
-        return node.out(node.b.expand(node.scalar(high, x), list(x.shape), label=node.label()), node.elem(0))
-    options = {}
-    if low is not None:
-        options["min_value"] = float(low)
-    if high is not None:
-        options["max_value"] = float(high)
-    return node.out(node.b.clamp(x, label=node.label(), **options), node.elem(0))
+    low, high = numbers
+    constant = all(n is not None or b is None for n, b in zip(numbers, bounds))
+    if constant and not (low is not None and high is not None and low > high):
+        options = {}
+        if low is not None:
+            options["min_value"] = float(low)
+        if high is not None:
+            options["max_value"] = float(high)
+        return node.out(node.b.clamp(x, label=node.label(), **options), node.elem(0))
+    result = x
+    last = max(i for i, b in enumerate(bounds) if b is not None)
+    for i, bound in enumerate(bounds):
+        if bound is None:
+            continue
+        limit = node.scalar(bound, x) if isinstance(bound, float) else operand_as(node, bound, node.elem(0))
+        if limit.shape:
+            limit = node.b.reshape(limit, [])
+        past = node.b.lesser(result, limit) if i == 0 else node.b.lesser(limit, result)
+        result = node.b.where(past, limit, result, label=node.label() if i == last else "")
+    return node.out(result, node.elem(0))
 
 
 def _softmax_axis(node: Node, rank: int) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import types as T
@@ -89,8 +91,7 @@ def convert_one_hot(node: Node) -> Value:
     depth = int(node.need_const(1, "depth").reshape(-1)[0])
     node.check(depth > 0, f"depth {depth} is not positive")
     node.charge(Cost(depth * 8, depth), f"the ramp of depth {depth}")
-    values = node.need_const(2, "values").reshape(-1)
-    node.check(values.size == 2, "values must hold [off_value, on_value]")
+    node.check(math.prod(node.shape(2)) == 2, "values must hold [off_value, on_value]")
     rank = indices.rank + 1
     axis = norm_axis(node, int(node.attr("axis", -1)), rank)
     elem = T.INT64 if indices.elem not in (T.INT32, T.INT64) else indices.elem
@@ -102,6 +103,13 @@ def convert_one_hot(node: Node) -> Value:
     positions[axis] = depth
     ramp = node.constant(np.arange(depth).reshape(positions), idx.data_type)
     hot = node.b.equal(idx, ramp)
-    off = node.constant(values[0:1].reshape(()), None)
-    on = node.constant(values[1:2].reshape(()), None)
+    values = node.const(2)
+    if values is not None:
+        values = values.reshape(-1)
+        off = node.constant(values[0:1].reshape(()), None)
+        on = node.constant(values[1:2].reshape(()), None)
+    else:  # computed at run time: the two elements of the operand
+        pair = node.b.reshape(node.x(2), [2])
+        off = node.b.reshape(node.b.slice(pair, [0], [1]), [])
+        on = node.b.reshape(node.b.slice(pair, [1], [1]), [])
     return node.out(node.b.where(hot, on, off, label=node.label()), node.elem(2))

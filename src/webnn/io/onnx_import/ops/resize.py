@@ -133,9 +133,7 @@ def _geometry(node: Node, shape: tuple[int, ...]) -> tuple[list[int], list[float
     axes = list(range(rank))
     if node.has_attr("axes"):
         axes = norm_axes(node, [int(a) for a in node.attr("axes")], rank)
-    scales_arr = node.const(scale_index) if node.has(scale_index) else None
-    if node.has(scale_index) and scales_arr is None:
-        node.fail("scales must be a constant")
+    scales_arr = node.need_const(scale_index, "scales") if node.has(scale_index) else None
     sizes_arr = None
     if sizes_index is not None and node.has(sizes_index):
         sizes_arr = node.need_const(sizes_index, "sizes")

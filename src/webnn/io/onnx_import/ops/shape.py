@@ -8,13 +8,18 @@ that both the NumPy folder and the converter use.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import types as T
 from ..core import Node, Value
 from ..costs import Cost, count, like_first_input, made
 from ..registry import converter, folder
 from .common import broadcast_shapes, norm_axes, norm_axis, operand_as
+
+if TYPE_CHECKING:
+    from ....builder import MLOperand
 
 # --------------------------------------------------------------------------- Reshape, Flatten
 
@@ -317,13 +322,13 @@ PAD_MODES = {"constant": "constant", "reflect": "reflection", "edge": "edge"}
 
 
 def _pad_geometry(node: Node) -> tuple[list[int], list[int], str, float]:
+    """Begin and end pads per axis, the mode and the fill (0 when ``constant_value`` is computed
+    at run time: :func:`convert_pad` then fills the border itself)."""
     shape = node.shape(0)
     rank = len(shape)
     if node.opset >= 11:
         pads = node.ints(1, "pads")
         value = node.const(2) if node.has(2) else None
-        if node.has(2) and value is None:
-            node.fail("constant_value (input 2) must be a constant")
         fill = 0.0 if value is None or value.size == 0 else value.reshape(-1)[0].item()
         axes = norm_axes(node, node.ints(3, "axes"), rank) if node.has(3) else list(range(rank))
     else:
@@ -376,8 +381,24 @@ def convert_pad(node: Node) -> Value:
     begin, end = [max(b, 0) for b in begin], [max(e, 0) for e in end]
     if not any(begin) and not any(end):
         return node.out(node.b.identity(x, label=node.label()), value.elem)
+    if mode == "constant" and node.opset >= 11 and node.has(2) and node.const(2) is None:
+        return node.out(_pad_with_operand(node, x, begin, end), value.elem)
     result = node.b.pad(x, begin, end, mode=PAD_MODES[mode], value=fill, label=node.label())
     return node.out(result, value.elem)
+
+
+def _pad_with_operand(node: Node, x: MLOperand, begin: list[int], end: list[int]) -> MLOperand:
+    """Constant padding by a value computed at run time: ``where`` picks it on the border, which
+    a padded mask of ones tells from the input (exact for any value, NaN included)."""
+    fill = node.input(2)
+    node.check(math.prod(fill.shape) == 1, f"constant_value has shape {list(fill.shape)}, not one element")
+    operand = operand_as(node, fill, node.elem(0))
+    if fill.rank:
+        operand = node.b.reshape(operand, [])
+    ones = node.b.expand(node.constant(np.array(1, np.uint8)), list(x.shape))
+    inside = node.b.pad(ones, begin, end, mode="constant", value=0)
+    padded = node.b.pad(x, begin, end, mode="constant", value=0)
+    return node.b.where(inside, padded, operand, label=node.label())
 
 
 # --------------------------------------------------------------------------- DepthToSpace, SpaceToDepth
@@ -434,16 +455,51 @@ def fold_trilu(node: Node, arrays: list[np.ndarray]) -> np.ndarray:
 
 @converter("Trilu")
 def convert_trilu(node: Node) -> Value:
-    node.check(node.input(0).rank >= 2, "the input must have rank 2 or more")
+    value = node.input(0)
+    node.check(value.rank >= 2, "the input must have rank 2 or more")
     upper = bool(node.attr("upper", 1))
+    if node.has(1) and node.const(1) is None:
+        return node.out(_trilu_runtime_k(node, value, upper), value.elem)
     result = node.b.triangular(node.x(0), upper=upper, diagonal=_trilu_k(node), label=node.label())
-    return node.out(result, node.elem(0))
+    return node.out(result, value.elem)
+
+
+def _trilu_runtime_k(node: Node, value: Value, upper: bool) -> MLOperand:
+    """Trilu with k computed at run time: element (i, j) is kept where j - i >= k (upper) or
+    j - i <= k (lower), a comparison of a constant [rows, columns] ramp with k; the rest is 0."""
+    k = node.input(1)
+    node.check(math.prod(k.shape) == 1, f"k has shape {list(k.shape)}, not one element")
+    rows, columns = value.shape[-2:]
+    node.charge(Cost(rows * columns * 8, rows * columns), f"the diagonal offsets of a {rows} x {columns} matrix")
+    offsets = np.arange(columns, dtype=np.int64)[None, :] - np.arange(rows, dtype=np.int64)[:, None]
+    diagonal = operand_as(node, k, T.INT64)
+    if k.rank:
+        diagonal = node.b.reshape(diagonal, [])
+    ramp = node.constant(offsets)
+    keep = node.b.greater_or_equal(ramp, diagonal) if upper else node.b.lesser_or_equal(ramp, diagonal)
+    x = node.x(0)
+    return node.b.where(keep, x, node.scalar(0, x), label=node.label())
+
+
+def _dropout_off(node: Node) -> bool:
+    """Whether Dropout drops nothing (ratio 0) even when training."""
+    if not node.has(1):
+        return False
+    ratio = node.const(1)
+    return ratio is not None and ratio.size == 1 and float(ratio.reshape(-1)[0]) == 0.0
 
 
 @converter("Dropout")
 def convert_dropout(node: Node) -> list[Value | None]:
-    if node.has(2):
-        training = node.need_const(2, "training_mode")
+    """The identity at inference (training_mode false, or absent), and with a ratio of 0; its
+    mask is then all true.  Training with a ratio above 0 is random: no equivalent."""
+    if node.has(2) and not _dropout_off(node):
+        training = node.need_const(2, "training_mode (true drops at random, which has no WebNN equivalent)")
         node.check(not training.any(), "training_mode is true; only inference (identity) is supported")
-    node.only_first_output("the dropout mask")
-    return [node.input(0)]
+    value = node.input(0)
+    results: list[Value | None] = [value]
+    if node.output_used(1):
+        elem = T.BOOL if node.opset >= 10 else value.elem  # of the input's type before opset 10
+        one = node.constant(np.array(1, np.uint8 if elem == T.BOOL else T.NUMPY[elem]))
+        results.append(node.out(node.b.expand(one, list(value.shape), label=node.label("_mask")), elem))
+    return results
