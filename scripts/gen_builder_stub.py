@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Literal
 
+import numpy as np
+
 from .context import MLContext
 from .graph import MLGraph
 from .ir import Graph, OperandDescriptor, Operation

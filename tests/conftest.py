@@ -25,3 +25,21 @@ BACKENDS = webnn.available_backends()
 def context(request: pytest.FixtureRequest) -> webnn.MLContext:
     """A context on each available backend in turn (test ids end in ``[onnxruntime]`` / ``[reference]``)."""
     return webnn.ML().create_context(backend=request.param)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """After the run, which tests skipped for want of data (the WPT cases, the real models), why,
+    and how to get it: shown without ``-rs`` too."""
+    from .models import MISSING
+
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = str(longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else longrepr)
+        if MISSING in reason:
+            reason = reason[reason.index(MISSING) + len(MISSING):]
+            reasons[reason] = reasons.get(reason, 0) + 1
+    if reasons:
+        terminalreporter.section("skipped for missing test data")
+        for reason, count in reasons.items():
+            terminalreporter.write_line(f"{count} skipped: {reason}")

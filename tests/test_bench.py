@@ -225,9 +225,16 @@ def test_report_shows_error_cells() -> None:
         "workloads": [{"workload": "simple", "description": "d", "input_shape": [1, 3, 8, 8], "ops": 20,
                        "notes": [], "reference_check": None, "rows": [bad_row, ok_row]}],
     }
+    wide = report.render_text(results, wide=True)
+    assert "ERROR at build (builder + build()): NotSupportedError: build: the onnxruntime backend cannot" in wide
+    assert "ok (abs 0, rel 0)" in wide
     text = report.render_text(results)
-    assert "ERROR at build (builder + build()): NotSupportedError: build: the onnxruntime backend cannot" in text
-    assert "ok (abs 0, rel 0)" in text
+    assert all(len(line) <= report.WIDTH for line in text.splitlines())
+    assert "webnn onnxruntime (CPU)  ERROR at build (builder + build()): NotSupportedError" in text  # cut short
+    flat = " ".join(text.split())  # the whole error is in the notes below the table
+    assert "simple: webnn onnxruntime (CPU): ERROR at build (builder + build()): NotSupportedError: build: the " \
+           "onnxruntime backend cannot run conv2d" in flat
+    assert "direct ORT (CPU)" in text and " ok" in text and "(abs 0" not in text  # the check in short form
     markdown = report.render_markdown(results)
     assert markdown.count("\n| ") == 2 and "ERROR at build" in markdown
 
@@ -247,10 +254,13 @@ def test_quick_bench_end_to_end(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     assert "bench: [1/" in proc.stderr  # progress on stderr
     lines = proc.stdout.splitlines()
-    assert lines[0].startswith("simple:") and "build ms" in lines[1] and "warm/direct" in lines[1]
-    assert "hit build+first ms" in lines[1] and "hit/cold" in lines[1] and "hit/direct" in lines[1]
+    assert lines[0].startswith("simple:")
+    assert lines[1].split() == ["target", "b+f", "ms", "hit", "b+f", "ms", "warm", "ms", "warm/direct", "b+f/direct",
+                                "check"]
+    assert max(len(line) for line in lines) <= 100  # the table, its heading and the notes fit 100 columns
     default = webnn.available_backends()[0]
-    assert any(line.strip().startswith(f"webnn {default}") for line in lines)
+    short = "webnn ORT (CPU)" if default == "onnxruntime" else f"webnn {default}"
+    assert any(line.strip().startswith(short) for line in lines)
     results = json.loads(out.read_text())
     (section,) = results["workloads"]
     assert section["workload"] == "simple" and section["input_shape"] == [1, 3, 16, 16]
@@ -277,9 +287,18 @@ def test_quick_bench_end_to_end(tmp_path: Path) -> None:
             assert process["from_cache"] is False and process["hit"]["from_cache"] is True
         hits = sorted(p["hit"]["build_first_ms"] for p in ours["processes"])
         assert ours["hit_build_first_ms"] == pytest.approx((hits[0] + hits[1]) / 2)
-        assert ours["ratios"]["hit_cold"] == pytest.approx(ours["hit_build_first_ms"] / ours["build_first_ms"])
-        assert ours["ratios"]["hit_direct"] == pytest.approx(ours["hit_build_first_ms"] / rows[1]["build_first_ms"])
-        assert "cache: every webnn process started with an empty cache folder" in proc.stdout
+        # each ratio is the median of the rounds' ratios (webnn process k against direct process k)
+        theirs = rows[1]["processes"]
+        cold = [p["hit"]["build_first_ms"] / p["build_first_ms"] for p in ours["processes"]]
+        direct = [p["hit"]["build_first_ms"] / q["build_first_ms"] for p, q in zip(ours["processes"], theirs)]
+        warm = [p["median_ms"] / q["median_ms"] for p, q in zip(ours["processes"], theirs)]
+        assert ours["ratio_samples"]["hit_cold"] == pytest.approx(cold)
+        assert ours["ratios"]["hit_cold"] == pytest.approx(sum(cold) / 2)
+        assert ours["ratios"]["hit_direct"] == pytest.approx(sum(direct) / 2)
+        assert ours["ratios"]["warm_median"] == pytest.approx(sum(warm) / 2)
+        assert ours["ratio_iqr"]["warm_median"] == pytest.approx([min(warm) + (max(warm) - min(warm)) / 4,
+                                                                  max(warm) - (max(warm) - min(warm)) / 4])
+        assert "cache: every webnn process started with an empty cache folder" in " ".join(proc.stdout.split())
 
 
 SCRIPT = shutil.which("webnn", path=os.path.dirname(sys.executable))
@@ -434,7 +453,9 @@ def test_bench_onnx_file_end_to_end(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (section,) = json.loads(out.read_text())["workloads"]
-    assert section["workload"] == f"onnx:{path}" and section["ops"] == 4
+    assert section["workload"] == f"onnx:{path}" and section["ops"] == 4 and section["label"] == "m"
+    assert proc.stdout.startswith("m: ONNX model m.onnx")  # the file's stem names it in the table
+    assert f"m: {path}" in proc.stdout and max(len(line) for line in proc.stdout.splitlines()) <= 100
     assert section["inputs"] == "x [2, 5] float32, ids [2, 4] int64"
     rows = section["rows"]
     assert [r["kind"] for r in rows] == ["webnn", "direct"]
@@ -442,7 +463,7 @@ def test_bench_onnx_file_end_to_end(tmp_path: Path) -> None:
         assert row["ok"] and row["check"]["status"] == "ok", row
     assert set(rows[0]["ratios"]) >= {"warm_median", "build_first", "peak_rss"}
     assert "ONNX model m.onnx (4 nodes)" in proc.stdout
-    assert "the timed build imported the onnx package: cold build" in proc.stdout
+    assert "the timed build imported the onnx package: cold build" in " ".join(proc.stdout.split())
     if rows[0]["backend"] == "onnxruntime":
         assert rows[0]["hit_loaded"] == 1 and rows[0]["processes"][0]["hit"]["onnx_imported"] is False
     no_cache = subprocess.run(command[:-4] + ["--onnx", str(path), "--input-shape", "x=2,5", "--input-shape",
@@ -451,6 +472,7 @@ def test_bench_onnx_file_end_to_end(tmp_path: Path) -> None:
     assert no_cache.returncode == 0, no_cache.stdout + no_cache.stderr
     results = json.loads(out.read_text())
     assert results["meta"]["settings"]["cache"] is False and "cache off (--no-cache)" in no_cache.stdout
+    assert "hit b+f ms" in no_cache.stdout.splitlines()[1]
     (section,) = results["workloads"]
     assert "hit_processes" not in section["rows"][0] and section["rows"][0]["processes"][0]["from_cache"] is False
     twice = subprocess.run(command[:-4] + ["--onnx", f"{path}:x=2,5;ids=2,4", "--onnx", f"{path}:x=3,5;ids=3,4"],
@@ -459,3 +481,128 @@ def test_bench_onnx_file_end_to_end(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "webnn", "bench", "--input-shape", "x=1,2"],
                          capture_output=True, text=True, timeout=60, env=env)
     assert bad.returncode == 2 and "--input-shape applies to --onnx models only" in bad.stderr
+
+
+# ------------------------------------------------------------------------------ the table
+
+
+def test_workload_labels() -> None:
+    labels = runner.workload_labels(["simple", "onnx:/models/det/model.onnx", "onnx:/models/rec/model.onnx",
+                                     "onnx:/a/ch_PP-OCRv4_det_infer.onnx", "onnx:/b/simple.onnx", "onnx:/c/noext"])
+    assert labels == {"simple": "simple", "onnx:/models/det/model.onnx": "det/model",
+                      "onnx:/models/rec/model.onnx": "rec/model", "onnx:/a/ch_PP-OCRv4_det_infer.onnx":
+                      "ch_PP-OCRv4_det_infer", "onnx:/b/simple.onnx": "b/simple", "onnx:/c/noext": "noext"}
+
+
+def _round(build_first: float, median: float, hit: float | None = None, peak: float = 80.0) -> dict:
+    process = {"build_first_ms": build_first, "median_ms": median, "peak_rss_mb": peak}
+    if hit is not None:
+        process["hit"] = {"ok": True, "from_cache": True, "build_first_ms": hit}
+    return process
+
+
+def test_ratios_are_medians_of_the_rounds_with_their_spread() -> None:
+    """Each round pairs a webnn process with a direct one: the ratio is the median of the rounds'
+    ratios, the spread their interquartile range (an outlier round does not move either much)."""
+    ours_rounds = [_round(20, 1.0, 10), _round(22, 1.1, 11), _round(21, 5.0, 9), _round(19, 0.9, 10),
+                   _round(20, 1.0, 12)]
+    their_rounds = [_round(10, 1.0), _round(11, 1.0), _round(10, 1.0), _round(10, 1.0), _round(10, 1.0)]
+    ours = runner.merge_processes([dict(p, ok=True, kind="webnn", from_cache=False) for p in ours_rounds])
+    theirs = runner.merge_processes([dict(p, ok=True, kind="direct") for p in their_rounds])
+    ours.update(label="webnn onnxruntime (CPU)", kind="webnn", configured_providers=["CPUExecutionProvider"])
+    theirs.update(label="direct ORT (CPU)", kind="direct", configured_providers=["CPUExecutionProvider"])
+    ours.update(hit_loaded=5, hit_build_first_ms=10.0)
+    runner._add_ratios([ours, theirs])
+    warm = [1.0, 1.1, 5.0, 0.9, 1.0]
+    assert ours["ratio_samples"]["warm_median"] == pytest.approx(warm)
+    assert ours["ratios"]["warm_median"] == pytest.approx(1.0)  # the 5x round is an outlier
+    assert ours["ratio_iqr"]["warm_median"] == pytest.approx([1.0, 1.1])
+    assert ours["ratios"]["build_first"] == pytest.approx(2.0)
+    assert ours["ratio_samples"]["hit_direct"] == pytest.approx([1.0, 1.0, 0.9, 1.0, 1.2])
+    assert ours["ratios"]["hit_cold"] == pytest.approx(0.5)
+    assert report.fmt_ratio(ours["ratios"]["warm_median"], ours["ratio_iqr"]["warm_median"]) == "1.00x (1.00-1.10)"
+    assert report.row_cells(ours)[3] == "1.00 (1.00-1.10)"
+    assert report.fmt_ratio(12.345, [10.0, 101.0]) == "12.3x (10.0-101)"
+    # rounds that do not pair (a process of the baseline failed): the ratio of the rows' medians
+    lone = dict(ours, processes=ours["processes"][:4])
+    runner._add_ratios([lone, theirs])
+    assert "warm_median" not in lone["ratio_samples"] and lone["ratios"]["warm_median"] == pytest.approx(1.0)
+
+
+def _results(rows: list[dict], workload: str = "onnx:/some/long/folder/ch_PP-OCRv4_rec_infer.onnx") -> dict:
+    return {
+        "meta": {"webnn": "0.1.0", "python": "3.11.7", "numpy": "2.4.6", "cpu_count": 2,
+                 "settings": {"threads": None, "runs": 20, "warmup": 2, "processes": 9, "cache": True}},
+        "imports": {"repeats": 5, "median_ms": {"webnn": 70.9, "onnxruntime": 92.6}, "errors": {}},
+        "workloads": [{"workload": workload, "label": "ch_PP-OCRv4_rec_infer", "description":
+                       "ONNX model ch_PP-OCRv4_rec_infer.onnx (1234 nodes)", "input_shape": [1, 3, 48, 320],
+                       "inputs": "x [1, 3, 48, 320] float32", "ops": 1234, "notes": ["a note " * 30],
+                       "reference_check": None, "rows": rows}],
+    }
+
+
+def test_default_table_fits_100_columns_and_wide_has_every_column() -> None:
+    check = {"status": "ok", "max_abs": 4e-06, "max_rel": 7e-05}
+    ours = {"ok": True, "label": "webnn onnxruntime (CPU)", "short_label": "webnn ORT (CPU)", "kind": "webnn",
+            "build_ms": 195.0, "first_ms": 24.0, "build_first_ms": 214.0, "hit_processes": 9, "hit_loaded": 8,
+            "hit_build_first_ms": 70.4, "median_ms": 12.2, "min_ms": 11.4, "p90_ms": 14.0, "runs": 180,
+            "peak_rss_mb": 140.0, "check": check, "hit_check": {"status": "FAIL", "max_abs": 1.0, "max_rel": 1.0},
+            "ratios": {"warm_median": 0.98, "build_first": 11.72, "hit_cold": 0.33, "hit_direct": 0.57,
+                       "peak_rss": 1.11},
+            "ratio_iqr": {"warm_median": [0.95, 1.01], "build_first": [10.5, 12.25]},
+            "providers": ["CUDAExecutionProvider"], "configured_providers": ["TensorrtExecutionProvider"]}
+    direct = {"ok": True, "label": "direct ORT (CPU)", "short_label": "direct ORT (CPU)", "kind": "direct",
+              "build_ms": 111.0, "first_ms": 13.6, "build_first_ms": 124.0, "median_ms": 12.4, "min_ms": 11.5,
+              "p90_ms": 14.9, "runs": 180, "peak_rss_mb": 125.0, "check": check}
+    reference = {"ok": True, "label": "webnn reference (numpy)", "short_label": "webnn reference",
+                 "kind": "webnn", "build_first_ms": 48.3, "median_ms": 25.7, "check": {"status": "reference"},
+                 "ratios": {"warm_median": 5.89, "build_first": 0.47}}
+    results = _results([ours, direct, reference])
+    text = report.render_text(results)
+    lines = text.splitlines()
+    assert max(map(len, lines)) <= 100, max(lines, key=len)
+    assert lines[0].startswith("ch_PP-OCRv4_rec_infer: ONNX model ch_PP-OCRv4_rec_infer.onnx")
+    assert lines[2].split()[:4] == ["target", "b+f", "ms", "hit"]  # after the heading, wrapped
+    row = next(line for line in lines if line.startswith("  webnn ORT (CPU)->CUDA"))
+    assert row.split()[3:] == ["214", "70.4", "(8/9)", "12.2", "0.98", "(0.95-1.01)", "11.7", "(10.5-12.2)",
+                               "hit", "FAIL"]
+    assert any(line.split()[:3] == ["webnn", "reference", "48.3"] and line.endswith("ref") for line in lines)
+    assert "ch_PP-OCRv4_rec_infer: /some/long/folder/ch_PP-OCRv4_rec_infer.onnx" in text
+    wide = report.render_text(results, wide=True)
+    header = wide.splitlines()[1]
+    for column in report.WIDE_HEADERS:
+        assert column in header
+    assert "webnn onnxruntime (CPU) -> CUDA" in wide and "ok (abs 4e-06, rel 7e-05); cache hit: FAIL" in wide
+    assert "0.33x" in wide and "0.57x" in wide and "1.11x" in wide
+    markdown = report.render_markdown(results)
+    assert markdown.splitlines()[0] == "| workload | target | " + " | ".join(report.HEADERS) + " |"
+    assert "| **ch_PP-OCRv4_rec_infer** | webnn ORT (CPU)->CUDA | 214 |" in markdown
+    assert "| hit/direct |" in report.render_markdown(results, wide=True)
+
+
+def test_quick_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--quick: more rounds of fewer runs (webnn and direct processes in turn), about a minute on 2 cores."""
+    from webnn import cli
+
+    seen = {}
+
+    def fake_run(settings, **options):
+        seen.update(settings=settings, **options)
+        return 0
+
+    monkeypatch.setattr(runner, "run", fake_run)
+    assert cli.main(["bench", "--quick"]) == 0
+    settings = seen["settings"]
+    assert settings.quick and settings.processes == cli.QUICK_ROUNDS >= 7 and settings.runs == 20
+    assert seen["wide"] is False and seen["markdown"] is False
+    assert cli.main(["bench", "--quick", "--wide", "--markdown", "--processes", "2"]) == 0
+    assert seen["wide"] is True and seen["markdown"] is True and seen["settings"].processes == 2
+
+
+def test_error_cells_speak_cli() -> None:
+    row = {"ok": False, "label": "webnn onnxruntime (CPU)", "kind": "webnn", "step": "build",
+           "error": "NotSupportedError: input 'x': dimension 0 ('batch') is free; fix it with input_shapes, "
+                    "e.g. input_shapes={'x': [...]} (one size per dimension)"}
+    cells = report.row_cells(row)
+    assert isinstance(cells, str) and "input_shapes" not in cells
+    assert cells.endswith("give it with --input-shape x=D0,D1,... (one size per dimension)")

@@ -171,10 +171,10 @@ def test_validate_invalid(saved_model, edit, message: str, capsys: pytest.Captur
 
 
 def test_validate_usage_errors(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", str(tmp_path / "missing.webnn")]) == 1
+    assert main(["validate", str(tmp_path / "missing.webnn")]) == 2
     assert "missing.webnn: no such file" in capsys.readouterr().err
     (tmp_path / "model.txt").write_text("x")
-    assert main(["validate", str(tmp_path / "model.txt")]) == 1
+    assert main(["validate", str(tmp_path / "model.txt")]) == 2
     assert "unknown file type" in capsys.readouterr().err
     assert main(["validate"]) == 2
     assert "required: FILE" in capsys.readouterr().err
@@ -249,15 +249,15 @@ def test_run(saved_model, capsys: pytest.CaptureFixture[str]) -> None:
     assert np.load(out_dir / "out_.._s.npy").tobytes() == expected["out/../s"].tobytes()
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ([], "missing --input for: x (float32 [2, 3])"),
-    (["--input", "x"], "expected NAME=FILE.npy"),
-    (["--input", "z=x.npy"], "the graph has no such input"),
-    (["--input", "x=nothing.npy"], "nothing.npy: no such file"),
-    (["--input", "x=bad.npy"], "not a readable .npy file"),
-    (["--input", "x=int.npy"], "int64"),
+@pytest.mark.parametrize(("extra", "message", "code"), [
+    ([], "missing --input for: x (float32 [2, 3])", 2),
+    (["--input", "x"], "expected NAME=FILE.npy", 2),
+    (["--input", "z=x.npy"], "the graph has no such input", 2),
+    (["--input", "x=nothing.npy"], "nothing.npy: no such file", 2),
+    (["--input", "x=bad.npy"], "not a readable .npy file", 1),
+    (["--input", "x=int.npy"], "int64", 1),
 ])
-def test_run_errors(saved_model, extra: list[str], message: str, capsys: pytest.CaptureFixture[str],
+def test_run_errors(saved_model, extra: list[str], message: str, code: int, capsys: pytest.CaptureFixture[str],
                     monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np
 
@@ -265,7 +265,7 @@ def test_run_errors(saved_model, extra: list[str], message: str, capsys: pytest.
     (path / "bad.npy").write_bytes(b"not numpy")
     np.save(path / "int.npy", np.zeros((2, 3), np.int64))
     monkeypatch.chdir(path)
-    assert main(["run", "-q", "model.webnn", *extra]) == 1
+    assert main(["run", "-q", "model.webnn", *extra]) == code
     err = capsys.readouterr().err
     assert message in err and "webnn run: error:" in err and "Traceback" not in err
 
@@ -371,7 +371,7 @@ def test_names_from_model_files_are_printed_escaped(tmp_path, capsys: pytest.Cap
     graph.save(tmp_path / "m.webnn")
     np.save(tmp_path / "x.npy", np.ones(2, np.float32))
     assert main(["validate", "-q", str(tmp_path / "m.webnn")]) == 0
-    assert main(["run", "-q", str(tmp_path / "m.webnn"), "--backend", "reference"]) == 1
+    assert main(["run", "-q", str(tmp_path / "m.webnn"), "--backend", "reference"]) == 2  # missing --input
     assert main(["run", "-q", str(tmp_path / "m.webnn"), "--backend", "reference",
                  "--input", f"{evil}={tmp_path / 'x.npy'}"]) == 0
     captured = capsys.readouterr()
@@ -396,7 +396,7 @@ def test_visualize(saved_model, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["visualize", "-q", str(path / "model.webnn"), "-o", str(path / "g.dot")]) == 0
     assert (path / "g.dot").read_text().startswith("digraph")
     assert capsys.readouterr().out.strip() == str(path / "g.dot")
-    assert main(["visualize", "-q", str(path / "model.webnn"), "-o", str(path / "g.jpg")]) == 1
+    assert main(["visualize", "-q", str(path / "model.webnn"), "-o", str(path / "g.jpg")]) == 2
     assert ".svg, .png, .pdf or .dot" in capsys.readouterr().err
     if shutil.which("dot") is None:
         assert main(["visualize", "-q", str(path / "model.webnn"), "-o", str(path / "g.svg")]) == 1
@@ -426,3 +426,181 @@ def test_unsupported_onnx_model_is_a_clean_error(tmp_path, capsys: pytest.Captur
     assert main(["validate", "-q", str(tmp_path / "det.onnx")]) == 1
     err = capsys.readouterr().err
     assert "'determinant' (Det)" in err and "not supported" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------------------ ONNX inputs with free dimensions
+
+
+def _free_batch_model(path) -> None:
+    """An ONNX file whose input x is [batch, 5] (a free dimension): y = x @ w."""
+    import numpy as np
+
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = np.arange(20, dtype=np.float32).reshape(5, 4) / 10
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])], "free",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 5])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [numpy_helper.from_array(w, "w")],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+
+
+def test_run_takes_free_dimensions_from_the_input_arrays(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    _free_batch_model(tmp_path / "m.onnx")
+    x = np.random.default_rng(0).standard_normal((3, 5)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    w = np.arange(20, dtype=np.float32).reshape(5, 4) / 10
+    run = ["run", "-q", str(tmp_path / "m.onnx"), "--input", f"x={tmp_path / 'x.npy'}", "--backend", "reference"]
+    assert main([*run, "--output-dir", str(tmp_path / "out")]) == 0
+    assert "y: float32 [3, 4]" in capsys.readouterr().out
+    np.testing.assert_allclose(np.load(tmp_path / "out" / "y.npy"), x @ w, rtol=1e-6)
+    # An explicit --input-shape that agrees is taken; one that does not is a usage error naming both.
+    assert main([*run, "--input-shape", "x=3,5"]) == 0
+    capsys.readouterr()
+    assert main([*run, "--input-shape", "x=2,5"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "webnn run: error: --input-shape x=2,5 does not match --input x=" in err
+    assert "shape [3, 5]" in err
+    # An array that contradicts the model's fixed dimension: said in command-line terms.
+    np.save(tmp_path / "x4.npy", np.zeros((3, 4), np.float32))
+    assert main(["run", "-q", str(tmp_path / "m.onnx"), "--input", f"x={tmp_path / 'x4.npy'}"]) == 2
+    err = capsys.readouterr().err
+    assert "--input x=" in err and "fixes it at 5" in err and "[batch, 5]" in err
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["validate"], "input 'x' has free dimensions [batch, 5]: give them with --input-shape x=D0,5"),
+    (["run"], "or give the input's array with --input NAME=FILE.npy"),
+    (["validate", "--input-shape", "z=1,5"], "--input-shape z=...: the model has no input 'z' (its inputs: x)"),
+    (["validate", "--input-shape", "x=2,5,1"], "--input-shape x=2,5,1 has 3 dimensions"),
+    (["validate", "--input-shape", "x=2,6"], "has 6 as dimension 1; the model's input 'x' is [batch, 5]"),
+    (["validate", "--input-shape", "x=0,5"], "dimensions must be positive"),
+    (["convert", "--input-shape", "x"], "expected NAME=D0,D1,... (e.g. --input-shape x=1,3,224,224)"),
+])
+def test_free_dimension_errors_speak_cli(tmp_path, argv: list[str], message: str,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    _free_batch_model(tmp_path / "m.onnx")
+    command, *options = argv
+    files = [str(tmp_path / "m.onnx")] + ([str(tmp_path / "out.webnn")] if command == "convert" else [])
+    assert main([command, "-q", *files, *options]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"webnn {command}: error: ") and err.count("\n") == 1, err
+    assert message in err
+    assert "input_shapes" not in err and "Traceback" not in err
+
+
+def test_library_messages_are_phrased_for_the_command_line(tmp_path) -> None:
+    """Messages of load_onnx / load that name Python keywords reach a webnn user in CLI terms."""
+    from webnn.cli import cli_message
+
+    _free_batch_model(tmp_path / "m.onnx")
+    with pytest.raises(webnn.NotSupportedError) as free:
+        webnn.load_onnx(tmp_path / "m.onnx", webnn.ML().create_context(backend="reference"))
+    assert "input_shapes={'x': [...]}" in str(free.value)
+    text = cli_message(str(free.value))
+    assert "input_shapes" not in text and "give it with --input-shape x=D0,D1,..." in text
+    with pytest.raises(TypeError) as rank:
+        webnn.load_onnx(tmp_path / "m.onnx", webnn.ML().create_context(backend="reference"),
+                        input_shapes={"x": [1, 2, 3]})
+    assert cli_message(str(rank.value)).startswith("--input-shape x [1, 2, 3] has rank 3")
+    assert cli_message("input_shapes names 'z', which the model has no input called").startswith("--input-shape names")
+    assert cli_message("none of m.safetensors is beside it (pass weights=...)").endswith(
+        "(give it with --weights-file FILE)")
+    assert "verify_weights" not in cli_message("written for b.webnn (load with verify_weights=False to use it anyway)")
+    assert "limits=" not in cli_message("a budget of 4 GiB (raise them with limits=webnn.Limits(...))").split(";")[0]
+
+
+# ------------------------------------------------------------------------------ exit codes, one-line errors
+
+
+def test_help_documents_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "exit codes: 0 done; 1 the work failed" in out and "2 usage error" in out
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["bench", "--weights", "/nonexistent"], "webnn bench: error: --weights /nonexistent: the folder does not exist"),
+    (["bench", "--onnx", "missing.onnx"], "webnn bench: error: --onnx missing.onnx: no such file"),
+    (["bench", "--onnx", "."], "webnn bench: error: --onnx .: a folder, not an ONNX file"),
+    (["bench", "--json", "/no/such/dir/x.json"], "webnn bench: error: --json /no/such/dir/x.json: the folder /no/such/dir"),
+    (["bench", "--json", "."], "webnn bench: error: --json . is a folder"),
+    (["bench", "--runs", "0"], "webnn bench: error: argument --runs: expected a positive integer"),
+    (["validate", "."], "webnn validate: error: . is a folder, not a model file: give a .onnx, .webnn or .json file"),
+    (["validate", "missing.onnx"], "webnn validate: error: missing.onnx: no such file"),
+    (["run", "model.webnn", "--weights-file", "nothing.safetensors"], "--weights-file nothing.safetensors: no such file"),
+    (["convert", "model.webnn", "/no/such/dir/m.json"], "the folder /no/such/dir does not exist"),
+    (["convert", "model.webnn", "m.txt"], "m.txt: unknown file type"),
+    (["visualize", "model.webnn", "-o", "/no/such/dir/g.dot"], "the folder /no/such/dir does not exist"),
+    (["compile", "model.webnn", "-o", "/no/such/dir/pkg"], "the folder /no/such/dir does not exist"),
+    (["run", "model.webnn", "--input", "x=x.npy", "--output-dir", "x.npy"], "--output-dir x.npy is a file"),
+])
+def test_usage_errors_are_one_line_with_exit_code_2(saved_model, argv: list[str], message: str,
+                                                    capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    path, _ = saved_model
+    monkeypatch.chdir(path)
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1, captured.err  # one line, no usage text
+    assert message in captured.err and captured.err.startswith(f"webnn {argv[0]}: error: ")
+    assert "Errno" not in captured.err and "Traceback" not in captured.err
+
+
+def test_a_failed_command_exits_1(saved_model, capsys: pytest.CaptureFixture[str]) -> None:
+    """An invalid model is the work failing (1), not a usage error (2)."""
+    path, _ = saved_model
+    (path / "bad.json").write_text('{"format": "webnn-graph-json", "version": 1, "nodes": 3}')
+    assert main(["validate", "-q", str(path / "bad.json")]) == 1
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_cache_errors(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("WEBNN_CACHE_MAX_SIZE", "lots")
+    assert main(["cache"]) == 1  # a bad setting of the environment, not of the command line
+    err = capsys.readouterr().err
+    assert err.startswith("webnn cache: error: WEBNN_CACHE_MAX_SIZE must be") and err.count("\n") == 1
+
+
+# ------------------------------------------------------------------------------ convert --opset, --weights inline
+
+
+def test_opset_range(saved_model, capsys: pytest.CaptureFixture[str]) -> None:
+    from webnn.cli import EXPORT_OPSETS
+
+    low, high = EXPORT_OPSETS
+    assert main(["convert", "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"--opset N ONNX output: the opset to write; accepted: {low}-{high}" in help_text
+    path, _ = saved_model
+    for bad in (str(high + 1), "23", str(low - 1), "7", "x"):
+        assert main(["convert", "-q", str(path / "model.webnn"), str(path / "m.onnx"), "--opset", bad]) == 2
+        err = capsys.readouterr().err
+        assert f"argument --opset: the ONNX export writes opset {low}" in err and f"{low}-{high}" in err
+        assert err.count("\n") == 1 and not (path / "m.onnx").exists()
+    assert main(["convert", "-q", str(path / "model.webnn"), str(path / "m.webnn"), "--opset", str(low)]) == 2
+    assert "--opset applies to .onnx output only" in capsys.readouterr().err
+
+
+def test_opset_range_is_what_the_export_writes(saved_model, capsys: pytest.CaptureFixture[str]) -> None:
+    onnx = pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    from webnn.backends.onnxruntime.pipeline import OPSET
+    from webnn.cli import EXPORT_OPSETS
+
+    assert EXPORT_OPSETS == (OPSET, OPSET)
+    assert OPSET <= onnx.defs.onnx_opset_version()
+    path, _ = saved_model
+    assert main(["convert", "-q", str(path / "model.webnn"), str(path / "m.onnx"), "--opset", str(OPSET)]) == 0
+    model = onnx.load(str(path / "m.onnx"))
+    assert {o.domain: o.version for o in model.opset_import}[""] == OPSET
+
+
+def test_inline_weights_help_says_what_it_costs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["convert", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "the format has no binary encoding there" in text and "about 3.5 times the weights' size" in text

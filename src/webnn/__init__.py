@@ -37,10 +37,11 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from .async_context import AsyncMLContext
     from .builder import MLGraphBuilder, MLOperand
+    from .hub import Hub
 
 #: Names whose modules load on first use: the op definitions and the builder cost more to import
 #: than the rest of the package, and a process that only runs compiled graphs never needs them.
-_LAZY = {"MLGraphBuilder": "builder", "MLOperand": "builder", "AsyncMLContext": "async_context"}
+_LAZY = {"MLGraphBuilder": "builder", "MLOperand": "builder", "AsyncMLContext": "async_context", "Hub": "hub"}
 
 
 def __getattr__(name: str) -> Any:
@@ -61,6 +62,7 @@ __all__ = [
     "AsyncMLContext",
     "DATA_TYPES",
     "GraphFormatError",
+    "Hub",
     "InvalidStateError",
     "Limits",
     "ML",

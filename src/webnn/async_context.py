@@ -50,6 +50,18 @@ class AsyncMLContext:
     async def write_tensor_async(self, tensor: MLTensor, data: Any) -> None:
         await self._context.write_tensor_async(tensor, data)
 
+    def create_tensor(
+        self, descriptor: Any, data_type: str | None = None, readable: bool | None = None,
+        writable: bool | None = None, exportable_to_gpu: bool = False,
+    ) -> MLTensor:
+        """``MLContext.create_tensor``, except that a tensor given by shape (pywebnn's form) is
+        readable and writable unless told otherwise, as pywebnn's ``AsyncMLContext`` makes it.
+        The spec's descriptor dict keeps the spec's defaults (neither)."""
+        if not isinstance(descriptor, Mapping):
+            readable = True if readable is None else readable
+            writable = True if writable is None else writable
+        return self._context.create_tensor(descriptor, data_type, readable, writable, exportable_to_gpu)
+
     def __getattr__(self, name: str) -> Any:
         # create_graph_builder, create_tensor, compute, read_tensor, write_tensor, accelerated, ...
         return getattr(self._context, name)

@@ -93,9 +93,89 @@ class MLOperand:
         """The input name for graph inputs, else None."""
         return self._name
 
+    @property
+    def dtype(self) -> np.dtype:
+        """The NumPy dtype of the operand's values (``int8`` / ``uint8`` for int4 / uint4)."""
+        return self._desc.numpy_dtype
+
     def __repr__(self) -> str:
         what = f"input {self._name!r}" if self._kind == "input" else self._kind
         return f"MLOperand({what}, {self._desc})"
+
+    # Operators build the spec's ops (a + b is builder.add(a, b)); a number on either side becomes
+    # a scalar constant of the operand's data type.  == and != keep Python's meaning (identity:
+    # operands are dict keys and list items); use builder.equal / not_equal.
+    def _other(self, other: Any) -> MLOperand:
+        if isinstance(other, MLOperand):
+            return other
+        if isinstance(other, bool) or not isinstance(other, int | float | np.number):
+            raise ValidationError(
+                f"an MLOperand combines with an MLOperand or a number, not {type(other).__name__}")
+        return self._builder.constant(self.data_type, other)
+
+    def _binary(self, op: str, other: Any, reverse: bool = False) -> MLOperand:
+        try:
+            b = self._other(other)
+        except ValidationError:
+            return NotImplemented
+        method = getattr(self._builder, op)
+        return method(b, self) if reverse else method(self, b)
+
+    def __add__(self, other: Any) -> MLOperand:
+        return self._binary("add", other)
+
+    def __radd__(self, other: Any) -> MLOperand:
+        return self._binary("add", other, True)
+
+    def __sub__(self, other: Any) -> MLOperand:
+        return self._binary("sub", other)
+
+    def __rsub__(self, other: Any) -> MLOperand:
+        return self._binary("sub", other, True)
+
+    def __mul__(self, other: Any) -> MLOperand:
+        return self._binary("mul", other)
+
+    def __rmul__(self, other: Any) -> MLOperand:
+        return self._binary("mul", other, True)
+
+    def __truediv__(self, other: Any) -> MLOperand:
+        return self._binary("div", other)
+
+    def __rtruediv__(self, other: Any) -> MLOperand:
+        return self._binary("div", other, True)
+
+    def __pow__(self, other: Any) -> MLOperand:
+        return self._binary("pow", other)
+
+    def __rpow__(self, other: Any) -> MLOperand:
+        return self._binary("pow", other, True)
+
+    def __matmul__(self, other: Any) -> MLOperand:
+        return self._binary("matmul", other) if isinstance(other, MLOperand) else NotImplemented
+
+    def __rmatmul__(self, other: Any) -> MLOperand:
+        return self._binary("matmul", other, True) if isinstance(other, MLOperand) else NotImplemented
+
+    def __lt__(self, other: Any) -> MLOperand:
+        return self._binary("lesser", other)
+
+    def __le__(self, other: Any) -> MLOperand:
+        return self._binary("lesser_or_equal", other)
+
+    def __gt__(self, other: Any) -> MLOperand:
+        return self._binary("greater", other)
+
+    def __ge__(self, other: Any) -> MLOperand:
+        return self._binary("greater_or_equal", other)
+
+    def __neg__(self) -> MLOperand:
+        return self._builder.neg(self)  # type: ignore[attr-defined, no-any-return]
+
+    def __abs__(self) -> MLOperand:
+        return self._builder.abs(self)  # type: ignore[attr-defined, no-any-return]
+
+    __hash__ = object.__hash__
 
 
 class MLGraphBuilder:

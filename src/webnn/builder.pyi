@@ -3,6 +3,8 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Literal
 
+import numpy as np
+
 from .context import MLContext
 from .graph import MLGraph
 from .ir import Graph, OperandDescriptor, Operation
@@ -18,6 +20,8 @@ class MLOperand:
     def descriptor(self) -> OperandDescriptor: ...
     @property
     def name(self) -> str | None: ...
+    @property
+    def dtype(self) -> np.dtype: ...
 
 class MLGraphBuilder:
     def __init__(self, context: MLContext) -> None: ...

@@ -9,7 +9,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -19,6 +19,20 @@ from .errors import WebNNError, sanitize
 from .ops import OPS
 
 BENCH_WORKLOADS = ("simple", "complex", "mobilenetv2")
+
+#: Exit codes: the work was done; the work failed (an invalid or unsupported model, a failed check or
+#: measurement, a compute error); a usage error (bad or missing arguments, a file or folder that does
+#: not exist).  An interrupt (Ctrl-C) exits with 130.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_CODES = (
+    "exit codes: 0 done; 1 the work failed (an invalid or unsupported model, a failed output check or "
+    "measurement, a compute error); 2 usage error (a bad or missing argument, a file or folder that does not "
+    "exist); 130 interrupted. Errors are one line on stderr: 'webnn COMMAND: error: ...'."
+)
+#: The ONNX opsets ``webnn convert --opset`` accepts: those the ONNX export writes (the onnxruntime
+#: backend's lowering, ``webnn.backends.onnxruntime.pipeline.OPSET``; not imported here, which would
+#: import ONNX Runtime for ``--help``; the tests check that they agree).
+EXPORT_OPSETS = (21, 21)
 
 
 
@@ -50,9 +64,13 @@ def backend_contexts(backend: str) -> list[Any]:
     """One context per distinct device / provider set the backend can be asked for."""
     contexts: list[Any] = []
     seen = set()
+    import warnings
+
     for device_type in ("cpu", "gpu", "npu"):
         try:
-            context = ML().create_context(backend=backend, device_type=device_type)
+            with warnings.catch_warnings():  # asking for each device: a fallback is expected, not news
+                warnings.simplefilter("ignore", RuntimeWarning)
+                context = ML().create_context(backend=backend, device_type=device_type)
         except Exception:  # the backend does not offer this device
             continue
         info = context.backend_info()
@@ -99,16 +117,35 @@ def cmd_info(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------ bench
 
 
+def _check_bench_paths(args: argparse.Namespace) -> None:
+    """The files and folders the bench options name exist (before a minute of measuring)."""
+    if args.weights is not None and not os.path.isdir(args.weights):
+        what = "is not a folder" if os.path.exists(args.weights) else "the folder does not exist"
+        raise UsageError(f"--weights {args.weights}: {what} (give the folder of the MobileNetV2 .npy files)")
+    if args.json is not None:
+        folder = os.path.dirname(os.path.abspath(args.json))
+        if os.path.isdir(args.json):
+            raise UsageError(f"--json {args.json} is a folder; give the file to write")
+        if not os.path.isdir(folder):
+            raise UsageError(f"--json {args.json}: the folder {folder} does not exist")
+        if not os.access(folder, os.W_OK):
+            raise UsageError(f"--json {args.json}: the folder {folder} is not writable")
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .bench.runner import BenchError, Settings, parse_onnx_option, run
+    from .bench.runner import BenchError, BenchModelError, Settings, parse_onnx_option, run
     from .bench.workloads import ONNX_PREFIX
 
+    _check_bench_paths(args)
     quick = args.quick
     workloads = list(args.workloads) if args.workloads is not None else ([] if args.onnx else list(BENCH_WORKLOADS))
     own_shapes: dict[str, dict[str, list[int]]] = {}  # --onnx FILE:NAME=D0,...: per model
     try:
         for value in args.onnx or ():
             path, model_shapes = parse_onnx_option(value)
+            if not os.path.isfile(path):
+                what = "a folder, not an ONNX file" if os.path.isdir(path) else "no such file"
+                raise UsageError(f"--onnx {path}: {what}")
             name = ONNX_PREFIX + os.path.abspath(path)
             if name in workloads and own_shapes.get(name, {}) != model_shapes:
                 raise BenchError(f"--onnx {path} is given twice with different input shapes")
@@ -116,10 +153,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
             if model_shapes:
                 own_shapes[name] = model_shapes
         shapes = _input_shapes(args.input_shape)
-    except (BenchError, CliError) as exc:
-        args.parser.error(str(exc))
+    except BenchError as exc:
+        raise UsageError(str(exc)) from None
     if shapes and not args.onnx:
-        args.parser.error("--input-shape applies to --onnx models only")
+        raise UsageError("--input-shape applies to --onnx models only")
     settings = Settings(
         workloads=tuple(dict.fromkeys(workloads)),
         backends=tuple(args.backends) if args.backends else None,
@@ -132,7 +169,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         size=args.size,
         seed=args.seed,
         import_repeats=args.import_repeats if args.import_repeats is not None else (5 if quick else 9),
-        processes=args.processes if args.processes is not None else (3 if quick else 5),
+        processes=args.processes if args.processes is not None else (QUICK_ROUNDS if quick else 5),
         timeout=args.timeout,
         max_seconds=args.max_seconds,
         input_shapes=shapes or None,
@@ -140,10 +177,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
         cache=not args.no_cache,
     )
     try:
-        return run(settings, json_path=args.json, markdown=args.markdown)
+        return run(settings, json_path=args.json, markdown=args.markdown, wide=args.wide)
+    except BenchModelError as exc:
+        raise CliError(str(exc)) from None
     except BenchError as exc:
-        args.parser.error(str(exc))
-        return 2  # not reached: error() exits
+        raise UsageError(str(exc)) from None
+
+
+#: Measurement rounds of ``webnn bench --quick`` (each a webnn process, its cache-hit process and a
+#: direct ONNX Runtime one, per workload): about a minute on 2 cores.
+QUICK_ROUNDS = 9
 
 
 
@@ -153,7 +196,21 @@ MODEL_TYPES = (".onnx", ".webnn", ".json")
 
 
 class CliError(Exception):
-    """A user error: printed as ``webnn <command>: error: ...`` with exit code 1."""
+    """The work failed (an invalid model, a compute error): printed as ``webnn <command>: error: ...``,
+    exit code 1."""
+
+
+class UsageError(CliError):
+    """A bad or missing argument, a file or folder that does not exist: printed as ``webnn <command>:
+    error: ...``, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line on stderr (``webnn <command>: error: ...``) and
+    exit code 2, instead of the whole usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 class Progress:
@@ -181,7 +238,7 @@ def _model_type(path: str) -> str:
     for ext in MODEL_TYPES:
         if lower.endswith(ext):
             return ext
-    raise CliError(f"{path}: unknown file type (use {', '.join(MODEL_TYPES)})")
+    raise UsageError(f"{path}: unknown file type (use {', '.join(MODEL_TYPES)})")
 
 
 def _context(backend: str | None) -> Any:
@@ -196,19 +253,55 @@ def _input_shapes(items: Sequence[str] | None) -> dict[str, list[int]]:
     for item in items or ():
         name, sep, dims = item.rpartition("=")
         if not sep or not name:
-            raise CliError(f"--input-shape {item!r}: expected NAME=D0,D1,... (e.g. input=1,3,224,224)")
+            raise UsageError(f"--input-shape {item!r}: expected NAME=D0,D1,... (e.g. --input-shape x=1,3,224,224)")
         try:
             shapes[name] = [int(d) for d in dims.split(",") if d.strip()] if dims.strip() else []
         except ValueError:
-            raise CliError(f"--input-shape {item!r}: dimensions must be integers") from None
+            raise UsageError(f"--input-shape {item!r}: dimensions must be integers") from None
+        if any(d <= 0 for d in shapes[name]):
+            raise UsageError(f"--input-shape {item!r}: dimensions must be positive")
     return shapes
+
+
+def _input_values(items: Sequence[str] | None, path: str | None) -> dict[str, np.ndarray]:
+    """``--input-value NAME=V``: V a number, comma-separated numbers (reshaped to the input's
+    declared shape when that is fully fixed and holds as many) or a ``.npy`` file."""
+    values: dict[str, np.ndarray] = {}
+    declared = _onnx_graph_inputs(path) if items and path is not None else None
+    for item in items or ():
+        name, sep, text = item.partition("=")
+        if not sep or not name or not text.strip():
+            raise UsageError(f"--input-value {item!r}: expected NAME=V (a number, numbers separated by commas, or "
+                             "a .npy file), e.g. --input-value sr=16000")
+        if text.lower().endswith(".npy"):
+            try:
+                values[name] = np.load(text, allow_pickle=False)
+            except (OSError, ValueError) as exc:
+                raise UsageError(f"--input-value {item!r}: cannot read {text}: {exc}") from None
+            continue
+        numbers: list[int | float] = []
+        for part in text.split(","):
+            try:
+                numbers.append(int(part) if re.fullmatch(r"\s*[-+]?\d+\s*", part) else float(part))
+            except ValueError:
+                raise UsageError(f"--input-value {item!r}: {part.strip()!r} is not a number") from None
+        array = np.array(numbers[0] if len(numbers) == 1 and "," not in text else numbers)
+        dims = (declared or {}).get(name) or []
+        fixed = [d for d in dims if isinstance(d, int)]
+        if dims and len(fixed) == len(dims) and int(np.prod(fixed)) == array.size:
+            array = array.reshape(fixed)
+        values[name] = array
+    return values
 
 
 def load_model(path: str, context: Any, args: argparse.Namespace, progress: Progress) -> Any:
     """An MLGraph from a .onnx, .webnn or .json file."""
     import webnn
 
-    if os.path.isdir(path) and os.path.isfile(os.path.join(path, "manifest.json")):
+    if os.path.isdir(path) and not os.path.isfile(os.path.join(path, "manifest.json")):
+        raise UsageError(f"{path} is a folder, not a model file: give a .onnx, .webnn or .json file, or a "
+                         "package folder written by webnn compile")
+    if os.path.isdir(path):
         from .compile import load_compiled
 
         start = time.perf_counter()
@@ -216,20 +309,204 @@ def load_model(path: str, context: Any, args: argparse.Namespace, progress: Prog
         graph = load_compiled(path, context)
         progress.say(f"loaded in {time.perf_counter() - start:.2f} s")
         return graph
+    if not os.path.exists(path):
+        raise UsageError(f"{path}: no such file")
     kind = _model_type(path)
     if not os.path.isfile(path):
-        raise CliError(f"{path}: no such file")
+        raise UsageError(f"{path} is not a regular file")
+    weights_file = getattr(args, "weights_file", None)
+    if weights_file is not None and not os.path.isfile(weights_file):
+        raise UsageError(f"--weights-file {weights_file}: no such file")
     start = time.perf_counter()
     progress.say(f"loading {show(path)} ...")
-    shapes = _input_shapes(getattr(args, "input_shape", None))
+    shapes = _onnx_input_shapes(path, args) if kind == ".onnx" else _input_shapes(getattr(args, "input_shape", None))
+    values = _input_values(getattr(args, "input_value", None), path if kind == ".onnx" else None)
     if kind == ".onnx":
-        graph = webnn.load_onnx(path, context, input_shapes=shapes or None)
+        try:
+            graph = webnn.load_onnx(path, context, input_shapes=shapes or None, input_values=values or None)
+        except TypeError as exc:  # a value that does not fit its input: said in the command line's terms
+            if not str(exc).startswith("input_values"):
+                raise
+            message = re.sub(r"input_values\[" + _NAME + r"\]", lambda m: f"--input-value {_unrepr(m.group(1))}", str(exc))
+            raise UsageError(message.replace("input_values names", "--input-value names")) from None
     else:
         if shapes:
-            raise CliError("--input-shape applies to ONNX models only (webnn-graph files declare their shapes)")
+            raise UsageError("--input-shape applies to ONNX models only (webnn-graph files declare their shapes)")
+        if values:
+            raise UsageError("--input-value applies to ONNX models only")
         graph = webnn.load(path, context, getattr(args, "weights_file", None), progress=progress.count)
     progress.say(f"loaded in {time.perf_counter() - start:.2f} s: {graph.operation_count} operations")
     return graph
+
+
+#: A dimension of an ONNX input as declared: a size, or (free) its name (``dim_param``) or "?".
+Dim = int | str
+
+
+def _onnx_graph_inputs(path: str) -> dict[str, list[Dim] | None] | None:
+    """The declared shapes of an ONNX file's graph inputs (initializers left out), None for an
+    input without a declared shape; None when the file cannot be read this way (``load_onnx``
+    then says what is wrong).  Only the graph's inputs and initializer names are decoded (with
+    the importer's own reader), from the mapped file: nothing of the weights is copied."""
+    import mmap
+
+    from .io.onnx_import import proto
+
+    try:
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            view = memoryview(mapped)
+            try:
+                return _graph_inputs(proto, view)
+            finally:
+                view.release()
+    except Exception:  # empty or malformed files, files that cannot be mapped
+        return None
+
+
+def _fields(proto: Any, buf: Any, start: int, end: int) -> Any:
+    """(field number, data start, data end) of each length-delimited field in ``buf[start:end]``."""
+    pos = start
+    while pos < end:
+        tag, pos = proto._tag(buf, pos, end)
+        number, wire = tag >> 3, tag & 7
+        if wire == 2:
+            after, data = proto._length(buf, pos, end)
+            yield number, data, after
+            pos = after
+        else:
+            pos = proto._skip(buf, pos, end, number, wire, 0)
+
+
+def _graph_inputs(proto: Any, buf: Any) -> dict[str, list[Dim] | None]:
+    inputs: list[Any] = []
+    initializers: set[str] = set()
+    for number, start, end in _fields(proto, buf, 0, len(buf)):
+        if number != 7:  # ModelProto.graph
+            continue
+        for field, data, after in _fields(proto, buf, start, end):
+            if field == 11:  # GraphProto.input
+                info = proto.ValueInfoProto()
+                proto.decode_into(info, bytes(buf[data:after]))
+                inputs.append(info)
+            elif field == 5:  # GraphProto.initializer: its name (TensorProto.name, field 8)
+                for key, a, b in _fields(proto, buf, data, after):
+                    if key == 8:
+                        initializers.add(bytes(buf[a:b]).decode("utf-8", "replace"))
+    result: dict[str, list[Dim] | None] = {}
+    for info in inputs:
+        if not isinstance(info.name, str) or info.name in initializers:
+            continue
+        tensor = info.type.tensor_type
+        if not info.type.HasField("tensor_type") or not tensor.HasField("shape"):
+            result[info.name] = None
+            continue
+        result[info.name] = [
+            d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else (d.dim_param or "?")
+            for d in tensor.shape.dim
+        ]
+    return result
+
+
+def _dims_text(dims: Sequence[Dim]) -> str:
+    return "[" + ", ".join(show(str(d)) for d in dims) + "]"
+
+
+def _shape_arg(name: str, dims: Sequence[Dim]) -> str:
+    """``--input-shape NAME=...`` as the user would type it: the fixed sizes, ``D<i>`` for the free ones."""
+    return f"--input-shape {show(name)}=" + ",".join(str(d) if isinstance(d, int) else f"D{i}" for i, d in enumerate(dims))
+
+
+def _check_shape(shape: Sequence[int], dims: Sequence[Dim] | None, name: str, what: str) -> None:
+    """A shape given for the ONNX input ``name`` agrees with its declared ``dims``."""
+    if dims is None:
+        return
+    declared = f"the model's input {show(name)!r} is {_dims_text(dims)}"
+    if len(shape) != len(dims):
+        raise UsageError(f"{what} has {len(shape)} dimensions; {declared}, {len(dims)} dimensions")
+    for i, (size, dim) in enumerate(zip(shape, dims)):
+        if isinstance(dim, int) and size != dim:
+            raise UsageError(f"{what} has {size} as dimension {i}; {declared}, which fixes it at {dim}")
+
+
+def _onnx_input_shapes(path: str, args: argparse.Namespace) -> dict[str, list[int]]:
+    """The ``input_shapes`` for ``load_onnx``: ``--input-shape``, and (``webnn run``) the shapes
+    of the ``--input`` arrays of inputs with free dimensions; an explicit ``--input-shape`` wins,
+    and must agree with the array.  Every input with free dimensions must get a shape (else a
+    usage error saying how to give it)."""
+    explicit = _input_shapes(getattr(args, "input_shape", None))
+    declared = _onnx_graph_inputs(path)
+    if declared is None:
+        return explicit  # load_onnx says what is wrong with the file
+    for name, shape in explicit.items():
+        if name not in declared:
+            known = ", ".join(show(n) for n in declared) or "none"
+            raise UsageError(f"--input-shape {show(name)}=...: the model has no input {show(name)!r} (its inputs: {known})")
+        _check_shape(shape, declared[name], name, f"--input-shape {show(name)}={','.join(map(str, shape))}")
+    shapes = dict(explicit)
+    running = getattr(args, "command", None) == "run"  # (convert's IN is args.input too)
+    for name, file in _input_items(args.input if running else None):
+        dims = declared.get(name)
+        if name not in declared or (dims is not None and all(isinstance(d, int) for d in dims)):
+            continue  # not an input (said later), or fully declared (the array is checked when read)
+        shape = list(npy_shape(file, f"--input {name}"))
+        if name in explicit:
+            if shape != explicit[name]:
+                raise UsageError(f"--input-shape {show(name)}={','.join(map(str, explicit[name]))} does not match "
+                                 f"--input {show(name)}={show(file)}, which holds an array of shape {shape}")
+            continue
+        _check_shape(shape, dims, name, f"--input {show(name)}={show(file)} (an array of shape {shape})")
+        shapes[name] = shape
+    valued = {item.partition("=")[0] for item in getattr(args, "input_value", None) or ()}
+    free = [n for n, d in declared.items()
+            if (d is None or not all(isinstance(x, int) for x in d)) and n not in shapes and n not in valued]
+    if free:
+        hints = []
+        for name in free:
+            dims = declared[name]
+            if dims is None:
+                hints.append(f"input {show(name)!r} declares no shape: give it with --input-shape {show(name)}=D0,D1,...")
+            else:
+                hints.append(f"input {show(name)!r} has free dimensions {_dims_text(dims)}: give them with "
+                             f"{_shape_arg(name, dims)}")
+        how = " (one size per dimension"
+        how += "; or give the input's array with --input NAME=FILE.npy, whose shape is taken)" if running else ")"
+        raise UsageError("; ".join(hints) + how)
+    return shapes
+
+
+#: Python keyword names in messages of the library, and what a ``webnn`` command user types instead.
+_NAME = r"('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
+_CLI_PHRASES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"(?:fix it with|give it in) input_shapes, e\.g\. input_shapes=\{" + _NAME
+                + r": \[\.\.\.\]\}(?: \(one size per dimension\))?"),
+     lambda m: f"give it with --input-shape {_unrepr(m.group(1))}=D0,D1,... (one size per dimension)"),
+    (re.compile(r"input_shapes\[" + _NAME + r"\]"), lambda m: f"--input-shape {_unrepr(m.group(1))}"),
+    (re.compile(r"\binput_shapes names\b"), lambda m: "--input-shape names"),
+    (re.compile(r"\binput_shapes\b"), lambda m: "--input-shape"),
+    (re.compile(r"with input_values= \(command line: (--input-value [^)]*)\)"), lambda m: f"with {m.group(1)}"),
+    (re.compile(r" \(pass weights=\.\.\.\)"), lambda m: " (give it with --weights-file FILE)"),
+    (re.compile(r" \(load with verify_weights=False to use it anyway\)"), lambda m: ""),
+    (re.compile(r"\(raise them with limits=webnn\.Limits\(\.\.\.\)\)"),
+     lambda m: "(the webnn command reads models within the default limits; a trusted model that needs more "
+               "loads in Python with webnn.load_onnx(..., limits=webnn.Limits(...)))"),
+)
+
+
+def _unrepr(text: str) -> str:
+    import ast
+
+    try:
+        return str(ast.literal_eval(text))
+    except (ValueError, SyntaxError):
+        return text
+
+
+def cli_message(message: str) -> str:
+    """A library error message in the command line's terms: ``--input-shape x=...`` where the
+    library names its Python keyword arguments (``input_shapes={'x': [...]}``)."""
+    for pattern, replace in _CLI_PHRASES:
+        message = pattern.sub(replace, message)
+    return message
 
 
 def show(text: str) -> str:
@@ -269,6 +546,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_convert(args: argparse.Namespace) -> int:
     progress = Progress(args.quiet)
     out_kind = _model_type(args.output)
+    _check_output(args.output, "OUT")
+    if args.opset is not None and out_kind != ".onnx":
+        raise UsageError(f"--opset applies to .onnx output only, not {out_kind}")
     graph = load_model(args.input, _context(args.backend), args, progress)
     start = time.perf_counter()
     progress.say(f"writing {show(args.output)} ...")
@@ -285,6 +565,10 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 def cmd_compile(args: argparse.Namespace) -> int:
     progress = Progress(args.quiet)
+    if os.path.exists(args.output) and not os.path.isdir(args.output):
+        raise UsageError(f"-o {args.output} is a file; give the package folder to write")
+    if not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
+        raise UsageError(f"-o {args.output}: the folder {os.path.dirname(os.path.abspath(args.output))} does not exist")
     graph = load_model(args.input, _context(args.backend), args, progress)
     start = time.perf_counter()
     progress.say(f"compiling for {graph.context.backend} into {show(args.output)} ...")
@@ -318,72 +602,120 @@ def output_file_names(names: Sequence[str]) -> dict[str, str]:
 _NPY_MAX_HEADER = 10_000
 
 
+def _npy_header(f: Any, path: str, what: str) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+    """The shape, Fortran order, dtype and data size of the open ``.npy`` file ``f`` (left at its
+    data), read within a bounded header length."""
+    from numpy.lib import format as npy
+
+    size = os.fstat(f.fileno()).st_size
+    version = npy.read_magic(f)
+    read_header = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}.get(version)
+    if read_header is None:
+        raise CliError(f"{what}: {path}: unsupported .npy format version {version}")
+    # The header's length, checked before NumPy reads that many bytes.
+    field = 2 if version == (1, 0) else 4
+    length = int.from_bytes(f.read(field), "little")
+    if length > _NPY_MAX_HEADER or f.tell() + length > size:
+        raise CliError(f"{what}: {path}: the .npy header claims {length} bytes (the file has {size})")
+    f.seek(-field, os.SEEK_CUR)
+    try:
+        shape, fortran_order, dtype = read_header(f, max_header_size=_NPY_MAX_HEADER)
+    except Exception as exc:  # NumPy's parser raises ValueError, SyntaxError, tokenize errors...
+        raise CliError(f"{what}: {path}: malformed .npy header: {type(exc).__name__}: {exc}") from None
+    if dtype.hasobject:
+        raise CliError(f"{what}: {path} holds Python objects (pickled data is never loaded)")
+    return tuple(shape), fortran_order, dtype, size - f.tell()
+
+
+def _open_npy(path: str, what: str) -> Any:
+    if os.path.isdir(path):
+        raise UsageError(f"{what}: {path} is a folder, not a .npy file")
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise UsageError(f"{what}: {path}: no such file") from None
+    except OSError as exc:
+        raise CliError(f"{what}: {path} is not a readable .npy file: {exc}") from None
+
+
+def npy_shape(path: str, what: str) -> tuple[int, ...]:
+    """The shape of the array in a ``.npy`` file (its header only is read)."""
+    with _open_npy(path, what) as f:
+        try:
+            return _npy_header(f, path, what)[0]
+        except CliError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise CliError(f"{what}: {path} is not a readable .npy file: {exc}") from None
+
+
 def read_npy(path: str, what: str, desc: Any) -> np.ndarray:
     """The array of a ``.npy`` file, which must hold ``desc``'s shape and data type.
 
     The header is read and checked against ``desc`` and the file's size before any data is
     read, so a file that declares a huge array costs nothing; pickled objects are refused.
+    A file that does not exist is a :class:`UsageError`, one that is not a valid ``.npy`` file
+    of that shape and type a :class:`CliError`.
     """
-    from numpy.lib import format as npy
-
-    try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            version = npy.read_magic(f)
-            read_header = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}.get(version)
-            if read_header is None:
-                raise CliError(f"{what}: {path}: unsupported .npy format version {version}")
-            # The header's length, checked before NumPy reads that many bytes.
-            field = 2 if version == (1, 0) else 4
-            length = int.from_bytes(f.read(field), "little")
-            if length > _NPY_MAX_HEADER or f.tell() + length > size:
-                raise CliError(f"{what}: {path}: the .npy header claims {length} bytes (the file has {size})")
-            f.seek(-field, os.SEEK_CUR)
-            try:
-                shape, fortran_order, dtype = read_header(f, max_header_size=_NPY_MAX_HEADER)
-            except Exception as exc:  # NumPy's parser raises ValueError, SyntaxError, tokenize errors...
-                raise CliError(f"{what}: {path}: malformed .npy header: {type(exc).__name__}: {exc}") from None
-            offset = f.tell()
-            if dtype.hasobject:
-                raise CliError(f"{what}: {path} holds Python objects (pickled data is never loaded)")
+    with _open_npy(path, what) as f:
+        try:
+            shape, fortran_order, dtype, available = _npy_header(f, path, what)
             count = 1
             for d in shape:
                 count *= d
             if tuple(shape) != desc.shape or dtype.newbyteorder("=") != desc.numpy_dtype:
                 raise CliError(f"{what}: {path} holds {dtype} {list(shape)}, the graph needs {_describe(desc)}")
-            if size - offset < count * dtype.itemsize:
-                raise CliError(f"{what}: {path} is truncated ({size - offset} data bytes, "
+            if available < count * dtype.itemsize:
+                raise CliError(f"{what}: {path} is truncated ({available} data bytes, "
                                f"{count * dtype.itemsize} needed)")
             array = np.fromfile(f, dtype=dtype, count=count)
-    except FileNotFoundError:
-        raise CliError(f"{what}: {path}: no such file") from None
-    except CliError:
-        raise
-    except (OSError, ValueError) as exc:
-        raise CliError(f"{what}: {path} is not a readable .npy file: {exc}") from None
+        except CliError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise CliError(f"{what}: {path} is not a readable .npy file: {exc}") from None
     array = array.reshape(shape, order="F" if fortran_order else "C")
     return np.ascontiguousarray(array, dtype=desc.numpy_dtype)
 
 
-def _read_inputs(items: Sequence[str] | None, graph: Any) -> dict[str, np.ndarray]:
-    feeds: dict[str, np.ndarray] = {}
+def _input_items(items: Sequence[str] | None) -> list[tuple[str, str]]:
+    """The ``--input NAME=FILE.npy`` options as (name, file)."""
+    result = []
     for item in items or ():
         name, sep, path = item.partition("=")
         if not sep or not name or not path:
-            raise CliError(f"--input {item!r}: expected NAME=FILE.npy")
+            raise UsageError(f"--input {item!r}: expected NAME=FILE.npy")
+        result.append((name, path))
+    return result
+
+
+def _read_inputs(items: Sequence[str] | None, graph: Any) -> dict[str, np.ndarray]:
+    feeds: dict[str, np.ndarray] = {}
+    for name, path in _input_items(items):
         if name not in graph.input_descriptors:
             inputs = ", ".join(show(n) for n in graph.input_names)
-            raise CliError(f"--input {name!r}: the graph has no such input (inputs: {inputs})")
+            raise UsageError(f"--input {name!r}: the graph has no such input (inputs: {inputs})")
         feeds[name] = read_npy(path, f"--input {name}", graph.input_descriptors[name])
     missing = [n for n in graph.input_names if n not in feeds]
     if missing:
         needed = ", ".join(f"{show(n)} ({_describe(graph.input_descriptors[n])})" for n in missing)
-        raise CliError(f"missing --input for: {needed}")
+        raise UsageError(f"missing --input for: {needed}")
     return feeds
+
+
+def _check_output(path: str, what: str) -> None:
+    """The folder an output file goes to exists, and the path is not a folder."""
+    if os.path.isdir(path):
+        raise UsageError(f"{what} {path} is a folder; give the file to write")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"{what} {path}: the folder {folder} does not exist")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     progress = Progress(args.quiet)
+    _input_items(args.input)
+    if args.output_dir and os.path.exists(args.output_dir) and not os.path.isdir(args.output_dir):
+        raise UsageError(f"--output-dir {args.output_dir} is a file, not a folder")
     context = _context(args.backend)
     graph = load_model(args.file, context, args, progress)
     feeds = _read_inputs(args.input, graph)
@@ -411,7 +743,8 @@ def cmd_visualize(args: argparse.Namespace) -> int:
     progress = Progress(args.quiet)
     ext = os.path.splitext(args.output)[1].lower()
     if ext not in (".svg", ".png", ".pdf", ".dot", ".gv"):
-        raise CliError(f"-o {args.output}: the picture must be .svg, .png, .pdf or .dot")
+        raise UsageError(f"-o {args.output}: the picture must be .svg, .png, .pdf or .dot")
+    _check_output(args.output, "-o")
     graph = load_model(args.file, _context(args.backend), args, progress)
     progress.say(f"drawing {show(args.output)} ...")
     try:
@@ -423,13 +756,18 @@ def cmd_visualize(args: argparse.Namespace) -> int:
 
 
 def _run_tool(func: Any) -> Any:
-    """Run a model-file command: user errors (bad files, missing inputs) are one line on stderr, exit code 1."""
+    """Run a command: its errors are one line on stderr (``webnn <command>: error: ...``), with exit
+    code 2 for a usage error (bad arguments, missing files) and 1 when the work failed (an invalid
+    model, a compute error)."""
 
     def run(args: argparse.Namespace) -> int:
         from .io.errors import GraphFormatError
 
+        code = EXIT_FAILED
         try:
-            return func(args)
+            return int(func(args))
+        except UsageError as exc:
+            message, code = str(exc), EXIT_USAGE
         except CliError as exc:
             message = str(exc)
         except GraphFormatError as exc:
@@ -442,8 +780,9 @@ def _run_tool(func: Any) -> Any:
             if os.environ.get("WEBNN_DEBUG"):
                 raise
             message = f"{type(exc).__name__}: {exc} (set WEBNN_DEBUG=1 for a traceback)"
-        print(f"webnn {args.command}: error: {sanitize(message)}", file=sys.stderr)
-        return 1
+        name = f"webnn {args.command}" if getattr(args, "command", None) else "webnn"
+        print(f"{name}: error: {sanitize(cli_message(message))}", file=sys.stderr)
+        return code
 
     return run
 
@@ -464,6 +803,20 @@ def _number(cast: Callable[[str], Any], valid: Callable[[Any], bool], expected: 
         return value
 
     return parse
+
+
+def _opset(text: str) -> int:
+    """``--opset``: an ONNX opset the export writes (EXPORT_OPSETS)."""
+    low, high = EXPORT_OPSETS
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        accepted = f"{low}" if low == high else f"{low} to {high}"
+        raise argparse.ArgumentTypeError(
+            f"the ONNX export writes opset {accepted} (accepted: {low}-{high}), got {text!r}")
+    return value
 
 
 _positive_int = _number(int, lambda v: v >= 1, "a positive integer")
@@ -508,19 +861,19 @@ def cmd_cache(args: argparse.Namespace) -> int:
             print(f"state:   {state}")
             print(f"entries: {info['entries']}")
             print(f"size:    {format_bytes(info['bytes'])} of at most {format_bytes(info['max_bytes'])}")
-    except (ValueError, OSError) as exc:
-        print(f"webnn cache: {exc}", file=sys.stderr)
-        return 1
+    except (ValueError, OSError) as exc:  # a bad setting in the environment, a folder that cannot be read
+        raise CliError(str(exc)) from None
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="webnn",
         description="WebNN for Python. Without a command: the same as `webnn info`.",
+        epilog=EXIT_CODES,
     )
     parser.add_argument("--version", action="version", version=f"webnn {__version__}")
-    parser.set_defaults(func=cmd_info, parser=parser)
+    parser.set_defaults(func=_run_tool(cmd_info), parser=parser)
     commands = parser.add_subparsers(title="commands", dest="command", metavar="{info,bench,validate,convert,compile,run,visualize,cache}")
 
     info = commands.add_parser(
@@ -528,7 +881,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the version, the number of operations, the available backends with their devices "
         "and execution providers, and run a small demo graph on each (exit code 1 if a demo fails).",
     )
-    info.set_defaults(func=cmd_info, parser=info)
+    info.set_defaults(func=_run_tool(cmd_info), parser=info)
 
     bench = commands.add_parser(
         "bench", help="benchmark the backends against ONNX Runtime used directly",
@@ -538,12 +891,16 @@ def build_parser() -> argparse.ArgumentParser:
         "an output check against the reference backend, and the import cost. Each webnn process starts with an "
         "empty compiled-graph cache of its own (a cache miss); where the backend has a cache, one more fresh "
         "process then builds and computes once from the cache it filled: the 'hit' columns. ONNX files are "
-        "loaded with webnn.load_onnx, as users load them. Progress goes to stderr, the table to stdout. Exit "
-        "code 1 if a measurement or output check failed.",
+        "loaded with webnn.load_onnx, as users load them. Progress goes to stderr, the table to stdout: "
+        "build + first compute (a cache miss, and a cache hit), the warm median, the ratios to direct ONNX "
+        "Runtime with their range over the measurement rounds, and the output check; --wide gives every "
+        "column, --json every number. Exit code 1 if a measurement or output check failed, 2 for a usage "
+        "error (a bad option, a file or folder that does not exist).",
     )
-    bench.set_defaults(func=cmd_bench, parser=bench)
+    bench.set_defaults(func=_run_tool(cmd_bench), parser=bench)
     bench.add_argument("--quick", action="store_true",
-                       help="the default backend and direct ONNX Runtime only, fewer runs (about a minute)")
+                       help=f"the default backend and direct ONNX Runtime only, {QUICK_ROUNDS} rounds of fresh "
+                            "processes with fewer runs each (about a minute on 2 cores)")
     bench.add_argument("--workloads", type=_workloads, default=None, metavar="LIST",
                        help=f"comma-separated, from {','.join(BENCH_WORKLOADS)} (default: all, or none with --onnx)")
     bench.add_argument("--onnx", action="append", metavar="FILE[:NAME=D0,D1,...[;NAME2=...]]", default=None,
@@ -570,6 +927,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "gemm_104_*.npy); default: seeded random weights")
     bench.add_argument("--json", metavar="FILE", default=None, help="write every number to FILE as JSON")
     bench.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    bench.add_argument("--wide", action="store_true",
+                       help="every column (build, first compute, min, p90, runs, peak memory, every ratio and "
+                            "the check's errors), not only the main ones (which fit 100 columns)")
     bench.add_argument("--no-direct", action="store_true", help="skip the direct ONNX Runtime baselines")
     bench.add_argument("--no-cache", action="store_true",
                        help="run the webnn processes with the compiled-graph cache off (WEBNN_CACHE=0) and skip "
@@ -578,8 +938,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="input height and width (default 224; a multiple of 32 for mobilenetv2)")
     bench.add_argument("--seed", type=_count, default=0, metavar="N", help="seed of the inputs and random weights")
     bench.add_argument("--processes", type=_positive_int, default=None, metavar="N",
-                       help="fresh processes per measurement (default 5; --quick: 3); one-time timings "
-                            "(build, first compute, peak memory) are their medians")
+                       help=f"rounds of fresh processes: in each, every target runs once, webnn and direct ONNX "
+                            f"Runtime in turn (default 5; --quick: {QUICK_ROUNDS}); one-time timings (build, first "
+                            "compute, peak memory) are the processes' medians, ratios the median of the rounds' ones")
     bench.add_argument("--import-repeats", type=_count, default=None, metavar="N",
                        help="fresh processes per import timing (default 9; --quick: 5; 0: skip)")
     bench.add_argument("--timeout", type=_seconds, default=600.0, metavar="S",
@@ -593,7 +954,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help=f"the backend that builds the graph (default: {which})")
         sub.add_argument("--input-shape", action="append", metavar="NAME=D0,D1,...",
                          help="ONNX models: the shape of an input with free dimensions (repeatable), "
-                              "e.g. --input-shape input=1,3,224,224")
+                              "e.g. --input-shape input=1,3,224,224 (webnn run takes the shapes of the --input "
+                              "arrays when not given)")
+        sub.add_argument("--input-value", action="append", metavar="NAME=V",
+                         help="ONNX models: fix an input that is a setting rather than data (repeatable): V is a "
+                              "number, numbers separated by commas, or a .npy file, e.g. --input-value sr=16000; "
+                              "the input becomes a constant of the graph, and what depends on it (an If on it) "
+                              "is decided at load time")
         sub.add_argument("--weights-file", metavar="FILE", default=None,
                          help="webnn-graph files: the weights (.safetensors or .manifest.json); default: the "
                               "weights file the graph file names (e.g. model.webnn.safetensors beside it)")
@@ -603,7 +970,8 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", help="check a model file (.onnx, .webnn, .json) and summarize it",
         description="Load a model (.onnx, .webnn or .json) and build its graph, which checks every rule of "
         "the WebNN spec; print its inputs, outputs and operation counts. Exit code 1 if the file is invalid "
-        "(the message says where: file:line:column, JSON path, or tensor key).",
+        "(the message says where: file:line:column, JSON path, or tensor key), 2 for a usage error (a file "
+        "that does not exist, a folder, an unknown file type).",
     )
     validate.set_defaults(func=_run_tool(cmd_validate), parser=validate)
     validate.add_argument("file", metavar="FILE", help="the model file")
@@ -614,14 +982,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Convert a model; the formats follow from the extensions: .onnx (ONNX), .webnn "
         "(webnn-graph text form) or .json (webnn-graph JSON form). webnn-graph weights go to "
         "OUT.safetensors (or --weights manifest: OUT.manifest.json + OUT.weights), e.g. model.webnn.safetensors. "
-        "Prints the "
-        "files written.",
+        "Prints the files written. .onnx output is a standard ONNX model of opset "
+        f"{EXPORT_OPSETS[0]}{'' if EXPORT_OPSETS[0] == EXPORT_OPSETS[1] else f' to {EXPORT_OPSETS[1]}'}.",
     )
     convert.set_defaults(func=_run_tool(cmd_convert), parser=convert)
     convert.add_argument("input", metavar="IN", help="the model to read (.onnx, .webnn, .json)")
     convert.add_argument("output", metavar="OUT", help="the file to write (.onnx, .webnn, .json)")
     convert.add_argument("--weights", choices=["safetensors", "manifest", "inline"], default="safetensors",
-                         help="webnn-graph output: where the weights go (default: safetensors)")
+                         help="webnn-graph output: where the weights go (default: safetensors). inline: in the "
+                              "graph file itself, one file to pass around or read; the format has no binary "
+                              "encoding there, so each byte is written as a decimal number: about 3.5 times the "
+                              "weights' size, and about 0.1 s per MB of weights to write or read (a weights file "
+                              "takes milliseconds). Use it for small graphs, tests and files read by eye, not "
+                              "for models with real weights")
+    convert.add_argument("--opset", type=_opset, default=None, metavar="N",
+                         help=f"ONNX output: the opset to write; accepted: {EXPORT_OPSETS[0]}-{EXPORT_OPSETS[1]} "
+                              "(what the ONNX export writes; other values are a usage error)")
     convert.add_argument("--inline-threshold", type=_count, default=64, metavar="BYTES",
                          help="webnn-graph output: constants of at most BYTES bytes stay in the graph file "
                               "(default 64; 0: none)")
@@ -669,14 +1045,15 @@ def build_parser() -> argparse.ArgumentParser:
         "graphs. The environment sets it: WEBNN_CACHE_DIR (the folder), WEBNN_CACHE=0 (disabled), "
         "WEBNN_CACHE_MAX_SIZE (the bound, e.g. 512M or 2G; default 2G). clear works even when disabled.",
     )
-    cache.set_defaults(func=cmd_cache, parser=cache)
+    cache.set_defaults(func=_run_tool(cmd_cache), parser=cache)
     cache.add_argument("action", nargs="?", choices=["info", "path", "clear"], default="info",
                        help="info: folder, entries and size; path: the folder only; clear: remove every entry")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (2 for usage errors)."""
+    """Run the command line; returns the exit code (EXIT_CODES: 0 done, 1 the work failed, 2 a
+    usage error, 130 interrupted)."""
     parser = build_parser()
     try:
         args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))

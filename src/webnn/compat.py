@@ -149,8 +149,14 @@ def adapt(opdef: OpDef, args: Sequence[Any], kwargs: Mapping[str, Any]) -> dict[
 # ---------------------------------------------------------------- builder methods beyond the spec
 def where_(self: MLGraphBuilder, condition: MLOperand, true_value: MLOperand, false_value: MLOperand,
            **options: Any) -> MLOperand:
-    """``where`` under ``pywebnn``'s name (``where`` is a Python keyword there)."""
-    return self.where(condition, true_value, false_value, **options)
+    """pywebnn's ``where``: like the spec's, except that the condition may have any data type,
+    nonzero meaning true (NaN included, as in ``numpy.where``); the spec's ``where`` takes a
+    uint8 condition only."""
+    if getattr(condition, "data_type", "uint8") != "uint8":
+        label = options.get("label", "")
+        zero = self.constant(condition.data_type, 0)
+        condition = self.not_equal(condition, zero, label=label)  # type: ignore[attr-defined]
+    return self.where(condition, true_value, false_value, **options)  # type: ignore[attr-defined, no-any-return]
 
 
 def squeeze(self: MLGraphBuilder, input: MLOperand, axes: Sequence[int] | None = None, *,
@@ -169,7 +175,7 @@ def squeeze(self: MLGraphBuilder, input: MLOperand, axes: Sequence[int] | None =
     else:
         drop = set()
         for i, a in enumerate(c.int32s("axes", axes)):
-            c.check(-rank <= a < rank, f"axes[{i}] {a} is out of range for rank {rank}")
+            c.check(-rank <= a < rank, f"axes[{i}] {a} is out of bounds for rank {rank}")
             a %= rank
             c.check(shape[a] == 1, f"axis {a} has size {shape[a]}, not 1")
             drop.add(a)
@@ -187,24 +193,36 @@ def unsqueeze(self: MLGraphBuilder, input: MLOperand, axes: Sequence[int], *, la
     rank = len(shape) + len(axes)
     positions = set()
     for i, a in enumerate(axes):
-        c.check(-rank <= a < rank, f"axes[{i}] {a} is out of range for output rank {rank}")
+        c.check(-rank <= a < rank, f"axes[{i}] {a} is out of bounds for output rank {rank}")
         positions.add(a % rank)
     c.check(len(positions) == len(axes), f"axes {list(axes)} contains duplicates")
     dims = iter(shape)
     return self.reshape(input, [1 if i in positions else next(dims) for i in range(rank)], label=label)
 
 
+def _global_pool(self: MLGraphBuilder, op: str, input: MLOperand, layout: Any, label: str) -> MLOperand:
+    """The pool ``op`` over the whole spatial extent (its default window).  The checks come first,
+    with pywebnn's wording, since these methods exist for code written for it."""
+    shape = getattr(input, "shape", None)
+    if isinstance(shape, list) and len(shape) != 4:
+        raise ValidationError(f"{op}: Global pooling input must be 4D, got shape {shape}")
+    if layout is not None and layout not in ("nchw", "nhwc"):
+        raise ValidationError(f"{op}: Invalid layout {layout!r} (expected 'nchw' or 'nhwc')")
+    pool = self.average_pool2d if op == "global_average_pool" else self.max_pool2d  # type: ignore[attr-defined]
+    return pool(input, layout=layout or "nchw", label=label)  # type: ignore[no-any-return]
+
+
 def global_average_pool(self: MLGraphBuilder, input: MLOperand, layout: Literal["nchw", "nhwc"] | None = None, *,
                         label: str = "") -> MLOperand:
-    """``average_pool2d`` over the whole spatial extent (its default window): output
-    [N, C, 1, 1], or [N, 1, 1, C] for ``layout="nhwc"``."""
-    return self.average_pool2d(input, layout=layout or "nchw", label=label)
+    """The mean over the spatial dimensions: ``average_pool2d`` with its default window (the
+    whole input), output [N, C, 1, 1], or [N, 1, 1, C] for ``layout="nhwc"``."""
+    return _global_pool(self, "global_average_pool", input, layout, label)
 
 
 def global_max_pool(self: MLGraphBuilder, input: MLOperand, layout: Literal["nchw", "nhwc"] | None = None, *,
                     label: str = "") -> MLOperand:
-    """``max_pool2d`` over the whole spatial extent (its default window)."""
-    return self.max_pool2d(input, layout=layout or "nchw", label=label)
+    """The maximum over the spatial dimensions: ``max_pool2d`` with its default window."""
+    return _global_pool(self, "global_max_pool", input, layout, label)
 
 
 #: Builder methods ``pywebnn`` has beyond the spec's ops.

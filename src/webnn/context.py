@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 from weakref import WeakSet
 
 import numpy as np
@@ -150,6 +151,18 @@ class ML:
 
 #: The device fallbacks warned about in this process.
 _WARNED: set[str] = set()
+_ADOPT_LOCK = threading.RLock()
+_DEFAULT: MLContext | None = None
+
+
+def default_context() -> MLContext:
+    """The context of this process that graphs loaded without one use when nothing else runs
+    them (``webnn.ML().create_context()``, made on first use)."""
+    global _DEFAULT
+    with _ADOPT_LOCK:
+        if _DEFAULT is None or _DEFAULT.is_lost:
+            _DEFAULT = ML().create_context()
+        return _DEFAULT
 
 
 def _writable_in_place(inputs: Mapping[str, np.ndarray], outputs: Mapping[str, np.ndarray] | None,
@@ -245,10 +258,33 @@ class MLContext:
 
         return MLGraphBuilder(self)
 
+    def _compile(self, ir: Any) -> MLGraph:
+        """A validated graph IR compiled for this context (what ``builder.build`` does next)."""
+        from .compile import compile_graph
+
+        return compile_graph(self, ir)
+
+    def _adopt(self, graph: MLGraph, what: str = "compute") -> None:
+        """Compile ``graph``, loaded without a context, for this one (once: the first context
+        to run it keeps it)."""
+        with _ADOPT_LOCK:
+            if graph._context is not None:
+                return
+            self._check_alive(what)
+            compiled = self._compile(graph.ir)
+            assert compiled._compiled is not None
+            graph._bind(self, compiled._compiled, compiled._lowered)
+            compiled._compiled = None
+            self._graphs.discard(compiled)
+
     def _check_graph(self, what: str, graph: Any) -> Any:
         if not isinstance(graph, MLGraph):
             raise ValidationError(f"{what}: expected an MLGraph, got {type(graph).__name__}")
-        if graph.context is not self:
+        if graph._context is None:
+            if graph.destroyed:
+                raise InvalidStateError(f"{what}: the graph is destroyed")
+            self._adopt(graph, what)
+        if graph._context is not self:
             raise ValidationError(f"{what}: the graph was built for another context")
         if self.is_lost:
             raise InvalidStateError(f"{what}: the context is lost (destroyed)")
@@ -565,6 +601,13 @@ class MLContext:
         for opdef in OPS.values():
             limits[opdef.js_name] = opdef.support_limits()
         return limits
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """``with`` destroys it at the end of the block."""
+        self.destroy()
 
     def _check_alive(self, what: str) -> None:
         if self.is_lost:

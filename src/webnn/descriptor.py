@@ -39,9 +39,10 @@ def to_descriptor(
             raise ValidationError(f"{what}: descriptor needs 'dataType' and 'shape', got {dict(descriptor)!r}")
     else:
         shape, dt = descriptor, ("float32" if data_type is None else data_type)
-    if not isinstance(dt, str) or dt not in allowed:
-        raise ValidationError(f"{what}: data type {dt!r} is not one of {', '.join(allowed)}")
-    return OperandDescriptor(dt, check_shape(what, shape))
+    name = dtypes.normalize(dt)
+    if not isinstance(name, str) or name not in allowed:
+        raise ValidationError(f"{what}: data type {name!r} is not one of {', '.join(allowed)}")
+    return OperandDescriptor(name, check_shape(what, shape))
 
 
 def check_shape(what: str, shape: Any) -> tuple[int, ...]:

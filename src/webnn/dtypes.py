@@ -74,6 +74,17 @@ _BY_NUMPY: dict[np.dtype, str] = {
 }
 
 
+def normalize(value: object) -> object:
+    """``value`` as a data type name when it is a NumPy dtype or scalar type of one
+    (``np.float32``, ``np.dtype("float32")``: "float32"); anything else as it is (the caller
+    validates it)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+        return _BY_NUMPY.get(np.dtype(value).newbyteorder("="), value)
+    return value
+
+
 def info(data_type: str) -> DataTypeInfo:
     return DATA_TYPES[data_type]
 

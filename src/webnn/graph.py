@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from .ir import Graph, OperandDescriptor
 
@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 #: The file formats of a graph, by name: functions of an MLGraph that the modules writing them
 #: (webnn.io, webnn.compile) register here, so that this module imports none of them.
 FORMATS: dict[str, Callable[..., Any]] = {}
-#: Readers of a graph's IR from a file, by format name (``"webnn-graph"``: path, context -> ir.Graph).
+#: Readers of a graph's IR from a file, by format name (``"webnn-graph"``: path, context or None,
+#: weights or None -> ir.Graph).
 READERS: dict[str, Callable[..., Graph]] = {}
 
 
@@ -25,9 +26,9 @@ class MLGraph:
 
     def __init__(
         self,
-        context: MLContext,
+        context: MLContext | None,
         graph: Graph | Callable[[], Graph],
-        compiled: CompiledGraph,
+        compiled: CompiledGraph | None,
         *,
         lowered: Graph | None = None,
         signature: tuple[Mapping[str, OperandDescriptor], Mapping[str, OperandDescriptor]] | None = None,
@@ -36,10 +37,12 @@ class MLGraph:
         """``graph`` is the IR, or a function that reads it on first use (then ``signature``,
         the input and output descriptors, is given, and ``counts``, its operand and operation
         counts, when known); ``lowered`` the graph the backend compiled (None when the compiled
-        graph was loaded, not compiled)."""
+        graph was loaded, not compiled).  Without a context (``MLGraph.load`` without one), the
+        graph is compiled for the first context that runs it (see :attr:`context`)."""
         self._context = context
         self._graph_or_reader = graph
         self._compiled: CompiledGraph | None = compiled
+        self._destroyed = False
         self._lowered = lowered
         self._from_cache = lowered is None
         if signature is None:
@@ -55,7 +58,8 @@ class MLGraph:
             (name, d.numpy_dtype, d.shape, d.data_type in ("int4", "uint4"))
             for name, d in self._input_descriptors.items()
         )
-        context._graphs.add(self)
+        if context is not None:
+            context._graphs.add(self)
 
     @property
     def _graph(self) -> Graph:
@@ -66,7 +70,40 @@ class MLGraph:
 
     @property
     def context(self) -> MLContext:
+        """The context the graph is compiled for.  A graph loaded without one (``MLGraph.load``)
+        belongs to the first context that computes or dispatches it; asked for before that, it
+        is compiled for a default context (``webnn.ML().create_context()``, one per process)."""
+        if self._context is None:
+            from .context import default_context
+
+            default_context()._adopt(self)
+        assert self._context is not None
         return self._context
+
+    def _bind(self, context: MLContext, compiled: CompiledGraph, lowered: Graph | None) -> None:
+        """Compiled for ``context`` (by ``context._adopt``, once)."""
+        self._context, self._compiled, self._lowered = context, compiled, lowered
+        self._from_cache = lowered is None
+        context._graphs.add(self)
+
+    @staticmethod
+    def load(
+        path: str | os.PathLike[str], manifest_path: str | os.PathLike[str] | None = None,
+        weights_path: str | os.PathLike[str] | None = None, *, context: MLContext | None = None,
+    ) -> MLGraph:
+        """pywebnn's loader of webnn-graph files: text or JSON form, whatever the extension
+        (``webnn.load`` is the full one).  ``manifest_path`` and ``weights_path`` name a
+        manifest and its weights data; ``weights_path`` alone a ``.safetensors`` file (by
+        default: the weights file the graph file names, or one beside it).  Without ``context``
+        the graph is compiled for the first context that runs it."""
+        if manifest_path is not None and weights_path is not None:
+            weights: Any = (os.fspath(manifest_path), os.fspath(weights_path))
+        else:
+            weights = manifest_path if manifest_path is not None else weights_path
+        ir = READERS["webnn-graph"](path, context, weights)
+        if context is not None:
+            return context._compile(ir)
+        return MLGraph(None, ir, None)
 
     @property
     def ir(self) -> Graph:
@@ -86,7 +123,7 @@ class MLGraph:
         if self._lowered is None:
             from .passes.pipeline import optimize
 
-            self._lowered = optimize(self._graph, self._context._backend)
+            self._lowered = optimize(self._graph, self.context._backend)
         return self._lowered
 
     @property
@@ -113,6 +150,31 @@ class MLGraph:
     def get_output_names(self) -> list[str]:
         return self.output_names
 
+    def debug_operand(self, index: int) -> str:
+        """One line about operand ``index`` of the graph: its kind (input, constant, output of an
+        operation), name, data type and shape."""
+        graph = self._graph
+        if not 0 <= index < len(graph.operands):
+            return f"Operand[{index}]: not found (the graph has {len(graph.operands)} operands)"
+        names = {operand: name for name, operand in graph.inputs.items()}
+        outputs = {operand: name for name, operand in graph.outputs.items()}
+        if index in names:
+            kind, name = "input", names[index]
+        elif index in graph.constants:
+            kind, name = "constant", None
+        else:
+            kind, name = "operation output", outputs.get(index)
+            for op in graph.operations:
+                if index in op.outputs:
+                    kind = f"output of {op.type}" + (f" {op.label!r}" if op.label else "")
+                    break
+        desc = graph.operands[index]
+        return f"Operand[{index}]: name={name!r}, kind={kind}, type={desc.data_type}, shape={list(desc.shape)}"
+
+    def count_empty_shapes(self) -> int:
+        """How many operands are scalars (shape [])."""
+        return sum(1 for desc in self._graph.operands if not desc.shape)
+
     @property
     def operand_count(self) -> int:
         return self._counts[0] if self._counts is not None else len(self._graph.operands)
@@ -123,11 +185,19 @@ class MLGraph:
 
     @property
     def destroyed(self) -> bool:
-        return self._compiled is None
+        return self._destroyed
 
     def destroy(self) -> None:
         """Release the compiled graph; later compute / dispatch raise ``InvalidStateError``."""
+        self._destroyed = True
         self._compiled = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """``with`` destroys it at the end of the block."""
+        self.destroy()
 
     # ------------------------------------------------------------------ files and pictures
     def save_compiled(self, path: str | os.PathLike[str]) -> str:
@@ -137,7 +207,8 @@ class MLGraph:
         return FORMATS["compiled"](self, path)
 
     def save(
-        self, path: str | os.PathLike[str], weights: str = "safetensors", *, inline_threshold: int = 64
+        self, path: str | os.PathLike[str], weights: str = "safetensors", *, inline_threshold: int = 64,
+        quantized: bool = False,
     ) -> list[str]:
         """Write the graph as a webnn-graph file: ``.webnn`` (text form) or ``.json`` (JSON form).
 
@@ -147,10 +218,11 @@ class MLGraph:
         none).  The graph file records its weights file and the file's SHA-256, which
         ``webnn.load`` checks; every file is written atomically, the weights first.  A weights
         file recorded as another graph file's is never replaced (FileExistsError, nothing
-        written).  Lossless: every attribute and label; ``webnn.load`` reads it back.  Returns
-        the paths written.
+        written).  Lossless: every attribute and label; ``webnn.load`` reads it back.
+        ``quantized`` sets the format's ``@quantized`` flag (the file holds a quantized model; it
+        changes nothing in the graph).  Returns the paths written.
         """
-        return FORMATS["webnn-graph"](self, path, weights, inline_threshold=inline_threshold)
+        return FORMATS["webnn-graph"](self, path, weights, inline_threshold=inline_threshold, quantized=quantized)
 
     def to_onnx(self, path: str | os.PathLike[str] | None = None) -> bytes:
         """The graph as a standard ONNX model (opset 21) that stock ONNX Runtime runs with the

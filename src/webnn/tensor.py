@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 import numpy as np
 
@@ -107,6 +107,13 @@ class MLTensor:
         if idle is not None:
             idle.wait()
         self._storage.release()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """``with`` destroys it at the end of the block."""
+        self.destroy()
 
     def _acquire(self, what: str) -> None:
         """Count a call that uses the storage; TypeError if the tensor is destroyed."""

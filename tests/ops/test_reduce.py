@@ -39,12 +39,12 @@ def run(context, name, x, data_type=None, *args, **options):
 @pytest.mark.parametrize(
     "shape, options, message",
     [
-        ([2, 3], {"axes": [2]}, r"axes contains 2, out of range for rank 2"),
+        ([2, 3], {"axes": [2]}, r"axes contains 2, out of bounds for rank 2"),
         ([2, 3, 4], {"axes": [1, 1]}, r"axes \[1, 1\] contains duplicates"),
-        ([2, 3], {"axes": [-1]}, r"axes\[0\] -1 is out of range"),
+        ([2, 3], {"axes": [-1]}, r"axes\[0\] -1 is out of bounds"),
         ([2, 3], {"axes": 1}, r"axes must be a sequence"),
         ([2, 3], {"axes": [0.5]}, r"axes\[0\] must be an integer"),
-        ([], {"axes": [0]}, r"axes contains 0, out of range for rank 0"),
+        ([], {"axes": [0]}, r"axes contains 0, out of bounds for rank 0"),
         ([2, 3], {"keepDimensions": 1}, r"keep_dimensions must be a bool"),
     ],
 )
@@ -82,8 +82,8 @@ def test_reduce_output_descriptor(builder, name, axes, keep, shape) -> None:
     "shape, axis, options, message",
     [
         ([], 0, {}, r"input rank 0 is not allowed"),
-        ([2, 3], 2, {}, r"axis 2 is out of range for rank 2"),
-        ([2, 3], -1, {}, r"axis -1 is out of range"),
+        ([2, 3], 2, {}, r"axis 2 is out of bounds for rank 2"),
+        ([2, 3], -1, {}, r"axis -1 is out of bounds"),
         ([2, 3], None, {}, r"axis must be an integer"),
         ([2, 3], 0, {"outputDataType": "float32"}, r"output_data_type must be one of 'int32', 'int64'"),
         ([2, 3], 0, {"outputDataType": "uint32"}, r"output_data_type must be one of"),

@@ -50,8 +50,8 @@ def wrap(values: np.ndarray, data_type: str) -> np.ndarray:
 
 
 @pytest.mark.parametrize("shape, axis, options, message", [
-    ([2, 3], 2, {}, r"axis 2 is out of range for rank 2"),
-    ([2, 3], -1, {}, r"axis -1 is out of range"),
+    ([2, 3], 2, {}, r"axis 2 is out of bounds for rank 2"),
+    ([2, 3], -1, {}, r"axis -1 is out of bounds"),
     ([2, 3], None, {}, r"axis must be an integer"),
     ([], 0, {}, r"input rank 0 is not allowed"),
     ([2, 3], 0, {"exclusive": 1}, r"exclusive must be a bool"),

@@ -63,9 +63,9 @@ INVALID = [
     ("expand", [[1]], "float32", [[2, 0]], {}, r"new_shape\[1\] 0 is not a valid dimension"),
     ("transpose", [[2, 3, 4]], "float32", [], {"permutation": [0, 1]}, r"permutation must have 3 items"),
     ("transpose", [[2, 3, 4]], "float32", [], {"permutation": [0, 1, 1]}, r"permutation \[0, 1, 1\] contains duplicates"),
-    ("transpose", [[2, 3, 4]], "float32", [], {"permutation": [0, 1, 3]}, r"permutation contains 3, out of range"),
+    ("transpose", [[2, 3, 4]], "float32", [], {"permutation": [0, 1, 3]}, r"permutation contains 3, out of bounds"),
     ("concat", [], "float32", [[], 0], {}, r"inputs must hold 1 to 8192 operands, got 0"),
-    ("concat", [[2, 3], [2, 3]], "float32", [2], {}, r"axis 2 is out of range for rank 2"),
+    ("concat", [[2, 3], [2, 3]], "float32", [2], {}, r"axis 2 is out of bounds for rank 2"),
     ("concat", [[2, 3], [2, 4]], "float32", [0], {}, r"inputs\[1\] shape \[2, 4\] differs .* in dimension 1"),
     ("concat", [[2, 3], [2, 3, 1]], "float32", [0], {}, r"inputs\[1\] rank 3 != inputs\[0\] rank 2"),
     ("concat", [[]], "float32", [0], {}, r"inputs\[0\] rank 0 is not allowed"),
@@ -74,7 +74,7 @@ INVALID = [
     ("split", [[6, 4]], "float32", [[2, 3]], {}, r"splits \[2, 3\] sum to 5, not the input size 6"),
     ("split", [[6, 4]], "float32", [[6, 0]], {}, r"splits \[6, 0\] contains 0"),
     ("split", [[6, 4]], "float32", [[]], {}, r"splits must have 1 to 8192 items, got 0"),
-    ("split", [[6, 4]], "float32", [2], {"axis": 2}, r"axis 2 is out of range for rank 2"),
+    ("split", [[6, 4]], "float32", [2], {"axis": 2}, r"axis 2 is out of bounds for rank 2"),
     ("split", [[]], "float32", [1], {}, r"input rank 0 is not allowed"),
     ("slice", [[4, 5]], "float32", [[0], [1, 1]], {}, r"starts must have 2 items"),
     ("slice", [[4, 5]], "float32", [[0, 0], [1, 0]], {}, r"sizes \[1, 0\] contains 0"),
@@ -92,7 +92,7 @@ INVALID = [
     ("tile", [[2, 3]], "float32", [[2, 0]], {}, r"repetitions \[2, 0\] contains 0"),
     ("tile", [[2, 3]], "float32", [[2**30, 1]], {}, r"output size in dimension 0 2147483648 is not a valid dimension"),
     ("reverse", [[2, 3]], "float32", [], {"axes": [1, 1]}, r"axes \[1, 1\] contains duplicates"),
-    ("reverse", [[2, 3]], "float32", [], {"axes": [2]}, r"axes contains 2, out of range for rank 2"),
+    ("reverse", [[2, 3]], "float32", [], {"axes": [2]}, r"axes contains 2, out of bounds for rank 2"),
     ("triangular", [[3]], "float32", [], {}, r"input rank 1 is not allowed \(allowed: 2 to 8\)"),
     ("triangular", [[3, 3]], "float32", [], {"upper": 1}, r"upper must be a bool"),
     ("triangular", [[3, 3]], "float32", [], {"diagonal": 2**31}, r"diagonal 2147483648 is out of range"),
@@ -107,7 +107,7 @@ INVALID = [
     ("resample2d", [[1, 1, 2, 3]], "float32", [], {"sizes": [4, 0]}, r"sizes \[4, 0\] contains 0"),
     ("resample2d", [[1, 1, 2, 3]], "float32", [], {"sizes": [4, 4, 4]}, r"sizes must have 2 items"),
     ("resample2d", [[1, 1, 2, 3]], "float32", [], {"axes": [1, 1]}, r"axes \[1, 1\] contains duplicates"),
-    ("resample2d", [[1, 1, 2, 3]], "float32", [], {"axes": [3, 4]}, r"axes contains 4, out of range for rank 4"),
+    ("resample2d", [[1, 1, 2, 3]], "float32", [], {"axes": [3, 4]}, r"axes contains 4, out of bounds for rank 4"),
     ("resample2d", [[1, 1, 2, 3]], "float32", [], {"axes": [2]}, r"axes must have 2 items"),
 ]
 
@@ -146,7 +146,7 @@ def test_concat_rejects_non_operands(builder) -> None:
     "shape, axes, message",
     [
         ([1, 2, 1], [1], r"^squeeze 's': axis 1 has size 2, not 1"),
-        ([1, 2, 1], [3], r"^squeeze 's': axes\[0\] 3 is out of range for rank 3"),
+        ([1, 2, 1], [3], r"^squeeze 's': axes\[0\] 3 is out of bounds for rank 3"),
     ],
 )
 def test_squeeze_rejects_bad_axes(builder, shape, axes, message) -> None:
@@ -158,7 +158,7 @@ def test_squeeze_rejects_bad_axes(builder, shape, axes, message) -> None:
     "axes, message",
     [
         ([0, 0], r"^unsqueeze 'u': axes \[0, 0\] contains duplicates"),
-        ([4], r"^unsqueeze 'u': axes\[0\] 4 is out of range for output rank 3"),
+        ([4], r"^unsqueeze 'u': axes\[0\] 4 is out of bounds for output rank 3"),
     ],
 )
 def test_unsqueeze_rejects_bad_axes(builder, axes, message) -> None:

@@ -2,7 +2,10 @@
 
 Every (workload, backend) pair runs in its own Python process (``worker.py``), and so does each
 direct-ONNX-Runtime baseline and each reference run, so that build times are cold, peak memory
-is one graph's alone and nothing leaks from one measurement into the next.
+is one graph's alone and nothing leaks from one measurement into the next.  Each target runs in
+``Settings.processes`` such processes, in rounds: one process of every target in turn (a webnn
+one, then its direct baseline), so that drift of a shared machine hits both alike; a ratio to
+direct ONNX Runtime is the median of the rounds' ratios, reported with their interquartile range.
 
 The persistent compiled-graph cache: each webnn process starts with an empty cache folder of its
 own (``WEBNN_CACHE_DIR``), so its build is a cache miss (compile, and store the compiled graph).
@@ -38,7 +41,12 @@ DEVICE_TYPES = ("cpu", "gpu", "npu")
 
 
 class BenchError(Exception):
-    """A user error in the bench's options (bad workload, backend, weights): exit code 2."""
+    """A user error in the bench's options (bad workload, backend, weights, free input dimensions
+    without shapes): exit code 2."""
+
+
+class BenchModelError(BenchError):
+    """A model file the bench cannot read (not an ONNX model): exit code 1."""
 
 
 class Settings(NamedTuple):
@@ -104,6 +112,42 @@ class Target(NamedTuple):
     def label(self) -> str:
         provider = report.short_provider(self.providers[0]) if self.providers else "numpy"
         return f"{'webnn ' + self.backend if self.kind == 'webnn' else 'direct ORT'} ({provider})"
+
+    @property
+    def short_label(self) -> str:
+        """The label in the default table: ``webnn ORT (CPU)``, ``direct ORT (CPU)``, ``webnn reference``."""
+        if self.kind == "webnn" and self.backend != "onnxruntime":
+            return f"webnn {self.backend}"
+        provider = report.short_provider(self.providers[0]) if self.providers else "?"
+        return f"{'webnn' if self.kind == 'webnn' else 'direct'} ORT ({provider})"
+
+
+def workload_labels(workloads: Sequence[str]) -> dict[str, str]:
+    """A short, distinct name for each workload: an ONNX file's stem (with as many of its parent
+    folders as needed to tell files of the same name apart), a built-in workload's own name."""
+    labels: dict[str, str] = {}
+    files = {name: Path(name[len(ONNX_PREFIX):]) for name in workloads if name.startswith(ONNX_PREFIX)}
+    for name in workloads:
+        if name not in files:
+            labels[name] = name
+    depth = 0
+    while files:
+        def label(path: Path, depth: int = depth) -> str:
+            parts = path.with_suffix("").parts if path.suffix.lower() == ".onnx" else path.parts
+            return "/".join(parts[-1 - depth:])
+
+        candidates = {name: label(path) for name, path in files.items()}
+        taken = set(labels.values())
+        counts: dict[str, int] = {}
+        for text in candidates.values():
+            counts[text] = counts.get(text, 0) + 1
+        for name, text in candidates.items():
+            whole = depth + 1 >= len(files[name].parts)
+            if (counts[text] == 1 and text not in taken) or whole:
+                labels[name] = text if text not in taken else name
+                del files[name]
+        depth += 1
+    return {name: labels[name] for name in workloads}
 
 
 # ------------------------------------------------------------------------------ planning
@@ -317,7 +361,7 @@ def compare(output: np.ndarray, reference: np.ndarray, rtol: float, atol: float)
 
 
 def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path: str | None = None,
-        markdown: bool = False) -> int:
+        markdown: bool = False, wide: bool = False) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
 
@@ -328,6 +372,7 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
         """A measurement process's progress lines, after ``prefix``."""
         return lambda line: progress(f"{prefix} {line}")
 
+    labels = workload_labels(settings.workloads)
     onnx_infos: dict[str, dict[str, Any]] = {}
     for name in settings.workloads:
         if name.startswith(ONNX_PREFIX):
@@ -338,7 +383,7 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
             except (OSError, ValueError) as exc:
                 raise BenchError(str(exc)) from None
             except Exception as exc:  # the onnx package's parse errors
-                raise BenchError(f"{name[len(ONNX_PREFIX):]}: not a readable ONNX model: {exc}") from None
+                raise BenchModelError(f"{name[len(ONNX_PREFIX):]}: not a readable ONNX model: {exc}") from None
         elif name not in WORKLOADS:
             raise BenchError(f"unknown workload {name!r} (known: {', '.join(WORKLOADS)})")
     if "mobilenetv2" in settings.workloads and settings.size % 32:
@@ -372,7 +417,7 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
         runs_by_target: dict[tuple[str, Target], list[dict[str, Any]]] = {}
         for number, (name, target, process) in enumerate(jobs, 1):
             label = target.label if target else "reference (output check)"
-            prefix = f"[{number}/{len(jobs)}] {name} | {label} |"
+            prefix = f"[{number}/{len(jobs)}] {labels[name]} | {target.short_label if target else label} |"
             output = os.path.join(tmp, f"{number}.npy")
             spec = {
                 "kind": target.kind if target else "webnn",
@@ -396,7 +441,8 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
             row = dict(child.result)
             if not row.get("ok"):
                 row["stderr_tail"] = child.stderr_tail
-            row.update(label=label, kind=spec["kind"], backend=spec["backend"], requested_device=spec["device"],
+            row.update(label=label, short_label=target.short_label if target else label, kind=spec["kind"],
+                       backend=spec["backend"], requested_device=spec["device"],
                        configured_providers=spec["providers"])
             if row.get("ok") and os.path.exists(output):
                 row["_output"] = output
@@ -443,6 +489,7 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
             _add_ratios(timed)
             sections.append({
                 "workload": name,
+                "label": labels[name],
                 "description": workload.description,
                 "input_shape": list(workload.input_shape),
                 "inputs": workload.input_label,
@@ -460,7 +507,7 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
         "imports": imports,
         "workloads": sections,
     }
-    text = report.render_markdown(results) if markdown else report.render_text(results)
+    text = report.render_markdown(results, wide) if markdown else report.render_text(results, wide)
     print(text, file=stdout, flush=True)
     if json_path:
         try:
@@ -472,14 +519,14 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
             return 1
         progress(f"wrote {json_path}")
     failed = [
-        f"{s['workload']} {r['label']}" for s in sections for r in s["rows"]
+        f"{s['label']} {r['label']}" for s in sections for r in s["rows"]
         if not r.get("ok") or r.get("check", {}).get("status") == "FAIL"
     ]
     failed += [
-        f"{s['workload']} {r['label']} cache hit" for s in sections for r in s["rows"]
+        f"{s['label']} {r['label']} cache hit" for s in sections for r in s["rows"]
         if r.get("ok") and (r.get("hit_errors") or r.get("hit_check", {}).get("status") == "FAIL")
     ]
-    failed += [f"{s['workload']} reference check" for s in sections
+    failed += [f"{s['label']} reference check" for s in sections
                if s["reference_check"] and not s["reference_check"]["ok"]]
     if failed:
         progress(f"{len(failed)} failed: {'; '.join(failed)}")
@@ -577,7 +624,7 @@ def cache_notes(rows: list[dict[str, Any]], onnx_file: bool) -> list[str]:
     for row in rows:
         if row["kind"] != "webnn" or not row.get("ok"):
             continue
-        label, n = row["label"], row.get("hit_processes", 0)
+        label, n = row.get("short_label", row["label"]), row.get("hit_processes", 0)
         if row.get("cold_loaded"):
             notes.append(f"{label}: the cold build loaded from the cache in {row['cold_loaded']} process(es) "
                          "(its cache folder was meant to be empty): its numbers are not cold")
@@ -608,29 +655,79 @@ def _available() -> list[str]:
 def _add_ratios(rows: list[dict[str, Any]]) -> None:
     """ours / direct for warm median, build + first, cache-hit build + first and peak memory,
     against the direct row on the same providers (or, for a backend without providers, the direct
-    CPU row); and the cache-hit build + first over the row's own (cold) one."""
+    CPU row); and the cache-hit build + first over the row's own (cold) one.
+
+    The processes of a target and of its baseline ran in rounds, one of each in turn, so that
+    drift of the machine hits both alike: each round gives a ratio (``ratio_samples``), the
+    ratio is their median and ``ratio_iqr`` their interquartile range (the middle half: an outlier
+    round on a busy machine does not widen it).  Without rounds to pair (a failed process), the
+    ratio is that of the rows' medians."""
     directs = [r for r in rows if r["kind"] == "direct"]
     for row in rows:
         if row["kind"] != "webnn":
             continue
-        ratios = {}
+        ratios: dict[str, float] = {}
+        samples: dict[str, list[float]] = {}
         hit = row.get("hit_build_first_ms") if row.get("hit_loaded") else None  # real hits only
         if row.get("ok") and hit is not None and row.get("build_first_ms"):
             ratios["hit_cold"] = hit / row["build_first_ms"]
+            samples["hit_cold"] = _round_ratios(row.get("processes", []), row.get("processes", []),
+                                                _hit_value, lambda p: p.get("build_first_ms"))
         baseline = next((d for d in directs if d["configured_providers"] == row["configured_providers"]), None)
         if baseline is None:
             baseline = next((d for d in directs if d["configured_providers"] == ["CPUExecutionProvider"]), None)
         if baseline is not None:
             row["baseline"] = baseline["label"]
-            for key, ours, field in (("warm_median", row.get("median_ms"), "median_ms"),
-                                     ("build_first", row.get("build_first_ms"), "build_first_ms"),
-                                     ("hit_direct", hit, "build_first_ms"),
-                                     ("peak_rss", row.get("peak_rss_mb"), "peak_rss_mb")):
+            ours_processes, their_processes = row.get("processes", []), baseline.get("processes", [])
+            for key, ours, field, of_ours in (
+                ("warm_median", row.get("median_ms"), "median_ms", None),
+                ("build_first", row.get("build_first_ms"), "build_first_ms", None),
+                ("hit_direct", hit, "build_first_ms", _hit_value),
+                ("peak_rss", row.get("peak_rss_mb"), "peak_rss_mb", None),
+            ):
                 theirs = baseline.get(field)
                 if row.get("ok") and baseline.get("ok") and ours is not None and theirs:
                     ratios[key] = ours / theirs
+                    value = _field(field)
+                    samples[key] = _round_ratios(ours_processes, their_processes, of_ours or value, value)
+        samples = {key: values for key, values in samples.items() if values}
+        for key, values in samples.items():
+            ratios[key] = statistics.median(values)
         if ratios or baseline is not None:
             row["ratios"] = ratios
+            row["ratio_samples"] = samples
+            row["ratio_iqr"] = {key: interquartile(v) for key, v in samples.items() if len(v) > 1}
+
+
+def interquartile(values: list[float]) -> list[float]:
+    """The first and third quartiles of ``values`` (two or more), interpolated between samples."""
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return [q1, q3]
+
+
+def _field(name: str) -> Callable[[dict[str, Any]], Any]:
+    """A process's measurement ``name``."""
+    return lambda process: process.get(name)
+
+
+def _hit_value(process: dict[str, Any]) -> float | None:
+    """A process's cache-hit build + first compute, when its hit process did load from the cache."""
+    hit = process.get("hit") or {}
+    return hit.get("build_first_ms") if hit.get("ok") and hit.get("from_cache") else None
+
+
+def _round_ratios(ours: list[dict[str, Any]], theirs: list[dict[str, Any]],
+                  our_value: Callable[[dict[str, Any]], Any], their_value: Callable[[dict[str, Any]], Any]) -> list[float]:
+    """The ratio of each round's values (the k-th process of one target and of the other), when
+    every process of both succeeded (else the rounds do not pair: none)."""
+    if not ours or len(ours) != len(theirs):
+        return []
+    ratios = []
+    for a, b in zip(ours, theirs):
+        x, y = our_value(a), their_value(b)
+        if x is not None and y:
+            ratios.append(x / y)
+    return ratios
 
 
 def _meta(settings: Settings, targets: list[Target]) -> dict[str, Any]:

@@ -74,10 +74,10 @@ def _render(graph: MLGraph, path: Any) -> None:
     render(graph, path)
 
 
-def _read_graph(path: str, context: MLContext) -> Any:
+def _read_graph(path: str, context: MLContext | None, weights: Any = None) -> Any:
     from .files import read_graph
 
-    return read_graph(path, context)
+    return read_graph(path, context, weights)
 
 
 def _register() -> None:

@@ -103,7 +103,7 @@ def _write_weights(
 
 def save(
     graph: MLGraph, path: str | os.PathLike[str], weights: str = "safetensors", *,
-    inline_threshold: int = INLINE_THRESHOLD,
+    inline_threshold: int = INLINE_THRESHOLD, quantized: bool = False,
 ) -> list[str]:
     """Write ``graph`` to ``path`` (``.webnn``: text form, ``.json``: JSON form); returns the files written.
 
@@ -111,7 +111,14 @@ def save(
     (``<path>.manifest.json`` + ``<path>.weights``) or "inline" (every constant in the graph
     file).  Constants of at most ``inline_threshold`` bytes are written inline anyway
     (``@scalar`` when all their values are the same, ``@bytes`` otherwise); 0 sends every
-    constant to the weights file.  Nothing is lost: every attribute, operand option and label.
+    constant to the weights file.
+
+    What inline costs: the webnn-graph format keeps inline constants as lists of byte values
+    (``@bytes([...])``, JSON ``"inlineBytes"``), with no binary, hex or base64 encoding, so
+    each byte takes its decimal digits and a comma, about 3.5 times the constant's size, and
+    writing or reading takes about 0.1 s per MB of weights (a weights file: milliseconds).
+    Inline suits small graphs, tests and graphs read by eye in one file; real weights belong
+    in a weights file.  Nothing is lost: every attribute, operand option and label.
     The graph file records its weights file and the file's SHA-256.  Every file is written
     atomically, the weights before the graph file; this graph file's weights files of another
     form left by an earlier save are removed afterwards.  A weights file that records another
@@ -130,6 +137,9 @@ def save(
         return weights != "inline" and packed_length(desc) > inline_threshold
 
     doc, tensors = from_graph(graph.ir, name, external=external)
+    if not isinstance(quantized, bool):
+        raise ValueError(f"save: quantized must be True or False, got {quantized!r}")
+    doc.quantized = quantized
     paths = weights_paths(path)
     kinds = _FORM_FILES[weights] if tensors else ()
     _check_own(paths, kinds, graph_name)
@@ -159,12 +169,9 @@ def read_document(path: str | os.PathLike[str], data: bytes | None = None) -> Do
     path = os.fspath(path)
     if data is None:
         data = _read_graph_file(path)
-    lower = path.lower()
-    if lower.endswith(".webnn"):
-        return parse_text(data, path)
-    if lower.endswith(".json"):
+    if data.lstrip()[:1] == b"{":  # the JSON form, whatever the extension (pywebnn writes it as .webnn)
         return parse_json(data, path)
-    if data.lstrip()[:1] == b"{":
+    if path.lower().endswith(".json"):
         return parse_json(data, path)
     return parse_text(data, path)
 
@@ -206,6 +213,12 @@ def _recorded_weights(doc: Document, path: str, record: WeightsRecord, verify: b
 def _weights_for(doc: Document, path: str, weights: Any, verify: bool) -> WeightSource | None:
     if isinstance(weights, Mapping):
         return MappingWeights(weights)
+    if isinstance(weights, tuple):  # (manifest, its weights data file)
+        manifest, data = (os.fspath(w) for w in weights)
+        if not verify or doc.weights is None or doc.weights.kind != "manifest":
+            return ManifestWeights(manifest, data)
+        hint = " (load with verify_weights=False to use it anyway)"
+        return ManifestWeights(manifest, data, _expected(doc, path, False, hint), _expected(doc, path, True, hint))
     if weights is not None:
         if not verify or doc.weights is None:
             return open_weights(os.fspath(weights))
@@ -272,13 +285,19 @@ def load(
             source.close()
 
 
-def read_graph(path: str | os.PathLike[str], context: MLContext) -> Any:
+def read_graph(path: str | os.PathLike[str], context: MLContext | None, weights: Any = None) -> Any:
     """The validated graph (``webnn.ir.Graph``) of a webnn-graph file, checked as ``load``
-    checks it, without compiling it (default limits; the recorded weights digest verified)."""
+    checks it, without compiling it (default limits; the recorded weights digest verified).
+    ``weights`` as for ``load``, or a (manifest, data file) pair; ``context`` None: a default
+    one (the graph is only validated there)."""
+    if context is None:
+        from ..context import default_context
+
+        context = default_context()
     path = os.fspath(path)
     data = _read_graph_file(path)
     doc = read_document(path, data)
-    source = _weights_for(doc, path, None, True)
+    source = _weights_for(doc, path, weights, True)
     try:
         return build(doc, context, source, None, DEFAULT_LIMITS.budget(len(data)), compile=False)
     finally:

@@ -33,6 +33,7 @@ from .document import (
     weights_name_problem,
 )
 from .errors import GraphFormatError
+from .text_format import byte_list
 
 #: Option values nested deeper than this are rejected.
 MAX_DEPTH = 32
@@ -315,7 +316,7 @@ def to_data(doc: Document) -> dict[str, Any]:
         elif kind == "scalar":
             init = {"kind": "scalar", "value": plain(value)}
         else:
-            init = {"kind": "inlineBytes", "bytes": list(value)}
+            init = {"kind": "inlineBytes", "bytes": value}  # written as a list of numbers
         consts[d.name] = {"dataType": d.data_type, "shape": list(d.shape), "init": init}
     nodes = []
     for node in doc.nodes:
@@ -361,6 +362,8 @@ def format_json(doc: Document) -> str:
 
 def _pretty(data: dict[str, Any], *, ensure_ascii: bool) -> str:
     def one(value: Any) -> str:
+        if isinstance(value, dict) and isinstance(value.get("init"), dict) and value["init"].get("kind") == "inlineBytes":
+            return _const_with_bytes(value, one)
         return json.dumps(value, ensure_ascii=ensure_ascii, allow_nan=False, separators=(", ", ": "))
 
     lines = ["{"]
@@ -382,6 +385,17 @@ def _pretty(data: dict[str, Any], *, ensure_ascii: bool) -> str:
             lines.append(f"  {one(key)}: {one(value)}{comma}")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _const_with_bytes(entry: dict[str, Any], one: Any) -> str:
+    """A constant whose initializer is inline bytes: the bytes as a list of numbers without spaces
+    (the format has no other encoding of bytes: a list of numbers is what every reader takes)."""
+    init = entry["init"]
+    rest = {key: value for key, value in entry.items() if key != "init"}
+    head = one(rest)[:-1] + (", " if rest else "")
+    others = {key: value for key, value in init.items() if key not in ("kind", "bytes")}
+    tail = "".join(f", {one(key)}: {one(value)}" for key, value in others.items())
+    return f'{head}"init": {{"kind": "inlineBytes", "bytes": [{byte_list(init["bytes"])}]{tail}}}}}'
 
 
 def encode_json(doc: Document) -> bytes:

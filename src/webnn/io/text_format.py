@@ -66,7 +66,10 @@ _IDENT = re.compile(r"[A-Za-z_/$][A-Za-z0-9_./]*")
 _NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|Infinity|NaN)(?![A-Za-z0-9_./$])")
 _ANNOTATION = re.compile(r"@[A-Za-z_]+")
 _STRING_PART = re.compile(r'[^"\\]+')
-_BYTES = re.compile(r"\[[ \t\r\n]*([0-9]{1,3}(?:[ \t\r\n]*,[ \t\r\n]*[0-9]{1,3})*)?[ \t\r\n]*\]")
+#: The characters of an @bytes list (between its brackets), and a space inside a number (refused).
+_BYTE_CHARS = re.compile(r"[0-9, \t\r\n]*")
+_SPLIT_NUMBER = re.compile(r"[0-9][ \t\r\n]+[0-9]")
+_SPACES = str.maketrans("", "", " \t\r\n")
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
 _PUNCT = frozenset("{}[]():;,=")
 _LITERALS = {"true": True, "false": False, "null": None}
@@ -350,10 +353,10 @@ class _Parser:
     def byte_array(self) -> bytes:
         start = self.tok.pos
         if self.tok.kind == "[":
-            m = _BYTES.match(self.text, start)
-            data = None if m is None else _byte_values(self.text, m.start(1), m.end(1))
-            if m is not None and data is not None:
-                self.pos = m.end()
+            close = self.text.find("]", start)
+            data = None if close < 0 else _byte_values(self.text, start + 1, close)
+            if data is not None:
+                self.pos = close + 1
                 self.tok = self._scan()
                 return data
         values = self.value(0)
@@ -469,22 +472,49 @@ class _Parser:
 
 
 def _byte_values(text: str, start: int, end: int) -> bytes | None:
-    """The comma-separated integers of ``text[start:end]`` (matched by _BYTES, or empty) as bytes,
-    converted a chunk at a time; None when one is above 255."""
-    if start < 0:
+    """The comma-separated integers of ``text[start:end]`` (the inside of an @bytes list) as
+    bytes, converted a chunk at a time with NumPy; None unless every item is 1 to 3 digits (with
+    spaces around) of at most 255 (the general parser then says what is wrong)."""
+    if _BYTE_CHARS.fullmatch(text, start, end) is None or _SPLIT_NUMBER.search(text, start, end):
+        return None
+    if not text[start:end].strip(" \t\r\n"):
         return b""
-    out = bytearray(text.count(",", start, end) + 1)
-    done = 0
+    out = bytearray()
     while start < end:
         cut = text.find(",", min(start + _BYTES_CHUNK, end), end)
         cut = end if cut < 0 else cut
-        values = np.array(text[start:cut].split(","), dtype=np.int64)
-        if values.max() > 255:
+        values = _chunk_values(text[start:cut].translate(_SPACES).encode("ascii"))
+        if values is None:
             return None
-        out[done:done + values.size] = values.astype(np.uint8).tobytes()
-        done += values.size
+        out += values
         start = cut + 1
+        if start == end:  # a comma before the closing bracket
+            return None
     return bytes(out)
+
+
+def _chunk_values(chunk: bytes) -> bytes | None:
+    """``b"1,22,255"`` as ``bytes([1, 22, 255])``; None for an empty item, more than 3 digits or
+    a value above 255."""
+    chars = np.frombuffer(chunk, np.uint8)
+    commas = np.flatnonzero(chars == ord(","))
+    ends = np.append(commas, chars.size)
+    starts = np.insert(commas + 1, 0, 0)
+    lengths = ends - starts
+    if lengths.size == 0 or lengths.min() < 1 or lengths.max() > 3:
+        return None
+    digits = chars.astype(np.int32) - ord("0")
+    digits[commas] = 0
+    # right-aligned in three columns: the hundreds, tens and units of each item
+    columns = np.zeros((lengths.size, 3), np.int32)
+    for width in (1, 2, 3):
+        rows = np.flatnonzero(lengths == width)
+        for k in range(width):
+            columns[rows, 3 - width + k] = digits[starts[rows] + k]
+    values = columns @ np.array([100, 10, 1], np.int32)
+    if values.max() > 255:
+        return None
+    return values.astype(np.uint8).tobytes()
 
 
 def parse_text(data: bytes | str, file: str | None = None) -> Document:
@@ -571,6 +601,17 @@ def record_lines(record: WeightsRecord) -> list[str]:
     return lines
 
 
+#: The decimal text of each byte value, for inline constants.
+_BYTE_TEXT = tuple(str(i) for i in range(256))
+
+
+def byte_list(data: bytes) -> str:
+    """``data`` as the comma-separated decimal numbers of an inline constant (``1,2,255``), without
+    spaces: the format has no other encoding of bytes in the graph file (no hex or base64), and a
+    space after each comma would add a fifth to the size."""
+    return ",".join(map(_BYTE_TEXT.__getitem__, data))
+
+
 def format_text(doc: Document, header: str | None = None) -> str:
     """The text form of ``doc``: ``header`` as comment lines, the weights record, the graph."""
     lines: list[str] = []
@@ -595,7 +636,7 @@ def format_text(doc: Document, header: str | None = None) -> str:
             elif kind == "scalar":
                 annot = f"@scalar({value_text(value)})"
             else:
-                annot = "@bytes([" + ", ".join(map(str, value)) + "])"
+                annot = "@bytes([" + byte_list(value) + "])"
             lines.append(f"    {name_text(d.name)}: {_type_text(d)} {annot};")
         lines.append("  }")
     if doc.nodes:

@@ -201,21 +201,28 @@ class Check:
         return value
 
     def data_type(self, name: str, value: Any, allowed: Sequence[str] = ALL_DATA_TYPES) -> str:
-        return self.enum(name, value, allowed)
+        """A data type name; NumPy dtypes and scalar types (``np.float32``) are taken too."""
+        return self.enum(name, dtypes.normalize(value), allowed)
 
     def axis(self, name: str, value: Any, rank: int) -> int:
-        """An axis in ``[0, rank)``."""
+        """An axis in ``[0, rank)`` (the spec's axes do not count from the end)."""
+        if isinstance(value, int | np.integer) and not isinstance(value, bool) and value < 0:
+            self.fail(f"{name} {value} is out of bounds for rank {rank} (axes are 0 to {rank - 1})")
         axis = self.uint(name, value)
         if axis >= rank:
-            self.fail(f"{name} {axis} is out of range for rank {rank}")
+            self.fail(f"{name} {axis} is out of bounds for rank {rank}")
         return axis
 
     def axes(self, name: str, value: Any, rank: int) -> tuple[int, ...]:
         """Distinct axes in ``[0, rank)``."""
+        if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+            for i, axis in enumerate(value):
+                if isinstance(axis, int | np.integer) and not isinstance(axis, bool) and axis < 0:
+                    self.fail(f"{name}[{i}] {axis} is out of bounds for rank {rank} (axes are 0 to {rank - 1})")
         axes = self.uints(name, value)
         for axis in axes:
             if axis >= rank:
-                self.fail(f"{name} contains {axis}, out of range for rank {rank}")
+                self.fail(f"{name} contains {axis}, out of bounds for rank {rank}")
         if len(set(axes)) != len(axes):
             self.fail(f"{name} {list(axes)} contains duplicates")
         return axes
