@@ -323,7 +323,7 @@ def test_files(tmp_path, context):
     (tmp_path / "t.webnn.weights").rename(tmp_path / "data.bin")
     loaded = webnn.MLGraph.load(tmp_path / "t.webnn", manifest_path=tmp_path / "t.webnn.manifest.json",
                                 weights_path=tmp_path / "data.bin")
-    np.testing.assert_array_equal(loaded.context.compute(loaded, {"x": v})["y"], expected)
+    np.testing.assert_array_equal(context.compute(loaded, {"x": v})["y"], expected)
 
     context.convert_to_onnx(graph, output_path=str(tmp_path / "m.onnx"))
     assert (tmp_path / "m.onnx").stat().st_size > 16 * 16 * 4
