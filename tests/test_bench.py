@@ -200,8 +200,9 @@ def test_plan_targets_with_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runner, "_ort_choices", lambda: (fake, providers.choose))
     monkeypatch.delenv("WEBNN_BACKEND", raising=False)
     labels = [t.label for t in runner.plan_targets(_settings())]
+    others = ["webnn openvino (CPU)"] if "openvino" in webnn.available_backends() else []
     assert labels == ["webnn onnxruntime (CPU)", "direct ORT (CPU)", "webnn onnxruntime (CUDA)", "direct ORT (CUDA)",
-                      "webnn reference (numpy)"]
+                      *others, "webnn reference (numpy)"]
     quick = runner.plan_targets(_settings(quick=True))
     assert [(t.kind, t.providers[0]) for t in quick] == [("webnn", "CUDAExecutionProvider"),
                                                          ("direct", "CUDAExecutionProvider")]

@@ -144,7 +144,11 @@ def test_random_calls_raise_only_type_error(name: str) -> None:
         accepted += 1
         outputs, expected = _run(reference, builder, feeds, result)
         for context in others:
-            _, values = _run(context, *_call(opdef, context, seed, label))
+            try:
+                _, values = _run(context, *_call(opdef, context, seed, label))
+            except webnn.NotSupportedError:  # a backend that runs a subset refuses what it does not list
+                assert hasattr(context._backend, "data_types"), context.backend
+                continue
             for key in expected:
                 _assert_close(f"{name} on {context.backend}: {key}", values[key], expected[key], seed)
     assert accepted or name in _RARELY_VALID, f"{name}: no random call was accepted; the fuzzer tests nothing"

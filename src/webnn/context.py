@@ -598,8 +598,17 @@ class MLContext:
         }
         from .ops import OPS
 
+        subset = getattr(self._backend, "operand_types", None)  # a backend that runs a subset of the ops
         for opdef in OPS.values():
-            limits[opdef.js_name] = opdef.support_limits()
+            entry = opdef.support_limits()
+            if subset is not None:
+                operands, outputs = subset(opdef.name, False), subset(opdef.name, True)
+                if operands is None or outputs is None:
+                    continue  # (not run here)
+                for key, operand in entry.items():
+                    allowed = outputs if key.startswith("output") else operands
+                    operand["dataTypes"] = [t for t in operand["dataTypes"] if t in allowed]
+            limits[opdef.js_name] = entry
         return limits
 
     def __enter__(self) -> Self:

@@ -223,6 +223,9 @@ def test_output_descriptors(builder, float_type, int_type) -> None:
 
 def test_support_limits_list_int4_where_allowed(context) -> None:
     limits = context.op_support_limits()
+    if "quantizeLinear" not in limits:  # a backend that runs a subset of the ops, without these
+        assert hasattr(context._backend, "data_types")
+        pytest.skip(f"the {context.backend} backend does not run the quantization ops")
     assert "int4" in limits["quantizeLinear"]["zeroPoint"]["dataTypes"]
     assert "uint4" in limits["quantizeLinear"]["output"]["dataTypes"]
     assert "int4" not in limits["quantizeLinear"]["input"]["dataTypes"]

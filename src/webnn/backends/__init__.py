@@ -15,6 +15,7 @@ from .base import Backend, CompiledGraph, HostStorage, TensorStorage
 #: name -> (module, class, Python packages it needs), in order of automatic preference.
 BACKENDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "onnxruntime": ("webnn.backends.onnxruntime", "OnnxRuntimeBackend", ("onnxruntime",)),
+    "openvino": ("webnn.backends.openvino", "OpenVinoBackend", ("openvino",)),
     "reference": ("webnn.backends.reference", "ReferenceBackend", ()),
 }
 

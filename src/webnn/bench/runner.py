@@ -110,7 +110,8 @@ class Target(NamedTuple):
 
     @property
     def label(self) -> str:
-        provider = report.short_provider(self.providers[0]) if self.providers else "numpy"
+        provider = (report.short_provider(self.providers[0]) if self.providers
+                    else "CPU" if self.backend == "openvino" else "numpy")
         return f"{'webnn ' + self.backend if self.kind == 'webnn' else 'direct ORT'} ({provider})"
 
     @property

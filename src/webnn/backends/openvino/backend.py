@@ -1,0 +1,175 @@
+"""The OpenVINO backend: one compiled model per graph, created at build()."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import openvino as ov
+
+from ...errors import NotSupportedError
+from ...ir import Graph, OperandDescriptor
+from ..base import HostStorage
+from .pipeline import DECOMPOSE, LAYOUT, PIPELINE
+
+#: OpenVINO device name prefixes -> the spec's device kinds.
+_KINDS = {"CPU": "cpu", "GPU": "gpu", "NPU": "npu"}
+#: The ops each decomposition of the passes (:mod:`webnn.passes.decompose`) writes.
+_DECOMPOSED_INTO = {"linear": ("mul", "add"), "hard_swish": ("add", "clamp", "mul", "div", "cast")}
+_CORE: Any = None
+_CORE_LOCK = threading.Lock()
+
+
+def core() -> Any:
+    """The process's OpenVINO ``Core`` (created on first use)."""
+    global _CORE
+    with _CORE_LOCK:
+        if _CORE is None:
+            _CORE = ov.Core()
+        return _CORE
+
+
+def choose_device(available: list[str], *, accelerated: bool, power_preference: str,
+                  device_type: str | None) -> tuple[str, str]:
+    """(OpenVINO device, its kind) for the spec's hints, as the onnxruntime backend reads them:
+    ``device_type`` asks for a kind (the CPU when there is none); otherwise ``accelerated=False``
+    means the CPU unless ``power_preference`` is "high-performance"; "low-power" prefers an NPU,
+    the others a GPU."""
+    by_kind: dict[str, str] = {}
+    for name in available:
+        kind = _KINDS.get(name.split(".")[0])
+        if kind is not None and kind not in by_kind:
+            by_kind[kind] = name
+    if device_type is not None:
+        wanted = [device_type]
+    elif not accelerated and power_preference != "high-performance":
+        wanted = ["cpu"]
+    elif power_preference == "low-power":
+        wanted = ["npu", "cpu"]
+    else:
+        wanted = ["gpu", "cpu"]
+    for kind in [*wanted, "cpu"]:
+        if kind in by_kind:
+            return by_kind[kind], kind
+    return "CPU", "cpu"
+
+
+class OpenVinoBackend:
+    """Lowers graphs to OpenVINO models and runs them on an OpenVINO device."""
+
+    name = "openvino"
+    pipeline = PIPELINE
+    decompose = DECOMPOSE
+    layout = LAYOUT
+
+    def __init__(
+        self,
+        *,
+        power_preference: str = "default",
+        accelerated: bool = True,
+        device_type: str | None = None,
+        num_threads: int | None = None,
+        provider_options: Mapping[str, Mapping[str, Any]] | None = None,
+        cache: bool = True,
+    ) -> None:
+        if provider_options:
+            raise TypeError("create_context: provider_options are onnxruntime's; the openvino backend takes none")
+        self.ov_device, self.device = choose_device(
+            core().available_devices, accelerated=accelerated, power_preference=power_preference,
+            device_type=device_type)
+        self.accelerated = self.device != "cpu"
+        self.num_threads = num_threads
+        self._use_cache = cache
+
+    def operations(self) -> dict[str, Any]:
+        """Op name -> its lowering: every op this backend lowers itself."""
+        from .lowering import LOWERINGS, load
+
+        load()
+        return {name: entry[0] for name, entry in LOWERINGS.items()}
+
+    def data_types(self, op: str) -> frozenset[str] | None:
+        """The data types this backend computes ``op`` on exactly (None: not at all).  An op the
+        passes decompose runs where every op of its decomposition does."""
+        from .lowering import data_types
+
+        if op in DECOMPOSE:
+            parts = [data_types(part) for part in _DECOMPOSED_INTO[op]]
+            if any(p is None for p in parts):
+                return None
+            return frozenset.intersection(*parts)  # type: ignore[arg-type]
+        return data_types(op)
+
+    def operand_types(self, op: str, output: bool) -> frozenset[str] | None:
+        """The data types ``op`` takes for its operands (``output`` False) or makes for its outputs
+        here (None: the op does not run here)."""
+        if op in DECOMPOSE:
+            return self.data_types(op)
+        from .lowering import operand_types
+
+        return operand_types(op, output)
+
+    def config(self, graph: Graph) -> dict[str, str]:
+        """The compile options: full precision (f32 graphs never run in bf16 / f16), accuracy first."""
+        options = {"INFERENCE_PRECISION_HINT": "f32", "EXECUTION_MODE_HINT": "ACCURACY"}
+        if self.num_threads is not None and self.device == "cpu":
+            options["INFERENCE_NUM_THREADS"] = str(self.num_threads)
+        return options
+
+    def compile(self, graph: Graph, artifact_dir: str | None = None) -> CompiledOpenVino:
+        from .lowering import LoweringError, lower
+
+        try:
+            model, names, fed = lower(graph)
+        except LoweringError as exc:
+            raise NotSupportedError(f"build: {exc}") from None
+        compiled = core().compile_model(model, self.ov_device, self.config(graph))
+        return CompiledOpenVino(compiled, list(graph.inputs), names, [graph.operands[graph.outputs[n]] for n in names],
+                                fed)
+
+    def create_storage(self, desc: OperandDescriptor, data: np.ndarray | None = None) -> HostStorage:
+        return HostStorage(desc, data)
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "backend": self.name,
+            "device": self.device,
+            "accelerated": self.accelerated,
+            "openvino_device": self.ov_device,
+            "openvino": ov.__version__,
+            "num_threads": self.num_threads,
+        }
+
+
+class CompiledOpenVino:
+    """A compiled OpenVINO model with one infer request per thread that runs it."""
+
+    def __init__(self, compiled: Any, inputs: list[str], names: list[str], descs: list[OperandDescriptor],
+                 fed: Mapping[int, np.ndarray]) -> None:
+        self.compiled = compiled
+        self.fed = dict(fed)  # parameter position -> the constant fed to it on every run
+        self.inputs = {name: i for i, name in enumerate(inputs)}  # (the model's parameters, in this order)
+        self.names = names
+        self.dtypes = [d.numpy_dtype for d in descs]
+        self._local = threading.local()
+
+    def _request(self) -> Any:
+        request = getattr(self._local, "request", None)
+        if request is None:
+            request = self._local.request = self.compiled.create_infer_request()
+        return request
+
+    def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        request = self._request()
+        # (copied in: a request that shared the arrays would keep them alive until its next run)
+        feeds = {self.inputs[name]: np.require(a, requirements="C") for name, a in inputs.items()}
+        request.infer({**feeds, **self.fed}, share_inputs=False)
+        return {name: np.array(request.get_output_tensor(i).data, dtype=dtype, copy=True)
+                for i, (name, dtype) in enumerate(zip(self.names, self.dtypes))}
+
+    def dispatch(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> None:
+        results = self.run({name: storage.array for name, storage in inputs.items()})
+        for name, storage in outputs.items():
+            storage.array[...] = results[name]
