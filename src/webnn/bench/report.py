@@ -109,7 +109,7 @@ def _small(value: float) -> str:
 def _error(row: dict[str, Any]) -> str:
     """A failed measurement's step and error, in the command line's terms (the library's messages
     name its Python keywords: ``input_shapes=``, ``limits=``)."""
-    from ..cli import cli_message
+    from ..cli_messages import cli_message
 
     return f"ERROR at {row.get('step', '?')}: " + cli_message(" ".join(str(row.get("error", "failed")).split()))
 
