@@ -44,7 +44,7 @@ def _normalize(e: OpLowering, sizes: Any) -> Any:
         return ops.constant(_normalize_numpy(constant, np.asarray(sizes)).astype(np.int32))
     indices = e.input("indices")
     n = np.asarray(sizes, np.int32)
-    top = ops.constant(n - 1)
+    top = ops.constant(np.asarray(n - 1, np.int32))  # (NumPy 1 would make n - 1 an int64 scalar)
     if e.desc("indices").data_type == "uint32":
         signed = ops.convert(indices, "i32")  # the same bits
         negative = ops.less(signed, ops.constant(np.int32(0)))  # 2**31 and more: too large
