@@ -14,6 +14,7 @@ from fractions import Fraction
 import numpy as np
 
 from ....ir import Operation
+from ...geometry import sliced_axes
 from ..emitter import OPSET, STORAGE, OpEmitter
 from ..kernels import supports
 from . import lowering
@@ -82,17 +83,8 @@ def split(e: OpEmitter, op: Operation) -> list[str]:
 @lowering("slice")
 def slice_(e: OpEmitter, op: Operation) -> str:
     x = e.input("input")
-    shape = e.input_desc("input").shape
-    axes, starts, ends, steps = [], [], [], []
-    for axis, (dim, start, size, stride) in enumerate(
-        zip(shape, op.attrs["starts"], op.attrs["sizes"], op.attrs["strides"])
-    ):
-        if start == 0 and size == dim and (stride == 1 or dim == 1):
-            continue
-        axes.append(axis)
-        starts.append(start)
-        ends.append(start + size)
-        steps.append(stride)
+    axes, starts, ends, steps = sliced_axes(
+        e.input_desc("input").shape, op.attrs["starts"], op.attrs["sizes"], op.attrs["strides"])
     if not axes:
         return x
     inputs = [x, e.i64(starts), e.i64(ends), e.i64(axes)]

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import openvino.opset16 as ops
 
+from ...geometry import sliced_axes
 from ..types import FLOATS
 from . import OpLowering, lowering
 
@@ -78,17 +79,8 @@ def split(e: OpLowering) -> list[Any]:
 @lowering("slice", types=MOVABLE)
 def slice_(e: OpLowering) -> Any:
     x = e.input("input")
-    shape = e.desc("input").shape
-    axes, starts, ends, steps = [], [], [], []
-    for axis, (dim, start, size, stride) in enumerate(
-        zip(shape, e.attrs["starts"], e.attrs["sizes"], e.attrs["strides"])
-    ):
-        if start == 0 and size == dim and (stride == 1 or dim == 1):
-            continue
-        axes.append(axis)
-        starts.append(start)
-        ends.append(start + size)
-        steps.append(stride)
+    axes, starts, ends, steps = sliced_axes(
+        e.desc("input").shape, e.attrs["starts"], e.attrs["sizes"], e.attrs["strides"])
     if not axes:
         return x
     return ops.slice(x, e.i64(starts), e.i64(ends), e.i64(steps), e.i64(axes))
