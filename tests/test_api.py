@@ -55,7 +55,7 @@ def test_backend_from_environment(monkeypatch) -> None:
     monkeypatch.setenv("WEBNN_BACKEND", "reference")
     assert webnn.ML().create_context().backend == "reference"
     monkeypatch.setenv("WEBNN_BACKEND", "nope")
-    with pytest.raises(TypeError, match="WEBNN_BACKEND must be one of onnxruntime, openvino, reference, got 'nope'"):
+    with pytest.raises(TypeError, match="WEBNN_BACKEND must be one of onnxruntime, openvino, reference, auto, got 'nope'"):
         webnn.ML().create_context()
 
 

@@ -186,7 +186,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 #: Measurement rounds of ``webnn bench --quick`` (each a webnn process, its cache-hit process and a
-#: direct ONNX Runtime one, per workload): about a minute on 2 cores.
+#: direct ONNX Runtime one, per workload): about a minute per webnn engine on 2 cores.
 QUICK_ROUNDS = 9
 
 
@@ -865,8 +865,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.set_defaults(func=_run_tool(cmd_bench), parser=bench)
     bench.add_argument("--quick", action="store_true",
-                       help=f"the default backend and direct ONNX Runtime only, {QUICK_ROUNDS} rounds of fresh "
-                            "processes with fewer runs each (about a minute on 2 cores)")
+                       help=f"the installed CPU engines (onnxruntime, openvino, and auto when both are there; "
+                            f"the WEBNN_BACKEND one alone when it is set) and direct ONNX Runtime, {QUICK_ROUNDS} "
+                            "rounds of fresh processes with fewer runs each (1-3 minutes on 2 cores)")
     bench.add_argument("--workloads", type=_workloads, default=None, metavar="LIST",
                        help=f"comma-separated, from {','.join(BENCH_WORKLOADS)} (default: all, or none with --onnx)")
     bench.add_argument("--onnx", action="append", metavar="FILE[:NAME=D0,D1,...[;NAME2=...]]", default=None,
@@ -879,8 +880,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "--onnx model that gives no shapes of its own")
     bench.add_argument("--backends", type=_backends, default=None, metavar="LIST",
                        help="comma-separated webnn backends, optionally with a device: onnxruntime, "
-                       "onnxruntime:gpu, reference (default: every available backend on every device it has; "
-                       "--quick: the default backend)")
+                       "onnxruntime:gpu, openvino, auto, reference (default: every available backend on every "
+                       "device it has, and auto; --quick: the CPU engines and auto)")
     bench.add_argument("--runs", type=_positive_int, default=None, metavar="N",
                        help="timed warm runs per process (default 50; --quick: 20)")
     bench.add_argument("--warmup", type=_count, default=None, metavar="N",

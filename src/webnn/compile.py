@@ -162,10 +162,20 @@ def _lower_priority() -> None:
 
 def compile_graph(context: MLContext, graph: Graph, *, store: Callable[[Artifact, Any], None] | None = None) -> MLGraph:
     """``graph`` compiled on ``context``: from the persistent cache when it has it, else by the
-    backend after its pass pipeline (the artifact then goes to the cache, or to ``store``)."""
+    backend after its pass pipeline (the artifact then goes to the cache, or to ``store``).  A
+    backend that chooses an engine per graph (``auto``) compiles it its own way."""
+    chooser = getattr(context._backend, "compile_graph", None)
+    if chooser is not None and store is None:
+        return chooser(context, graph)  # type: ignore[no-any-return]
+    return compile_on(context, graph, context._backend, store=store)
+
+
+def compile_on(context: MLContext, graph: Graph, backend: Any, *,
+               store: Callable[[Artifact, Any], None] | None = None) -> MLGraph:
+    """``graph`` compiled for ``context`` by ``backend`` (the context's, or the engine its
+    ``auto`` backend chose): see :func:`compile_graph`."""
     from .graph import MLGraph
 
-    backend: Any = context._backend
     cache: Any = getattr(backend, "cache", None) if store is None and worth_caching(graph) else None
     key = compiled_key(graph, backend) if cache is not None else None
     if key is not None:
@@ -174,7 +184,7 @@ def compile_graph(context: MLContext, graph: Graph, *, store: Callable[[Artifact
             compiled = load_checked(cache, entry, lambda: backend.load_compiled(
                 str(entry.path), entry.meta, list(graph.outputs)))
             if compiled is not None:
-                return MLGraph(context, graph, compiled, lowered=None)
+                return MLGraph(context, graph, compiled, lowered=None, engine=backend)
     try:
         lowered = optimize(graph, backend)
     except WebNNError:
@@ -191,13 +201,13 @@ def compile_graph(context: MLContext, graph: Graph, *, store: Callable[[Artifact
     except Exception as exc:  # the backend could not compile a valid graph
         if artifact is not None:
             artifact._dir.cleanup()
-        raise OperationError(f"build: the {context.backend} backend failed to compile the graph: {exc}") from exc
+        raise OperationError(f"build: the {backend.name} backend failed to compile the graph: {exc}") from exc
     if artifact is not None:
         if store is not None:
             store(artifact, compiled)
         elif key is not None:
             artifact.store_later(cache, key, compiled)
-    return MLGraph(context, graph, compiled, lowered=lowered)
+    return MLGraph(context, graph, compiled, lowered=lowered, engine=backend)
 
 
 # ------------------------------------------------------------------ compiled packages
@@ -225,11 +235,10 @@ def save_compiled(graph: MLGraph, path: str | os.PathLike[str]) -> str:
     import shutil
     import tempfile
 
-    context = graph.context
-    backend: Any = context._backend
+    backend: Any = graph._engine
     identity = backend_identity(backend)
     if identity is None:
-        raise NotSupportedError(f"compile: the {context.backend} backend has no compiled form to save")
+        raise NotSupportedError(f"compile: the {backend.name} backend has no compiled form to save")
     target = os.path.abspath(os.fspath(path))
     if os.path.exists(target) and not os.path.isfile(os.path.join(target, MANIFEST)):
         raise FileExistsError(f"{target} exists and is not a compiled package: not replaced")
@@ -241,7 +250,7 @@ def save_compiled(graph: MLGraph, path: str | os.PathLike[str]) -> str:
         try:
             meta = artifact.write(backend.compile(graph.lowered_ir, artifact.path))
             if meta is None:
-                raise NotSupportedError(f"compile: the {context.backend} backend wrote no compiled model")
+                raise NotSupportedError(f"compile: the {backend.name} backend wrote no compiled model")
             for name, source in artifact.files(meta).items():
                 shutil.copyfile(source, os.path.join(staging, name))
         finally:
@@ -346,9 +355,12 @@ def load_compiled(path: str | os.PathLike[str], context: MLContext | None = None
         backend_name = manifest["identity"].get("backend", {}).get("engine")
         context = ML().create_context(backend=backend_name if isinstance(backend_name, str) else None)
     backend: Any = context._backend
+    engine = manifest["identity"].get("backend", {}).get("engine")
+    if getattr(backend, "compile_graph", None) is not None and engine in getattr(backend, "engines", ()):
+        backend = backend.engine(engine)  # (an auto context runs the package on its engine)
     identity = backend_identity(backend)
     if identity is None:
-        raise NotSupportedError(f"load_compiled: the {context.backend} backend does not load compiled packages")
+        raise NotSupportedError(f"load_compiled: the {backend.name} backend does not load compiled packages")
     mismatch = _identity_mismatch(manifest["identity"], json.loads(identity))
     if mismatch:
         raise NotSupportedError(f"load_compiled: {folder} was compiled for another setup: {mismatch}; compile it again here")
@@ -372,7 +384,8 @@ def load_compiled(path: str | os.PathLike[str], context: MLContext | None = None
     counts = manifest.get("counts")
     known = (counts[0], counts[1]) if isinstance(counts, list) and len(counts) == 2 and all(
         type(c) is int and c >= 0 for c in counts) else None
-    return MLGraph(context, read_ir, compiled, lowered=None, signature=(inputs, outputs), counts=known)
+    return MLGraph(context, read_ir, compiled, lowered=None, signature=(inputs, outputs), counts=known,
+                   engine=backend)
 
 
 def _register() -> None:

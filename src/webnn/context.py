@@ -11,7 +11,7 @@ from weakref import WeakSet
 import numpy as np
 
 from . import dtypes
-from .backends import BACKENDS, Backend, available_backends, load_backend
+from .backends import AUTO, BACKENDS, Backend, available_backends, load_backend
 from .descriptor import buffer_to_array, check_byte_length, check_value_range, to_descriptor
 from .errors import InvalidStateError, NotSupportedError, TensorStateError, ValidationError
 from .graph import MLGraph
@@ -47,12 +47,16 @@ class ML:
         num_threads: int | None = None,
         provider_options: Mapping[str, Mapping[str, Any]] | None = None,
         cache: bool = True,
+        tune: bool = True,
     ) -> MLContext:
         """A context on the chosen backend.
 
         ``backend`` (not in the spec) names the implementation; when None, the
         ``WEBNN_BACKEND`` environment variable decides, else the first available
-        of: onnxruntime, reference.  ``options`` may be the spec's dict
+        of: onnxruntime, openvino, reference.  ``backend="auto"`` chooses an engine per graph
+        (:mod:`webnn.backends.auto`): with ``tune`` (default True), the first build of a graph
+        times every installed engine that runs it and the persistent cache remembers the
+        fastest for the next process; ``graph.backend`` names the engine chosen.  ``options`` may be the spec's dict
         (``{"powerPreference": "low-power", "accelerated": False}``).
         ``device_type`` ("cpu", "gpu", "npu"; not in the spec) asks for a device.
         ``num_threads`` caps the backend's intra-op threads; ``provider_options``
@@ -111,12 +115,13 @@ class ML:
         source = "backend"
         if backend is None and os.environ.get("WEBNN_BACKEND"):
             backend, source = os.environ["WEBNN_BACKEND"], "WEBNN_BACKEND"
-        if backend is not None and backend not in BACKENDS:
-            raise ValidationError(f"create_context: {source} must be one of {', '.join(BACKENDS)}, got {backend!r}")
+        if backend is not None and backend not in BACKENDS and backend != AUTO:
+            raise ValidationError(
+                f"create_context: {source} must be one of {', '.join([*BACKENDS, AUTO])}, got {backend!r}")
         available = available_backends()
         if backend is None:
             backend = available[0]
-        elif backend not in available:
+        elif backend not in available and backend != AUTO:
             raise NotSupportedError(f"create_context: backend {backend!r} is not installed here")
         if num_threads is not None and (
             isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1
@@ -124,6 +129,8 @@ class ML:
             raise ValidationError(f"create_context: num_threads must be a positive integer, got {num_threads!r}")
         if not isinstance(cache, bool):
             raise ValidationError(f"create_context: cache must be a bool, got {cache!r}")
+        if not isinstance(tune, bool):
+            raise ValidationError(f"create_context: tune must be a bool, got {tune!r}")
         if provider_options is not None and not isinstance(provider_options, Mapping):
             raise ValidationError("create_context: provider_options must be a dict of provider name -> options")
         context = MLContext(
@@ -135,6 +142,7 @@ class ML:
                 num_threads=num_threads,
                 provider_options=dict(provider_options or {}),
                 cache=cache,
+                **({"tune": tune} if backend == AUTO else {}),
             ),
             power_preference=power_preference,
             accelerated=accelerated,
@@ -273,7 +281,7 @@ class MLContext:
             self._check_alive(what)
             compiled = self._compile(graph.ir)
             assert compiled._compiled is not None
-            graph._bind(self, compiled._compiled, compiled._lowered)
+            graph._bind(self, compiled._compiled, compiled._lowered, compiled._engine)
             compiled._compiled = None
             self._graphs.discard(compiled)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Self
 
@@ -33,11 +34,13 @@ class MLGraph:
         lowered: Graph | None = None,
         signature: tuple[Mapping[str, OperandDescriptor], Mapping[str, OperandDescriptor]] | None = None,
         counts: tuple[int, int] | None = None,
+        engine: Any = None,
     ) -> None:
         """``graph`` is the IR, or a function that reads it on first use (then ``signature``,
         the input and output descriptors, is given, and ``counts``, its operand and operation
         counts, when known); ``lowered`` the graph the backend compiled (None when the compiled
-        graph was loaded, not compiled).  Without a context (``MLGraph.load`` without one), the
+        graph was loaded, not compiled); ``engine`` the backend that compiled it (default: the
+        context's; with ``backend="auto"``, the engine chosen for it).  Without a context (``MLGraph.load`` without one), the
         graph is compiled for the first context that runs it (see :attr:`context`)."""
         self._context = context
         self._graph_or_reader = graph
@@ -45,6 +48,9 @@ class MLGraph:
         self._destroyed = False
         self._lowered = lowered
         self._from_cache = lowered is None
+        self._engine = engine if engine is not None or context is None else context._backend
+        #: A background switch to another engine in progress (``backend="auto"``), or None.
+        self._pending: threading.Thread | None = None
         if signature is None:
             assert isinstance(graph, Graph)
             signature = (graph.input_descriptors, graph.output_descriptors)
@@ -80,11 +86,41 @@ class MLGraph:
         assert self._context is not None
         return self._context
 
-    def _bind(self, context: MLContext, compiled: CompiledGraph, lowered: Graph | None) -> None:
+    def _bind(self, context: MLContext, compiled: CompiledGraph, lowered: Graph | None, engine: Any = None) -> None:
         """Compiled for ``context`` (by ``context._adopt``, once)."""
         self._context, self._compiled, self._lowered = context, compiled, lowered
+        self._engine = engine if engine is not None else context._backend
         self._from_cache = lowered is None
         context._graphs.add(self)
+
+    def _switch_to(self, other: MLGraph) -> None:
+        """Run from now on as ``other`` (the same graph compiled by another engine) does."""
+        if self._destroyed or other._compiled is None:
+            return
+        self._engine, self._lowered, self._from_cache = other._engine, other._lowered, other._from_cache
+        self._compiled = other._compiled  # (one assignment: a compute in progress keeps the old one)
+        other._compiled = None
+        other._destroyed = True
+        if self._destroyed:  # (destroyed meanwhile)
+            self._compiled = None
+
+    @property
+    def backend(self) -> str:
+        """The engine that runs the graph: the context's backend, or with ``backend="auto"``
+        the one chosen for this graph (which may change once, see :meth:`wait_ready`)."""
+        return str(self._engine.name) if self._engine is not None else self.context.backend
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait for a background switch to a faster engine (``backend="auto"`` loads a
+        remembered winner that this process has not imported yet while the graph already
+        runs on another); True when none is in progress any more."""
+        pending = self._pending
+        if pending is not None:
+            pending.join(timeout)
+            if pending.is_alive():
+                return False
+            self._pending = None
+        return True
 
     @staticmethod
     def load(
@@ -123,7 +159,7 @@ class MLGraph:
         if self._lowered is None:
             from .passes.pipeline import optimize
 
-            self._lowered = optimize(self._graph, self.context._backend)
+            self._lowered = optimize(self._graph, self._engine if self._engine is not None else self.context._backend)
         return self._lowered
 
     @property

@@ -19,6 +19,9 @@ BACKENDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "reference": ("webnn.backends.reference", "ReferenceBackend", ()),
 }
 
+#: The backend that chooses among the installed engines per graph (:mod:`.auto`).
+AUTO = "auto"
+
 
 def available_backends() -> list[str]:
     """The backends whose dependencies are installed, most preferred first."""
@@ -29,9 +32,13 @@ def available_backends() -> list[str]:
     ]
 
 
-__all__ = ["BACKENDS", "Backend", "CompiledGraph", "HostStorage", "TensorStorage", "available_backends", "load_backend"]
+__all__ = ["AUTO", "BACKENDS", "Backend", "CompiledGraph", "HostStorage", "TensorStorage", "available_backends", "load_backend"]
 
 
 def load_backend(name: str, **options: object) -> Backend:
+    if name == AUTO:
+        from .auto import AutoBackend
+
+        return AutoBackend(**options)  # type: ignore[arg-type, return-value]
     module, cls, _ = BACKENDS[name]
     return getattr(importlib.import_module(module), cls)(**options)

@@ -148,7 +148,13 @@ def row_label(row: dict[str, Any], wide: bool = False) -> str:
     used, configured = row.get("providers"), row.get("configured_providers")
     if row.get("ok") and used and configured and used[0] != configured[0]:
         label += f"{' -> ' if wide else '->'}{short_provider(used[0])}"
+    if row.get("engines"):  # backend="auto": the engines it chose
+        label += f"{' -> ' if wide else '->'}{'/'.join(_ENGINE_ABBREV.get(e, e) for e in row['engines'])}"
     return label
+
+
+#: Engine names as the default table's labels abbreviate them.
+_ENGINE_ABBREV = {"onnxruntime": "ORT", "openvino": "OV", "reference": "ref"}
 
 
 def section_name(section: dict[str, Any]) -> str:

@@ -111,7 +111,7 @@ class Target(NamedTuple):
     @property
     def label(self) -> str:
         provider = (report.short_provider(self.providers[0]) if self.providers
-                    else "CPU" if self.backend == "openvino" else "numpy")
+                    else "CPU" if self.backend in ("openvino", "auto") else "numpy")
         return f"{'webnn ' + self.backend if self.kind == 'webnn' else 'direct ORT'} ({provider})"
 
     @property
@@ -165,22 +165,28 @@ def _ort_choices() -> tuple[list[str], Any]:
 def plan_targets(settings: Settings) -> list[Target]:
     """The measurement targets, webnn ones each followed by their direct baseline."""
     from .. import available_backends
-    from ..backends import BACKENDS
+    from ..backends import AUTO, BACKENDS
 
     available = available_backends()
+    engines = [name for name in available if name != "reference"]
+    if len(engines) > 1:
+        available.append(AUTO)  # (auto chooses among two engines or more)
     wanted: list[tuple[str, str | None]]  # (backend, device: None for the context's default, or "all")
     if settings.backends is None:
-        if settings.quick:
-            default = os.environ.get("WEBNN_BACKEND") or available[0]
-            wanted = [(default if default in available else available[0], None)]
+        if settings.quick:  # the CPU engines side by side (the default one alone when it is set)
+            default = os.environ.get("WEBNN_BACKEND")
+            if default in available:
+                wanted = [(default, None)]
+            else:
+                wanted = [(name, None) for name in available if name != "reference"] or [(available[0], None)]
         else:
             wanted = [(name, "all") for name in available]
     else:
         wanted = []
         for item in settings.backends:
             name, _, asked = item.partition(":")
-            if name not in BACKENDS:
-                raise BenchError(f"unknown backend {name!r} (known: {', '.join(BACKENDS)})")
+            if name not in BACKENDS and name != AUTO:
+                raise BenchError(f"unknown backend {name!r} (known: {', '.join([*BACKENDS, AUTO])})")
             if name not in available:
                 raise BenchError(
                     f"backend {name!r} is not installed here (available: {', '.join(available)})"
@@ -519,10 +525,18 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
             print(f"webnn bench: error: cannot write {json_path}: {exc}", file=stderr)
             return 1
         progress(f"wrote {json_path}")
+    # (a backend that declares the graph unsupported, where the user did not name it, is no failure:
+    # the table says so, as op_support_limits() does)
+    refused = [f"{s['label']} {r['label']}" for s in sections for r in s["rows"]
+               if not r.get("ok") and settings.backends is None
+               and str(r.get("error", "")).startswith("NotSupportedError")]
     failed = [
         f"{s['label']} {r['label']}" for s in sections for r in s["rows"]
-        if not r.get("ok") or r.get("check", {}).get("status") == "FAIL"
+        if (not r.get("ok") or r.get("check", {}).get("status") == "FAIL")
+        and f"{s['label']} {r['label']}" not in refused
     ]
+    if refused:
+        progress(f"{len(refused)} not supported (not counted as failures): {'; '.join(refused)}")
     failed += [
         f"{s['label']} {r['label']} cache hit" for s in sections for r in s["rows"]
         if r.get("ok") and (r.get("hit_errors") or r.get("hit_check", {}).get("status") == "FAIL")
@@ -556,6 +570,10 @@ def merge_processes(runs: list[dict[str, Any]]) -> dict[str, Any]:
         row.update(warm_ms=warm, runs=len(warm), median_ms=statistics.median(warm), min_ms=warm[0],
                    p90_ms=warm[min(len(warm) - 1, max(0, -(-90 * len(warm) // 100) - 1))])
     row.pop("hit", None)
+    engines = sorted({str(r["engine"]) for r in ok if r.get("engine")} | {
+        str(r["hit"]["engine"]) for r in ok if isinstance(r.get("hit"), dict) and r["hit"].get("engine")})
+    if row.get("backend") == "auto" and engines:
+        row["engines"] = engines  # (what auto ran the graph on, in the cold and hit processes)
     if "from_cache" in row:  # a webnn process
         row["cold_loaded"] = sum(1 for r in ok if r.get("from_cache"))
         row["onnx_imported"] = any(r.get("onnx_imported") for r in ok)
@@ -579,7 +597,8 @@ def merge_processes(runs: list[dict[str, Any]]) -> dict[str, Any]:
     row["processes"] = []
     for r in ok:
         process = {key: r.get(key) for key in _PER_PROCESS + ("median_ms",)}
-        process.update((key, r[key]) for key in ("from_cache", "onnx_imported", "store_wait_ms") if key in r)
+        process.update((key, r[key]) for key in ("from_cache", "onnx_imported", "store_wait_ms", "engine",
+                                                  "switch_wait_ms") if key in r)
         if "hit" in r:
             process["hit"] = {k: v for k, v in r["hit"].items() if not k.startswith("_")}
         row["processes"].append(process)

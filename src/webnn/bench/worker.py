@@ -67,6 +67,15 @@ def wait_for_cache_stores() -> float:
     return 1e3 * (time.perf_counter() - start)
 
 
+def wait_ready(graph: Any) -> float:
+    """Wait for a graph's background switch to another engine (``backend="auto"``; ms waited)."""
+    start = time.perf_counter()
+    wait = getattr(graph, "wait_ready", None)
+    if wait is not None:
+        wait()
+    return 1e3 * (time.perf_counter() - start)
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     """The nearest-rank percentile (q in 0..100) of a sorted list."""
     rank = max(1, math.ceil(q / 100 * len(sorted_values)))
@@ -170,6 +179,9 @@ class Measurement:
 
             np.save(spec["output"], np.asarray(y))
         if not direct:
+            # (auto: a remembered faster engine may still be loading; the warm runs time it)
+            self.result["switch_wait_ms"] = wait_ready(graph)
+            self.result["engine"] = getattr(graph, "backend", spec["backend"])
             self.result["store_wait_ms"] = wait_for_cache_stores()
 
         runs, warmup, budget = spec.get("runs", 0), spec.get("warmup", 0), spec.get("max_seconds") or math.inf

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -13,6 +13,12 @@ from ...errors import NotSupportedError
 from ...ir import Graph, OperandDescriptor
 from ..base import HostStorage
 from .pipeline import DECOMPOSE, LAYOUT, PIPELINE
+
+#: The files of a compiled artifact: the model OpenVINO compiled (``export_model``), and the
+#: constants fed as inputs on every run (only when the graph has some).
+ARTIFACT_BLOB = "model.blob"
+ARTIFACT_FED = "fed.npz"
+ARTIFACT_FORMAT = "openvino-compiled"
 
 #: OpenVINO device name prefixes -> the spec's device kinds.
 _KINDS = {"CPU": "cpu", "GPU": "gpu", "NPU": "npu"}
@@ -111,7 +117,38 @@ class OpenVinoBackend:
 
         return operand_types(op, output)
 
-    def config(self, graph: Graph) -> dict[str, str]:
+    def target(self) -> Any:
+        """What the lowerings may rely on of the device (:class:`.lowering.Target`)."""
+        import platform
+
+        from .lowering import Target
+
+        x86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686", "x86")
+        return Target(ordered_max=self.device == "cpu" and x86)
+
+    @property
+    def cache(self) -> Any:
+        """The persistent cache of compiled graphs (None when off: ``cache=False`` or the
+        ``WEBNN_CACHE`` environment variable)."""
+        if not self._use_cache:
+            return None
+        from ...cache import default_cache
+
+        return default_cache()
+
+    def cache_identity(self) -> str:
+        """What, besides the graph, decides the compiled model: the OpenVINO version, the device
+        and the compile options, and the machine."""
+        import json
+
+        from ...fingerprint import machine_digest
+
+        return json.dumps({
+            "engine": "openvino", "version": ov.__version__, "device": self.ov_device, "config": self.config(),
+            "machine": machine_digest(),
+        }, sort_keys=True)
+
+    def config(self, graph: Graph | None = None) -> dict[str, str]:
         """The compile options: full precision (f32 graphs never run in bf16 / f16), accuracy first."""
         options = {"INFERENCE_PRECISION_HINT": "f32", "EXECUTION_MODE_HINT": "ACCURACY"}
         if self.num_threads is not None and self.device == "cpu":
@@ -119,15 +156,46 @@ class OpenVinoBackend:
         return options
 
     def compile(self, graph: Graph, artifact_dir: str | None = None) -> CompiledOpenVino:
+        """Lower ``graph`` to an OpenVINO model and compile it for the device.
+
+        With ``artifact_dir``, the compiled graph's ``write_artifact()`` writes there the compiled
+        model as OpenVINO exports it (``model.blob``, and ``fed.npz`` with the constants fed as
+        inputs), which :meth:`load_compiled` imports without compiling again."""
         from .lowering import LoweringError, lower
 
         try:
-            model, names, fed = lower(graph)
+            model, names, fed = lower(graph, self.target())
         except LoweringError as exc:
             raise NotSupportedError(f"build: {exc}") from None
         compiled = core().compile_model(model, self.ov_device, self.config(graph))
-        return CompiledOpenVino(compiled, list(graph.inputs), names, [graph.operands[graph.outputs[n]] for n in names],
-                                fed)
+        descs = [graph.operands[graph.outputs[n]] for n in names]
+        result = CompiledOpenVino(compiled, list(graph.inputs), names, [d.data_type for d in descs], fed)
+        if artifact_dir is not None:
+            result.write_artifact = lambda: result.export(artifact_dir)
+        return result
+
+    def load_compiled(self, folder: str, meta: Mapping[str, Any], output_names: list[str]) -> CompiledOpenVino:
+        """A compiled graph from the files :meth:`compile` wrote (now in ``folder``, described by
+        ``meta``), imported by OpenVINO without compiling again."""
+        import os
+
+        inputs, outputs, fed = meta.get("inputs"), meta.get("outputs"), meta.get("fed", [])
+        if (meta.get("format") != ARTIFACT_FORMAT or not isinstance(inputs, list) or not isinstance(outputs, dict)
+                or list(outputs) != output_names or not isinstance(fed, list)
+                or not all(isinstance(n, str) for n in inputs) or not all(isinstance(t, str) for t in outputs.values())):
+            raise ValueError("the compiled model is not one this backend wrote for this graph")
+        fed_arrays: dict[int, np.ndarray] = {}
+        if fed:
+            with np.load(os.path.join(folder, ARTIFACT_FED), allow_pickle=False) as saved:
+                for position in fed:
+                    if type(position) is not int or position < len(inputs):
+                        raise ValueError("the compiled model's fed constants are malformed")
+                    fed_arrays[position] = saved[f"p{position}"]
+        blob = np.fromfile(os.path.join(folder, ARTIFACT_BLOB), dtype=np.uint8)
+        compiled = core().import_model(ov.Tensor(blob, shared_memory=True), self.ov_device, self.config())
+        result = CompiledOpenVino(compiled, inputs, list(outputs), list(outputs.values()), fed_arrays)
+        result.blob = blob  # (the imported model reads its weights from this memory)
+        return result
 
     def create_storage(self, desc: OperandDescriptor, data: np.ndarray | None = None) -> HostStorage:
         return HostStorage(desc, data)
@@ -146,14 +214,35 @@ class OpenVinoBackend:
 class CompiledOpenVino:
     """A compiled OpenVINO model with one infer request per thread that runs it."""
 
-    def __init__(self, compiled: Any, inputs: list[str], names: list[str], descs: list[OperandDescriptor],
+    def __init__(self, compiled: Any, inputs: list[str], names: list[str], types: list[str],
                  fed: Mapping[int, np.ndarray]) -> None:
+        from ...dtypes import to_numpy
+
         self.compiled = compiled
         self.fed = dict(fed)  # parameter position -> the constant fed to it on every run
         self.inputs = {name: i for i, name in enumerate(inputs)}  # (the model's parameters, in this order)
         self.names = names
-        self.dtypes = [d.numpy_dtype for d in descs]
+        self.types = types  # the outputs' data types
+        self.dtypes = [to_numpy(t) for t in types]
         self._local = threading.local()
+        #: Writes the compiled artifact (set by compile when given a folder for it).
+        self.write_artifact: Callable[[], dict[str, Any] | None] | None = None
+        #: The exported model an imported one was read from (kept alive with it).
+        self.blob: np.ndarray | None = None
+
+    def export(self, folder: str) -> dict[str, Any]:
+        """Write the compiled model (and the fed constants) into ``folder``; what describes them."""
+        import os
+
+        with open(os.path.join(folder, ARTIFACT_BLOB), "wb") as file:
+            file.write(self.compiled.export_model().getbuffer())
+        files = [ARTIFACT_BLOB]
+        if self.fed:
+            arrays: dict[str, Any] = {f"p{k}": v for k, v in self.fed.items()}
+            np.savez(os.path.join(folder, ARTIFACT_FED), **arrays)
+            files.append(ARTIFACT_FED)
+        return {"files": files, "format": ARTIFACT_FORMAT, "inputs": list(self.inputs),
+                "outputs": dict(zip(self.names, self.types)), "fed": sorted(self.fed)}
 
     def _request(self) -> Any:
         request = getattr(self._local, "request", None)

@@ -32,12 +32,25 @@ class LoweringError(Exception):
 
 
 @dataclass(frozen=True)
+class Target:
+    """What the lowerings may rely on of the device that compiles the model.
+
+    ``ordered_max``: the device's float Maximum(a, b) returns ``b`` when either is NaN or both
+    are zeros (x86's MAXPS, which the CPU plugin's kernels use), so that Maximum(bound, x) keeps
+    a NaN or -0 ``x`` as WebNN's reference does, and relu / clamp need no compare-and-select.
+    """
+
+    ordered_max: bool = False
+
+
+@dataclass(frozen=True)
 class OpLowering:
     """One operation being lowered: its inputs (OpenVINO outputs), attributes, descriptors."""
 
     op: Operation
     graph: Graph
     values: Mapping[int, Any]
+    target: Target = Target()
 
     @property
     def attrs(self) -> Mapping[str, Any]:
@@ -150,8 +163,8 @@ def refusal(graph: Graph, op: Operation) -> str | None:
     return None
 
 
-def lower(graph: Graph) -> tuple[Any, list[str], dict[int, np.ndarray]]:
-    """The OpenVINO model of ``graph``, the names of its outputs in the model's order, and the
+def lower(graph: Graph, target: Target = Target()) -> tuple[Any, list[str], dict[int, np.ndarray]]:
+    """The OpenVINO model of ``graph`` for a device described by ``target``, the names of its outputs in the model's order, and the
     arrays to feed to the model's parameters after the graph's inputs (by position): constants
     that the CPU plugin would change if they were constants (uint32 values of 2**31 and more
     are capped at 2**31 - 1 by its constant folding)."""
@@ -176,7 +189,7 @@ def lower(graph: Graph) -> tuple[Any, list[str], dict[int, np.ndarray]]:
         why = refusal(graph, op)
         if why is not None:
             raise LoweringError(why)
-        result = LOWERINGS[op.type][0](OpLowering(op, graph, values))
+        result = LOWERINGS[op.type][0](OpLowering(op, graph, values, target))
         results = result if isinstance(result, list) else [result]
         if len(results) != len(op.outputs):
             raise AssertionError(f"{op.type}: lowering returned {len(results)} outputs, expected {len(op.outputs)}")

@@ -1,8 +1,11 @@
 """OpenVINO lowerings: activation ops.
 
-``relu`` and ``clamp`` select (x < low ? low : x > high ? high : x, with a > b written as
-b < a: the CPU plugin's Greater is true for NaN): a value inside the range passes unchanged,
--0 and NaN included, where OpenVINO's Relu / Clamp turn -0 into +0 and NaN into a bound.
+``relu`` and ``clamp`` keep a value inside the range unchanged, -0 and NaN included, where
+OpenVINO's Relu / Clamp turn -0 into +0 and NaN into a bound: on a device whose Maximum
+returns its second operand for NaN and equal zeros (:class:`Target`), as
+Maximum(low, x) and -Maximum(-high, -x) (a pair the CPU plugin does not fuse into a Clamp, and
+fuses with the ops around it); elsewhere by selecting (x < low ? low : x > high ? high : x,
+with a > b written as b < a: the CPU plugin's Greater is true for NaN).
 The float activations use OpenVINO's own ops where they match the reference within the WPT
 tolerances; elsewhere a short decomposition computes the reference's formula.  float16
 computes in float32 (the compile options) and is rounded once at the output.
@@ -28,12 +31,25 @@ def _dtype(e: OpLowering) -> str:
     return e.out().data_type
 
 
+def at_least(e: OpLowering, x: Any, low: float, data_type: str) -> Any:
+    """max(x, low), x itself where it is NaN or a zero equal to ``low``."""
+    bound = scalar(low, data_type)
+    if e.target.ordered_max and data_type in FLOATS:
+        return ops.maximum(bound, x).output(0)
+    return select(less(x, bound, data_type), bound, x, data_type)
+
+
+def at_most(e: OpLowering, x: Any, high: float, data_type: str) -> Any:
+    """min(x, high), x itself where it is NaN or a zero equal to ``high``."""
+    if e.target.ordered_max and data_type in FLOATS:
+        return ops.negative(ops.maximum(scalar(-high, data_type), ops.negative(x))).output(0)
+    bound = scalar(high, data_type)
+    return select(less(bound, x, data_type), bound, x, data_type)
+
+
 @lowering("relu", types=_SIGNED_EXACT)
 def relu(e: OpLowering) -> Any:
-    data_type = _dtype(e)
-    x = e.input("input")
-    zero = scalar(0, data_type)
-    return select(less(x, zero, data_type), zero, x, data_type)
+    return at_least(e, e.input("input"), 0, _dtype(e))
 
 
 @lowering("clamp", types=FLOATS | EXACT_INTS)
@@ -43,12 +59,10 @@ def clamp(e: OpLowering) -> Any:
     low, high = e.attrs["min_value"], e.attrs["max_value"]
     x = e.input("input")
     out = x
-    if high < info.max:
-        bound = scalar(high, data_type)
-        out = select(less(bound, x, data_type), bound, out, data_type)
     if low > info.min:
-        bound = scalar(low, data_type)
-        out = select(less(x, bound, data_type), bound, out, data_type)
+        out = at_least(e, out, low, data_type)
+    if high < info.max:
+        out = at_most(e, out, high, data_type)
     if out is x:
         return ops.convert(x, x.get_element_type())
     return out

@@ -8,7 +8,9 @@ holds no elements in WebNN, as padding does).
 
 Padding holds no elements, and a window without any gives 0:
 
-* average_pool2d is AvgPool with ``exclude_pad`` where OpenVINO takes it (every window holds
+* average_pool2d over the whole input (one window, no padding) is ReduceMean over the spatial
+  axes (which the CPU plugin computes in the layout of the ops before it, with no reorder);
+  otherwise AvgPool with ``exclude_pad`` where OpenVINO takes it (every window holds
   an element, the padding is smaller than the window, no dilation); otherwise the sum of the
   real elements of each window (a depthwise GroupConvolution with a filter of ones over the
   zero padding) over their count (1 for the empty windows, whose sum is 0).
@@ -107,7 +109,9 @@ def average_pool2d(e: OpLowering) -> Any:
     x = as_f32(e.input("input"))
     counts = _counts(axes)
     fits = all(a.begin < a.window and a.end < a.window for a in axes)
-    if fits and bool((counts > 0).all()):
+    if all(a.out == 1 and a.window == a.size and not (a.begin or a.end) and a.dilation == 1 for a in axes):
+        y = ops.reduce_mean(x, e.i64([2, 3]), keep_dims=True).output(0)
+    elif fits and bool((counts > 0).all()):
         # (opset16's AvgPool must be given its dilations: without them it crashes at compile)
         y = ops.avg_pool(x, exclude_pad=True, rounding_type="floor", dilations=[a.dilation for a in axes],
                          **_pool_args(axes)).output(0)

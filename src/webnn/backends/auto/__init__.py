@@ -1,0 +1,253 @@
+"""``backend="auto"``: each graph runs on the installed engine that runs it fastest.
+
+The rule, per graph at ``build()``:
+
+1. The candidates are the installed engines (:data:`ENGINES`, in order of preference) that run
+   every op and data type of the graph (``op_support_limits()`` of each); the reference backend
+   only when no engine runs the graph.
+2. A choice remembered in the persistent cache for this graph and these engines (their
+   versions and the context's options) is taken.
+3. Otherwise, with ``tune=True`` (the default) and a graph worth caching (see
+   :func:`webnn.compile.worth_caching`), every candidate compiles the graph and runs it on
+   the same random inputs, interleaved, :data:`ROUNDS` times or more (see there); the
+   fastest median wins unless it is within :data:`MARGIN` of the preferred engine's, and the
+   choice is remembered for the next process, whose build then loads the winner's compiled
+   model from the cache.
+4. Otherwise the first candidate (ONNX Runtime where installed) runs it.
+
+A remembered winner that is not the first candidate, in a process that has not imported it
+yet, would make the first result wait for the engine's import (OpenVINO: 150-250 ms): the
+graph then starts on the first candidate, the winner loads in a background thread (from the
+cache), and the graph switches to it when it is ready (:meth:`webnn.MLGraph.wait_ready`).
+``graph.backend`` says which engine runs a graph.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ...errors import NotSupportedError
+from ...ir import Graph, OperandDescriptor
+from .. import BACKENDS, load_backend
+
+if TYPE_CHECKING:
+    from ...context import MLContext
+    from ...graph import MLGraph
+
+#: The engines ``auto`` chooses among, in order of preference (the first runs a graph when
+#: nothing says another is faster: ONNX Runtime compiles in milliseconds).
+ENGINES = ("onnxruntime", "openvino")
+#: Timed rounds of each candidate when tuning: at least ROUNDS, and more (up to MAX_ROUNDS)
+#: until the rounds took MIN_TIMED_S in all (fast graphs need many runs for a stable median);
+#: no more once they took BUDGET_S.
+ROUNDS = 9
+MAX_ROUNDS = 400
+MIN_TIMED_S = 0.25
+BUDGET_S = 1.5
+#: Another engine wins only when its median is below this fraction of the preferred one's.
+MARGIN = 0.97
+_SWITCH_THREAD = "webnn-auto-switch"
+
+
+def _installed(name: str) -> bool:
+    return all(importlib.util.find_spec(n) is not None for n in BACKENDS[name][2])
+
+
+def _version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(BACKENDS[name][2][0])
+    except PackageNotFoundError:
+        return "?"
+
+
+def runs_graph(backend: Any, graph: Graph) -> bool:
+    """Whether ``backend`` declares every op of ``graph`` with its operands' data types."""
+    types = getattr(backend, "operand_types", None)
+    if types is None:
+        return True
+    for op in graph.operations:
+        for operands, output in ((op.input_ids(), False), (op.outputs, True)):
+            allowed = types(op.type, output)
+            if allowed is None or any(graph.operands[i].data_type not in allowed for i in operands):
+                return False
+    return True
+
+
+def random_inputs(descs: Mapping[str, OperandDescriptor], seed: int = 0) -> dict[str, np.ndarray]:
+    """Inputs to time a graph with: standard normal floats, small non-negative integers."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name, desc in descs.items():
+        if desc.data_type.startswith("float"):
+            out[name] = rng.standard_normal(desc.shape).astype(desc.numpy_dtype)
+        else:
+            out[name] = rng.integers(0, 2, desc.shape).astype(desc.numpy_dtype)
+    return out
+
+
+class AutoBackend:
+    """Chooses an engine per graph (see the module's documentation)."""
+
+    name = "auto"
+
+    def __init__(self, *, tune: bool = True, cache: bool = True, **options: Any) -> None:
+        self.tune = tune
+        self._use_cache = cache
+        self._options = dict(options, cache=cache)
+        self.engines = [name for name in ENGINES if _installed(name)]
+        self._loaded: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        first = self.engine(self.engines[0] if self.engines else "reference")
+        self.accelerated, self.device = first.accelerated, first.device
+
+    def engine(self, name: str) -> Any:
+        """The backend ``name`` with this context's options (loaded on first use)."""
+        with self._lock:
+            backend = self._loaded.get(name)
+            if backend is None:
+                options = dict(self._options)
+                if name != "onnxruntime":
+                    options.pop("provider_options", None)
+                backend = self._loaded[name] = load_backend(name, **options)
+            return backend
+
+    @property
+    def cache(self) -> Any:
+        if not self._use_cache:
+            return None
+        from ...cache import default_cache
+
+        return default_cache()
+
+    def create_storage(self, desc: OperandDescriptor, data: np.ndarray | None = None) -> Any:
+        """Storage every engine reads and writes (ONNX Runtime's host memory where installed)."""
+        return self.engine(self.engines[0] if self.engines else "reference").create_storage(desc, data)
+
+    def info(self) -> dict[str, Any]:
+        return {"backend": self.name, "device": self.device, "accelerated": self.accelerated,
+                "candidates": list(self.engines) or ["reference"], "tune": self.tune,
+                "engines": {name: _version(name) for name in self.engines}}
+
+    # ----------------------------------------------------------------------- choosing
+
+    def choice_key(self, graph: Graph, names: list[str]) -> str:
+        """The persistent-cache key of the choice among ``names`` for ``graph``."""
+        import hashlib
+        import json
+
+        from ... import __version__
+        from ...fingerprint import graph_digest, machine_digest
+
+        options = {k: v for k, v in self._options.items() if k != "cache"}
+        identity = json.dumps({"webnn": __version__, "engines": {n: _version(n) for n in names},
+                               "options": options, "machine": machine_digest()}, sort_keys=True, default=str)
+        return hashlib.sha256(f"auto choice\n{graph_digest(graph)}\n{identity}".encode()).hexdigest()
+
+    def remembered(self, key: str) -> str | None:
+        cache = self.cache
+        entry = cache.get(key) if cache is not None else None
+        name = entry.meta.get("backend") if entry is not None else None
+        return name if isinstance(name, str) else None
+
+    def remember(self, key: str, name: str, medians: Mapping[str, float]) -> None:
+        cache = self.cache
+        if cache is not None:
+            cache.put(key, {}, {"backend": name, "median_ms": {k: round(v, 4) for k, v in medians.items()}})
+
+    def compile_graph(self, context: MLContext, graph: Graph) -> MLGraph:
+        """``graph`` compiled on the engine the rule chooses (see the module's documentation)."""
+        from ...compile import worth_caching
+
+        engines = list(self.engines)
+        fallbacks = [*engines, "reference"]
+        if len(engines) < 2 or self.cache is None or not worth_caching(graph):
+            return self._first_that_compiles(context, graph, fallbacks)
+        key = self.choice_key(graph, engines)
+        winner = self.remembered(key)
+        if winner in engines:
+            if winner == engines[0] or BACKENDS[winner][2][0] in sys.modules:
+                return self._first_that_compiles(context, graph, [winner, *fallbacks])
+            built = self._first_that_compiles(context, graph, fallbacks)
+            if built.backend != winner:
+                self._switch_later(built, winner)
+            return built
+        if not self.tune:
+            return self._first_that_compiles(context, graph, fallbacks)
+        candidates = [name for name in engines if runs_graph(self.engine(name), graph)]
+        if len(candidates) < 2:
+            return self._first_that_compiles(context, graph, [*candidates, *fallbacks])
+        return self._tuned(context, graph, candidates, key)
+
+    def _first_that_compiles(self, context: MLContext, graph: Graph, names: list[str]) -> MLGraph:
+        from ...compile import compile_on
+
+        names = list(dict.fromkeys(names))
+        for i, name in enumerate(names):
+            try:
+                return compile_on(context, graph, self.engine(name))
+            except NotSupportedError:
+                if i == len(names) - 1:
+                    raise
+        raise AssertionError("no candidates")
+
+    def _tuned(self, context: MLContext, graph: Graph, names: list[str], key: str) -> MLGraph:
+        """Compile on every candidate, time them, keep the fastest and remember it."""
+        from ...compile import compile_on
+
+        built: dict[str, MLGraph] = {}
+        for name in names:
+            try:
+                built[name] = compile_on(context, graph, self.engine(name))
+            except NotSupportedError:
+                continue
+        if not built:
+            return self._first_that_compiles(context, graph, ["reference"])
+        if len(built) == 1:
+            return next(iter(built.values()))
+        feeds = random_inputs(graph.input_descriptors)
+        times: dict[str, list[float]] = {name: [] for name in built}
+        for g in built.values():  # (the first run of each, untimed)
+            g._compiled.run(feeds)  # type: ignore[union-attr]
+        began = time.perf_counter()
+        for rounds in range(1, MAX_ROUNDS + 1):
+            for name, g in built.items():
+                start = time.perf_counter()
+                g._compiled.run(feeds)  # type: ignore[union-attr]
+                times[name].append(time.perf_counter() - start)
+            spent = time.perf_counter() - began
+            if rounds >= ROUNDS and (spent >= MIN_TIMED_S or spent >= BUDGET_S):
+                break
+        medians = {name: 1e3 * float(np.median(t)) for name, t in times.items()}
+        first = next(iter(built))
+        winner = min(medians, key=medians.__getitem__)
+        if medians[winner] > MARGIN * medians[first]:
+            winner = first
+        self.remember(key, winner, medians)
+        for name, g in built.items():
+            if name != winner:
+                g.destroy()
+        return built[winner]
+
+    def _switch_later(self, graph: MLGraph, name: str) -> None:
+        """Load ``graph`` on engine ``name`` in a background thread, then run it there."""
+        from ...compile import compile_on
+
+        def load() -> None:
+            try:
+                other = compile_on(graph.context, graph._graph, self.engine(name))
+            except Exception:  # the graph stays where it is
+                return
+            graph._switch_to(other)
+
+        thread = threading.Thread(target=load, name=_SWITCH_THREAD, daemon=True)
+        graph._pending = thread
+        thread.start()
