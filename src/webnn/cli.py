@@ -88,14 +88,22 @@ def describe(context: Any) -> str:
     parts = [f"device={context.device_type}"]
     if info.get("providers"):
         parts.append("providers=" + ",".join(info["providers"]))
-    versions = [f"{k} {v}" for k, v in info.items() if k in ("onnxruntime", "numpy")]
+    if info.get("openvino_device"):
+        parts.append(f"openvino_device={info['openvino_device']}")
+    if info.get("candidates"):  # auto
+        parts.append("candidates=" + ",".join(info["candidates"]))
+        parts.append(f"tune={'on' if info.get('tune') else 'off'}")
+    versions = [f"{k} {v}" for k, v in info.items() if k in ("onnxruntime", "openvino", "numpy")]
     return "  ".join(parts + versions)
 
 
 def cmd_info(args: argparse.Namespace) -> int:
     print(f"webnn {__version__}: {len(OPS)} operations")
     backends = available_backends()
-    print(f"backends (most preferred first): {', '.join(backends)}")
+    print(f"backends (most preferred first): {', '.join(backends)}; and auto (the fastest engine per graph)")
+    engines = [b for b in backends if b != "reference"]
+    if len(engines) > 1:
+        backends = [*backends, "auto"]
     ok = True
     for backend in backends:
         try:

@@ -378,6 +378,10 @@ def test_rounding_ops(context, dtype) -> None:
     assert np.signbit(run(context, "ceil", np.array([-0.4], dtype))[0])
 
 
+#: Where an engine's float32 kernel is less accurate than ONNX Runtime's but well inside the WPT
+#: tolerances (exp: 32 ULP; erf: 2**-10 absolute): the bound it is held to (its measured error).
+ENGINE_ULP = {("openvino", "exp"): 5, ("openvino", "erf"): 5}
+
 UNARY_MATH = {
     "exp": (math.exp, (-80, 80)),
     "log": (math.log, (1e-30, 1e30)),
@@ -408,7 +412,8 @@ def test_unary_math_close_to_float64(context, name, dtype) -> None:
     expected = np.array([f(float(v)) for v in x], np.float64).astype(dtype)
     # The reference rounds a float64 result once; ONNX Runtime's float32 kernels (which float16
     # uses too) are within 2 ULP, well inside the WPT tolerances.
-    np.testing.assert_array_max_ulp(out, expected, maxulp=1 if exact(context) else 2)
+    bound = 1 if exact(context) else max(2, ENGINE_ULP.get((context.backend, name), 0))
+    np.testing.assert_array_max_ulp(out, expected, maxulp=bound)
     if name in ("sqrt", "reciprocal") or (name == "erf" and exact(context)):  # correctly rounded
         np.testing.assert_array_equal(out, expected)
 
@@ -431,7 +436,8 @@ def test_unary_math_special_values(context) -> None:
 def test_erf_dense_float32(context) -> None:
     x = np.linspace(-6, 6, 120001, dtype=np.float32)
     expected = np.array([math.erf(float(v)) for v in x]).astype(np.float32)
-    np.testing.assert_array_max_ulp(run(context, "erf", x), expected, maxulp=0 if exact(context) else 1)
+    bound = 0 if exact(context) else max(1, ENGINE_ULP.get((context.backend, "erf"), 0))
+    np.testing.assert_array_max_ulp(run(context, "erf", x), expected, maxulp=bound)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int8, np.uint64])

@@ -250,15 +250,18 @@ class CompiledOpenVino:
             request = self._local.request = self.compiled.create_infer_request()
         return request
 
-    def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def run(self, inputs: Mapping[str, np.ndarray], share_inputs: bool = True) -> dict[str, np.ndarray]:
         request = self._request()
-        # (copied in: a request that shared the arrays would keep them alive until its next run)
+        # With ``share_inputs`` the request reads the input arrays in place (and holds them until
+        # its next run); the outputs are copied once out of its own buffers, which the next run
+        # overwrites.
         feeds = {self.inputs[name]: np.require(a, requirements="C") for name, a in inputs.items()}
-        request.infer({**feeds, **self.fed}, share_inputs=False)
-        return {name: np.array(request.get_output_tensor(i).data, dtype=dtype, copy=True)
+        results = request.infer({**feeds, **self.fed}, share_inputs=share_inputs, share_outputs=True)
+        return {name: np.array(results[i], dtype=dtype, copy=True)
                 for i, (name, dtype) in enumerate(zip(self.names, self.dtypes))}
 
     def dispatch(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> None:
-        results = self.run({name: storage.array for name, storage in inputs.items()})
+        # (copied in: a tensor's memory must go when the tensor is destroyed, not at the next run)
+        results = self.run({name: storage.array for name, storage in inputs.items()}, share_inputs=False)
         for name, storage in outputs.items():
             storage.array[...] = results[name]

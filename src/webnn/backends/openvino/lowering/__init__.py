@@ -130,8 +130,8 @@ def lowering(*names: str, types: Iterable[str], output_types: Iterable[str] | No
 
 
 #: The op families with lowerings (modules of this package); ops of other families are refused.
-FAMILIES = ("activation", "conv", "elementwise", "indexing", "linalg", "normalization", "pool", "reduce", "scan",
-            "shape")
+FAMILIES = ("activation", "conv", "elementwise", "indexing", "linalg", "normalization", "pool", "quantization",
+            "reduce", "scan", "shape")
 _LOADED: set[str] = set()
 
 
