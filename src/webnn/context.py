@@ -321,8 +321,12 @@ class MLContext:
         run_into = getattr(compiled, "run_into", None) if outputs else None
         if run_into is not None and _writable_in_place(feeds, outputs, graph.output_names):
             run_into(feeds, outputs)  # every output written where it goes: nothing allocated
+            if graph._deferred is not None:
+                graph._start_deferred()
             return dict(outputs)  # type: ignore[arg-type]
         results = compiled.run(feeds)
+        if graph._deferred is not None:  # (background work that waited for the first result)
+            graph._start_deferred()
         if outputs:
             for name, array in outputs.items():
                 np.copyto(array, results[name], casting="no")
@@ -548,6 +552,8 @@ class MLContext:
         finally:
             for tensor in acquired:
                 tensor._release()
+        if graph._deferred is not None:
+            graph._start_deferred()
 
     # ------------------------------------------------------------------ asyncio
     # Each runs its synchronous counterpart in a worker thread, so the event loop is never

@@ -20,6 +20,7 @@ FORMATS: dict[str, Callable[..., Any]] = {}
 #: Readers of a graph's IR from a file, by format name (``"webnn-graph"``: path, context or None,
 #: weights or None -> ir.Graph).
 READERS: dict[str, Callable[..., Graph]] = {}
+_DEFERRED_LOCK = threading.Lock()
 
 
 class MLGraph:
@@ -49,7 +50,9 @@ class MLGraph:
         self._lowered = lowered
         self._from_cache = lowered is None
         self._engine = engine if engine is not None or context is None else context._backend
-        #: A background switch to another engine in progress (``backend="auto"``), or None.
+        #: A background switch to another engine (``backend="auto"``): waiting for the first
+        #: compute or dispatch to end (``_deferred``), then in progress (``_pending``).
+        self._deferred: threading.Thread | None = None
         self._pending: threading.Thread | None = None
         if signature is None:
             assert isinstance(graph, Graph)
@@ -104,6 +107,15 @@ class MLGraph:
         if self._destroyed:  # (destroyed meanwhile)
             self._compiled = None
 
+    def _start_deferred(self) -> None:
+        """Start the background work that waited for the first result (once)."""
+        with _DEFERRED_LOCK:
+            thread, self._deferred = self._deferred, None
+            if thread is None:
+                return
+            self._pending = thread
+        thread.start()
+
     @property
     def backend(self) -> str:
         """The engine that runs the graph: the context's backend, or with ``backend="auto"``
@@ -114,6 +126,8 @@ class MLGraph:
         """Wait for a background switch to a faster engine (``backend="auto"`` loads a
         remembered winner that this process has not imported yet while the graph already
         runs on another); True when none is in progress any more."""
+        if self._deferred is not None:
+            self._start_deferred()
         pending = self._pending
         if pending is not None:
             pending.join(timeout)

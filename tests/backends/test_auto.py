@@ -134,6 +134,8 @@ def test_an_engine_that_refuses_the_graph_is_not_a_candidate(cache_dir):
         y = b.add(b.mul(y, b.constant(np.array([3, 1, 2, 1], np.int64))), x)
     graph = b.build({"y": y})
     assert graph.backend == "onnxruntime"
+    auto = context._backend  # (remembered: the next process need not load openvino to learn it again)
+    assert auto.cache.get(auto.choice_key(graph.ir, auto.engines)).meta["backend"] == "onnxruntime"
     data = np.array([2**40, -5, 7, 1], np.int64)
     want = data
     for _ in range(10):
@@ -226,3 +228,29 @@ def test_a_damaged_openvino_entry_is_compiled_again(cache_dir):
     graph = b.build(chain(b))
     assert not graph.from_cache
     np.testing.assert_allclose(context.compute(graph, {"x": X})["y"], expected(X), rtol=1e-5, atol=1e-6)
+
+
+def test_onnx_imports_remember_the_engine_and_load_from_the_cache(cache_dir, tmp_path):
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    weights = np.linspace(-1, 1, 160 * 120, dtype=np.float32).reshape(160, 120)  # (big enough to be cached)
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["h"]), helper.make_node("Relu", ["h"], ["y"])]
+    model = helper.make_model(
+        helper.make_graph(nodes, "m", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 160])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 120])],
+                          [numpy_helper.from_array(weights, "w")]),
+        opset_imports=[helper.make_opsetid("", 17)])
+    path = tmp_path / "m.onnx"
+    onnx.save(model, path)
+    x = np.random.default_rng(1).standard_normal((4, 160)).astype(np.float32)
+    want = np.maximum(x @ weights, 0)
+    graphs = []
+    for _ in range(2):
+        context = webnn.ML().create_context(backend="auto")
+        graph = webnn.load_onnx(str(path), context)
+        wait_for_stores()
+        np.testing.assert_allclose(context.compute(graph, {"x": x})["y"], want, rtol=1e-5, atol=1e-5)
+        graphs.append(graph)
+    assert [g.from_cache for g in graphs] == [False, True]  # (the second parsed nothing)
+    assert graphs[1].backend == graphs[0].backend

@@ -630,7 +630,7 @@ def run_hit(spec: dict[str, Any], env: dict[str, str], output: str, timeout: flo
     result = child.result
     if not result.get("ok"):
         return {"ok": False, "step": result.get("step"), "error": result.get("error"), "stderr_tail": child.stderr_tail}
-    hit = {key: result.get(key) for key in _PER_HIT + ("from_cache", "onnx_imported", "onnx_before_build")}
+    hit = {key: result.get(key) for key in _PER_HIT + ("from_cache", "onnx_imported", "onnx_before_build", "engine")}
     hit["ok"] = True
     if os.path.exists(output):
         hit["_output"] = output

@@ -9,10 +9,11 @@ The rule, per graph at ``build()``:
    versions and the context's options) is taken.
 3. Otherwise, with ``tune=True`` (the default) and a graph worth caching (see
    :func:`webnn.compile.worth_caching`), every candidate compiles the graph and runs it on
-   the same random inputs, interleaved, :data:`ROUNDS` times or more (see there); the
-   fastest median wins unless it is within :data:`MARGIN` of the preferred engine's, and the
-   choice is remembered for the next process, whose build then loads the winner's compiled
-   model from the cache.
+   the same random inputs, one engine after the other in each round, :data:`ROUNDS` rounds or
+   more (see there); an engine wins when the median over the rounds of its time over the
+   preferred engine's is below :data:`MARGIN` (the lowest such median of all), and the choice is
+   remembered for the next process, whose build then loads the winner's compiled model from the
+   cache.  A graph that only one engine runs is remembered too.
 4. Otherwise the first candidate (ONNX Runtime where installed) runs it.
 
 A remembered winner that is not the first candidate, in a process that has not imported it
@@ -61,10 +62,27 @@ def _installed(name: str) -> bool:
 
 
 def _version(name: str) -> str:
+    """The installed version of engine ``name``'s package, without importing it (the name of its
+    ``.dist-info`` folder; ``importlib.metadata`` alone costs tens of milliseconds to import)."""
+    package = BACKENDS[name][2][0]
+    import os
+
+    spec = importlib.util.find_spec(package)
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for location in locations:
+        folder = os.path.dirname(location)
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        prefix = package.replace("-", "_") + "-"
+        for entry in names:
+            if entry.startswith(prefix) and entry.endswith(".dist-info"):
+                return entry[len(prefix):-len(".dist-info")]
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version(BACKENDS[name][2][0])
+        return version(package)
     except PackageNotFoundError:
         return "?"
 
@@ -105,6 +123,7 @@ class AutoBackend:
         self._options = dict(options, cache=cache)
         self.engines = [name for name in ENGINES if _installed(name)]
         self._loaded: dict[str, Any] = {}
+        self._versions: dict[str, str] | None = None  # the engines' package versions (read once)
         self._lock = threading.Lock()
         first = self.engine(self.engines[0] if self.engines else "reference")
         self.accelerated, self.device = first.accelerated, first.device
@@ -139,18 +158,44 @@ class AutoBackend:
 
     # ----------------------------------------------------------------------- choosing
 
-    def choice_key(self, graph: Graph, names: list[str]) -> str:
-        """The persistent-cache key of the choice among ``names`` for ``graph``."""
-        import hashlib
+    def _identity(self, names: list[str]) -> str:
+        """What, besides the graph, decides a choice among engines ``names``."""
         import json
 
         from ... import __version__
-        from ...fingerprint import graph_digest, machine_digest
+        from ...fingerprint import machine_digest
 
+        if self._versions is None:
+            self._versions = {n: _version(n) for n in self.engines}
         options = {k: v for k, v in self._options.items() if k != "cache"}
-        identity = json.dumps({"webnn": __version__, "engines": {n: _version(n) for n in names},
-                               "options": options, "machine": machine_digest()}, sort_keys=True, default=str)
-        return hashlib.sha256(f"auto choice\n{graph_digest(graph)}\n{identity}".encode()).hexdigest()
+        return json.dumps({"webnn": __version__, "engines": {n: self._versions[n] for n in names},
+                           "options": options, "machine": machine_digest()}, sort_keys=True, default=str)
+
+    def choice_key(self, graph: Graph, names: list[str]) -> str:
+        """The persistent-cache key of the choice among ``names`` for ``graph``."""
+        import hashlib
+
+        from ...fingerprint import graph_digest
+
+        return hashlib.sha256(f"auto choice\n{graph_digest(graph)}\n{self._identity(names)}".encode()).hexdigest()
+
+    def import_choice_key(self, text: str) -> str:
+        """The key of the choice for an ONNX import (``text``: the model's digest and options)."""
+        import hashlib
+
+        return hashlib.sha256(f"auto onnx import\n{text}\n{self._identity(self.engines)}".encode()).hexdigest()
+
+    def import_choice(self, text: str) -> tuple[Any, str | None] | None:
+        """For an ONNX import remembered before: (the engine to load it on now, the engine to
+        switch to once the first result is out, or None); None when there is no such memory."""
+        if len(self.engines) < 2 or self.cache is None:
+            return None
+        name = self.remembered(self.import_choice_key(text))
+        if name not in self.engines:
+            return None
+        if name == self.engines[0] or BACKENDS[name][2][0] in sys.modules:
+            return self.engine(name), None
+        return self.engine(self.engines[0]), name
 
     def remembered(self, key: str) -> str | None:
         cache = self.cache
@@ -178,13 +223,15 @@ class AutoBackend:
                 return self._first_that_compiles(context, graph, [winner, *fallbacks])
             built = self._first_that_compiles(context, graph, fallbacks)
             if built.backend != winner:
-                self._switch_later(built, winner)
+                self.switch_later(built, winner)
             return built
         if not self.tune:
             return self._first_that_compiles(context, graph, fallbacks)
         candidates = [name for name in engines if runs_graph(self.engine(name), graph)]
-        if len(candidates) < 2:
-            return self._first_that_compiles(context, graph, [*candidates, *fallbacks])
+        if len(candidates) < 2:  # (remembered too: the next process loads no other engine)
+            built = self._first_that_compiles(context, graph, [*candidates, *fallbacks])
+            self.remember(key, built.backend, {})
+            return built
         return self._tuned(context, graph, candidates, key)
 
     def _first_that_compiles(self, context: MLContext, graph: Graph, names: list[str]) -> MLGraph:
@@ -212,7 +259,9 @@ class AutoBackend:
         if not built:
             return self._first_that_compiles(context, graph, ["reference"])
         if len(built) == 1:
-            return next(iter(built.values()))
+            only = next(iter(built.values()))
+            self.remember(key, only.backend, {})
+            return only
         feeds = random_inputs(graph.input_descriptors)
         times: dict[str, list[float]] = {name: [] for name in built}
         for g in built.values():  # (the first run of each, untimed)
@@ -224,20 +273,22 @@ class AutoBackend:
                 g._compiled.run(feeds)  # type: ignore[union-attr]
                 times[name].append(time.perf_counter() - start)
             spent = time.perf_counter() - began
-            if rounds >= ROUNDS and (spent >= MIN_TIMED_S or spent >= BUDGET_S):
+            if (rounds >= ROUNDS and spent >= MIN_TIMED_S) or spent >= BUDGET_S:
                 break
-        medians = {name: 1e3 * float(np.median(t)) for name, t in times.items()}
+        # Each round times every engine once, back to back: the median of the rounds' ratios to
+        # the preferred engine holds up when the machine's load changes during the timing.
         first = next(iter(built))
-        winner = min(medians, key=medians.__getitem__)
-        if medians[winner] > MARGIN * medians[first]:
+        ratios = {name: float(np.median(np.array(t) / np.array(times[first]))) for name, t in times.items()}
+        winner = min(ratios, key=ratios.__getitem__)
+        if ratios[winner] >= MARGIN:
             winner = first
-        self.remember(key, winner, medians)
+        self.remember(key, winner, {name: 1e3 * float(np.median(t)) for name, t in times.items()})
         for name, g in built.items():
             if name != winner:
                 g.destroy()
         return built[winner]
 
-    def _switch_later(self, graph: MLGraph, name: str) -> None:
+    def switch_later(self, graph: MLGraph, name: str) -> None:
         """Load ``graph`` on engine ``name`` in a background thread, then run it there."""
         from ...compile import compile_on
 
@@ -248,6 +299,6 @@ class AutoBackend:
                 return
             graph._switch_to(other)
 
-        thread = threading.Thread(target=load, name=_SWITCH_THREAD, daemon=True)
-        graph._pending = thread
-        thread.start()
+        # (started when the first compute or dispatch of the graph has returned: loading the
+        # other engine must not slow the first result down)
+        graph._deferred = threading.Thread(target=load, name=_SWITCH_THREAD, daemon=True)

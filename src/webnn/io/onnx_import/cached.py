@@ -47,19 +47,29 @@ def _model_bytes(model: Any) -> bytes | None:
     return None
 
 
-def import_key(data: bytes, context: MLContext, input_shapes: Any, limits: Limits | None,
-               input_values: Any = None) -> str | None:
+def import_key(data: bytes | str, context: MLContext, input_shapes: Any, limits: Limits | None,
+               input_values: Any = None, backend: Any = None) -> str | None:
+    """The cache key of this import (``data``: the model's bytes, or their SHA-256 in hex)
+    compiled by ``backend`` (default: the context's); None when the backend has no compiled
+    artifacts."""
     from ...compile import backend_identity
-    from .values import input_values_key
 
-    identity = backend_identity(context._backend)
+    identity = backend_identity(context._backend if backend is None else backend)
     if identity is None:
         return None
+    return hashlib.sha256(f"onnx import\n{_import_text(data, input_shapes, limits, input_values)}\n{identity}".encode()
+                          ).hexdigest()
+
+
+def _import_text(data: bytes | str, input_shapes: Any, limits: Limits | None, input_values: Any) -> str:
+    """What, besides the engine, decides an import: the model's digest and the options."""
+    from .values import input_values_key
+
     shapes = None if input_shapes is None else {str(k): [int(d) for d in v] for k, v in dict(input_shapes).items()}
     values = input_values_key(input_values)
     options = json.dumps({"input_shapes": shapes, "input_values": values, "limits": repr(limits)}, sort_keys=True)
-    model = hashlib.sha256(data).hexdigest()
-    return hashlib.sha256(f"onnx import\n{model}\n{options}\n{identity}".encode()).hexdigest()
+    digest = data if isinstance(data, str) else hashlib.sha256(data).hexdigest()
+    return f"{digest}\n{options}"
 
 
 def _descriptors(meta: Mapping[str, Any], field: str) -> dict[str, Any]:
@@ -85,12 +95,24 @@ def load_onnx_cached(
     data = _model_bytes(model)
     if data is None or len(data) < MIN_CACHED_BYTES or _EXTERNAL_MARK in data:
         return None
+    auto = backend if getattr(backend, "compile_graph", None) is not None else None
+    switch_to = None
+    digest = hashlib.sha256(data).hexdigest()
     try:
         if input_values is not None:  # a copy: the graph's IR, read later, must see the same values
             from .values import check_input_values
 
             input_values = {n: a.copy() for n, a in check_input_values(input_values).items()}
-        key = import_key(data, context, input_shapes, limits, input_values)
+        if auto is not None:  # backend="auto": the engine it chose for this import before, if any
+            text = _import_text(digest, input_shapes, limits, input_values)
+            choice = auto.import_choice(text)
+            if choice is None:
+                values = input_values
+                return _import_and_choose(
+                    auto, auto.import_choice_key(text), model, context, input_shapes, limits, input_values,
+                    lambda engine: import_key(digest, context, input_shapes, limits, values, engine))
+            backend, switch_to = choice
+        key = import_key(digest, context, input_shapes, limits, input_values, backend)
     except (TypeError, ValueError):
         return None  # malformed options: the importer reports them
     if key is None:
@@ -98,7 +120,6 @@ def load_onnx_cached(
     from ...compile import compile_graph
     from ...graph import MLGraph
 
-    digest = hashlib.sha256(data).hexdigest()
     source = data if isinstance(model, bytes | bytearray | memoryview) else os.fspath(model)
     del data
 
@@ -125,7 +146,11 @@ def load_onnx_cached(
             counts = entry.meta.get("counts")
             known = (counts[0], counts[1]) if isinstance(counts, list) and len(counts) == 2 and all(
                 type(c) is int and c >= 0 for c in counts) else None
-            return MLGraph(context, read_ir, compiled, lowered=None, signature=(inputs, outputs), counts=known)
+            loaded = MLGraph(context, read_ir, compiled, lowered=None, signature=(inputs, outputs), counts=known,
+                             engine=backend)
+            if switch_to is not None and auto is not None:
+                auto.switch_later(loaded, switch_to)
+            return loaded
         if outputs is None:
             cache.discard(key)
     graph = import_ir(source, context, input_shapes, limits, input_values)
@@ -141,7 +166,57 @@ def load_onnx_cached(
     def store(artifact: Any, compiled: Any) -> None:
         artifact.store_later(cache, key, compiled, describe)
 
-    return compile_graph(context, graph, store=store)
+    if auto is None:
+        return compile_graph(context, graph, store=store)
+    from ...compile import compile_on
+
+    built = compile_on(context, graph, backend, store=store)
+    if switch_to is not None:
+        auto.switch_later(built, switch_to)
+    return built
+
+
+def _import_and_choose(auto: Any, choice_key: str, source: Any, context: MLContext, input_shapes: Any,
+                       limits: Limits | None, input_values: Any, key_for: Any) -> MLGraph:
+    """The first import of a model on an ``auto`` context: import it, let ``auto`` choose and
+    compile (see :mod:`webnn.backends.auto`), and remember its choice for this import.  Once the
+    compiled graphs are in the cache (written in the background), a background thread files
+    them under this import's keys too (for the chosen engine and the preferred one, which loads
+    first when the chosen one is not imported yet), so that the next import parses nothing."""
+    graph = import_ir(source, context, input_shapes, limits, input_values)
+    built = auto.compile_graph(context, graph)
+    auto.remember(choice_key, built.backend, {})
+    names = [n for n in dict.fromkeys((auto.engines[0], built.backend)) if n in auto.engines]
+    cache = auto.cache
+
+    def file_under_import_keys() -> None:
+        import threading
+
+        from ...compile import compiled_key
+
+        for thread in threading.enumerate():  # (the stores of the compiled graphs)
+            if thread.name == "webnn-cache-put" and thread is not threading.current_thread():
+                thread.join()
+        for name in names:
+            try:
+                engine = auto.engine(name)
+                key, entry = key_for(engine), cache.get(compiled_key(graph, engine) or "")
+                if key is None or entry is None or cache.get(key, checksums=False) is not None:
+                    continue
+                files = {f: entry.file(f) for f in entry.meta.get("files", ())}
+                cache.put(key, files, {
+                    "files": list(files), "engine": entry.meta,
+                    "inputs": {n: d.to_dict() for n, d in graph.input_descriptors.items()},
+                    "outputs": {n: d.to_dict() for n, d in graph.output_descriptors.items()},
+                    "counts": [len(graph.operands), len(graph.operations)],
+                })
+            except Exception:  # the cache warns about its own failures; the next import just parses
+                continue
+
+    import threading
+
+    threading.Thread(target=file_under_import_keys, name="webnn-cache-put").start()
+    return built
 
 
 def import_ir(model: Any, context: MLContext, input_shapes: Any, limits: Limits | None,
