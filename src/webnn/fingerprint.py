@@ -108,7 +108,11 @@ def _value_text(value: Any) -> str:
 
 
 def graph_digest(graph: Graph) -> str:
-    """A hex SHA-256 of everything that defines ``graph``."""
+    """A hex SHA-256 of everything that defines ``graph`` (computed once per graph: the graph
+    and its constants are immutable)."""
+    cached = graph._digest
+    if cached is not None:
+        return cached
     import hashlib
 
     h = hashlib.sha256(b"webnn-graph-digest 1\n")
@@ -123,7 +127,9 @@ def graph_digest(graph: Graph) -> str:
     for operand, array in graph.constants.items():
         h.update(f"\nconstant {operand} ".encode())
         h.update(array_digest(array))
-    return h.hexdigest()
+    digest = h.hexdigest()
+    object.__setattr__(graph, "_digest", digest)
+    return digest
 
 
 _MACHINE: str | None = None

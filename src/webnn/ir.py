@@ -90,7 +90,7 @@ class Graph:
     dtype is the storage dtype of the operand's data type.
     """
 
-    __slots__ = ("operands", "inputs", "constants", "operations", "outputs", "_consumers")
+    __slots__ = ("operands", "inputs", "constants", "operations", "outputs", "_consumers", "_digest")
     operands: tuple[OperandDescriptor, ...]
     inputs: Mapping[str, int]
     constants: Mapping[int, np.ndarray]
@@ -117,6 +117,7 @@ class Graph:
             ("operations", tuple(operations)),
             ("outputs", MappingProxyType(dict(outputs))),
             ("_consumers", MappingProxyType({k: tuple(v) for k, v in consumers.items()})),
+            ("_digest", None),  # (webnn.fingerprint.graph_digest, computed once)
         ):
             object.__setattr__(self, name, value)
 
