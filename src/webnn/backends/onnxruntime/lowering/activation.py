@@ -66,10 +66,13 @@ def sigmoid(e: OpEmitter, op: Operation) -> str:
         return e.compute("Sigmoid", [x], dtype)
     # ONNX Runtime's float32 Sigmoid is an approximation whose relative error passes the WPT
     # tolerance below x = -4 and grows without bound (half the value at x = -16, 0 from -18
-    # on); 1 / (1 + exp(-x)) is accurate to a few ULP wherever exp(-x) is finite (it gives 0
-    # only below x = -88.7, where the true value is a subnormal under 3e-39).
-    denominator = e.node("Add", [e.node("Exp", [e.node("Neg", [x])]), _f32(e, 1.0)])
-    return e.node("Reciprocal", [denominator])
+    # on).  With t = exp(-|x|), which never overflows: 1 / (1 + t) for x >= 0 and t / (1 + t)
+    # below, accurate to a few ULP everywhere, the subnormal results below x = -87.3 included
+    # (1 / (1 + exp(-x)) gives 0 from x = -88.7 on).
+    t = e.node("Exp", [e.node("Neg", [e.node("Abs", [x])])])
+    denominator = e.node("Add", [t, _f32(e, 1.0)])
+    negative = e.node("Less", [x, _f32(e, 0.0)])
+    return e.node("Where", [negative, e.node("Div", [t, denominator]), e.node("Reciprocal", [denominator])])
 
 
 @lowering("tanh")

@@ -22,7 +22,7 @@ import openvino.opset16 as ops
 from .... import dtypes
 from ..types import FLOATS
 from . import OpLowering, lowering
-from .elementwise import EXACT_INTS, from_int32, less, scalar, select, to_int32
+from .elementwise import EXACT_INTS, exp_keeping_nan, from_int32, less, scalar, select, to_int32
 
 _SIGNED_EXACT = FLOATS | {"int8", "int32"}
 
@@ -71,11 +71,21 @@ def clamp(e: OpLowering) -> Any:
 # --------------------------------------------------------------------------- no options
 
 
-# float32 sigmoid, gelu: the CPU plugin's Sigmoid flushes its tail (x < -87) to 0 and gelu's
-# erf is off by hundreds of ULP: float16 only.
-@lowering("sigmoid", types={"float16"})
+@lowering("sigmoid", types=FLOATS)
 def sigmoid(e: OpLowering) -> Any:
-    return ops.sigmoid(e.input("input"))
+    x = e.input("input")
+    if _dtype(e) == "float16":
+        return ops.sigmoid(x)
+    # float32: the CPU plugin's Sigmoid flushes its tail (x < -87) to 0.  With e = exp(-|x|)
+    # (subnormal results included): 1 / (1 + e) for x >= 0, e / (1 + e) below.
+    t = exp_keeping_nan(ops.negative(ops.abs(x)))
+    one = scalar(1, "float32")
+    denominator = ops.add(one, t)
+    return select(less(x, scalar(0, "float32"), "float32"), ops.divide(t, denominator), ops.divide(one, denominator))
+
+
+# float32 gelu: 1 + erf(x / sqrt(2)) cancels for negative x, where the reference's is exact to
+# the float32 result: float16 only.
 
 
 @lowering("tanh", types=FLOATS)
@@ -88,7 +98,7 @@ def softplus(e: OpLowering) -> Any:
     # max(x, 0) + log1p(exp(-|x|)): no overflow, and accurate where the result is tiny (the
     # CPU plugin's SoftPlus is off by dozens of ULP, and below 0 for large negative x).
     x = e.input("input")
-    y = ops.add(ops.maximum(x, _zero(x)), _log1p(ops.exp(ops.negative(ops.abs(x)))))
+    y = ops.add(ops.maximum(x, _zero(x)), _log1p(exp_keeping_nan(ops.negative(ops.abs(x)))))
     return _keep_nan(x, y)
 
 
