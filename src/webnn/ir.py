@@ -97,6 +97,7 @@ class Graph:
     operations: tuple[Operation, ...]
     outputs: Mapping[str, int]
     _consumers: Mapping[int, tuple[int, ...]]
+    _digest: str | None
 
     def __init__(
         self,
