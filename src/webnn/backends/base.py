@@ -62,3 +62,19 @@ class HostStorage:
 
     def release(self) -> None:
         self.array = np.empty(0, self.array.dtype)
+
+
+class UsesPersistentCache:
+    """For backends whose compiled graphs go to the persistent cache (:mod:`webnn.cache`)."""
+
+    _use_cache: bool
+
+    @property
+    def cache(self) -> Any:
+        """The persistent cache of compiled graphs (None when off: ``cache=False`` or the
+        ``WEBNN_CACHE`` environment variable)."""
+        if not self._use_cache:
+            return None
+        from ..cache import default_cache
+
+        return default_cache()

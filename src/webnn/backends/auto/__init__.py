@@ -37,6 +37,7 @@ import numpy as np
 from ...errors import NotSupportedError
 from ...ir import Graph, OperandDescriptor
 from .. import BACKENDS, load_backend
+from ..base import UsesPersistentCache
 
 if TYPE_CHECKING:
     from ...context import MLContext
@@ -112,7 +113,7 @@ def random_inputs(descs: Mapping[str, OperandDescriptor], seed: int = 0) -> dict
     return out
 
 
-class AutoBackend:
+class AutoBackend(UsesPersistentCache):
     """Chooses an engine per graph (see the module's documentation)."""
 
     name = "auto"
@@ -138,14 +139,6 @@ class AutoBackend:
                     options.pop("provider_options", None)
                 backend = self._loaded[name] = load_backend(name, **options)
             return backend
-
-    @property
-    def cache(self) -> Any:
-        if not self._use_cache:
-            return None
-        from ...cache import default_cache
-
-        return default_cache()
 
     def create_storage(self, desc: OperandDescriptor, data: np.ndarray | None = None) -> Any:
         """Storage every engine reads and writes (ONNX Runtime's host memory where installed)."""

@@ -13,7 +13,7 @@ import onnxruntime as ort
 
 from ...errors import NotSupportedError
 from ...ir import Graph, OperandDescriptor
-from ..base import HostStorage
+from ..base import HostStorage, UsesPersistentCache
 from . import providers as provider_choice
 from .pipeline import DECOMPOSE, LAYOUT, OPSET, PIPELINE
 
@@ -40,7 +40,7 @@ def check_version(version: str) -> None:
         )
 
 
-class OnnxRuntimeBackend:
+class OnnxRuntimeBackend(UsesPersistentCache):
     """Lowers graphs to ONNX and runs them with ONNX Runtime on the chosen execution provider."""
 
     name = "onnxruntime"
@@ -101,16 +101,6 @@ class OnnxRuntimeBackend:
             options.intra_op_num_threads = self.num_threads
             options.inter_op_num_threads = 1
         return options
-
-    @property
-    def cache(self) -> Any:
-        """The persistent cache of compiled graphs (None when off: ``cache=False`` or the
-        ``WEBNN_CACHE`` environment variable)."""
-        if not self._use_cache:
-            return None
-        from ...cache import default_cache
-
-        return default_cache()
 
     def cache_identity(self) -> str:
         """What, besides the graph, decides the compiled model: engine version, providers and

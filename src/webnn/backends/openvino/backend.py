@@ -11,7 +11,7 @@ import openvino as ov
 
 from ...errors import NotSupportedError
 from ...ir import Graph, OperandDescriptor
-from ..base import HostStorage
+from ..base import HostStorage, UsesPersistentCache
 from .pipeline import DECOMPOSE, LAYOUT, PIPELINE
 
 #: The files of a compiled artifact: the model OpenVINO compiled (``export_model``), and the
@@ -62,7 +62,7 @@ def choose_device(available: list[str], *, accelerated: bool, power_preference: 
     return "CPU", "cpu"
 
 
-class OpenVinoBackend:
+class OpenVinoBackend(UsesPersistentCache):
     """Lowers graphs to OpenVINO models and runs them on an OpenVINO device."""
 
     name = "openvino"
@@ -125,16 +125,6 @@ class OpenVinoBackend:
 
         x86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686", "x86")
         return Target(ordered_max=self.device == "cpu" and x86)
-
-    @property
-    def cache(self) -> Any:
-        """The persistent cache of compiled graphs (None when off: ``cache=False`` or the
-        ``WEBNN_CACHE`` environment variable)."""
-        if not self._use_cache:
-            return None
-        from ...cache import default_cache
-
-        return default_cache()
 
     def cache_identity(self) -> str:
         """What, besides the graph, decides the compiled model: the OpenVINO version, the device
