@@ -166,7 +166,7 @@ def compile_graph(context: MLContext, graph: Graph, *, store: Callable[[Artifact
     backend that chooses an engine per graph (``auto``) compiles it its own way."""
     chooser = getattr(context._backend, "compile_graph", None)
     if chooser is not None and store is None:
-        return chooser(context, graph)  # type: ignore[no-any-return]
+        return chooser(context, graph, compile_on, worth_caching(graph))  # type: ignore[no-any-return]
     return compile_on(context, graph, context._backend, store=store)
 
 

@@ -8,7 +8,7 @@ The rule, per graph at ``build()``:
 2. A choice remembered in the persistent cache for this graph and these engines (their
    versions and the context's options) is taken.
 3. Otherwise, with ``tune=True`` (the default) and a graph worth caching (see
-   :func:`webnn.compile.worth_caching`), every candidate compiles the graph and runs it on
+   :func:`webnn.compile.worth_caching`, which the caller tells), every candidate compiles the graph and runs it on
    the same random inputs, one engine after the other in each round, :data:`ROUNDS` rounds or
    more (see there); an engine wins when the median over the rounds of its time over the
    preferred engine's is below :data:`MARGIN` (the lowest such median of all), and the choice is
@@ -29,8 +29,8 @@ import importlib.util
 import sys
 import threading
 import time
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -39,9 +39,10 @@ from ...ir import Graph, OperandDescriptor
 from .. import BACKENDS, load_backend
 from ..base import UsesPersistentCache
 
-if TYPE_CHECKING:
-    from ...context import MLContext
-    from ...graph import MLGraph
+#: The public layer's objects, which this backend receives and returns without importing their
+#: modules (they import the backends): a ``webnn.MLContext`` and a ``webnn.MLGraph``.
+MLContext = Any
+MLGraph = Any
 
 #: The engines ``auto`` chooses among, in order of preference (the first runs a graph when
 #: nothing says another is faster: ONNX Runtime compiles in milliseconds).
@@ -56,6 +57,8 @@ BUDGET_S = 1.5
 #: Another engine wins only when its median is below this fraction of the preferred one's.
 MARGIN = 0.97
 _SWITCH_THREAD = "webnn-auto-switch"
+#: How a graph is compiled on one engine: :func:`webnn.compile.compile_on`.
+Compile = Callable[[Any, Graph, Any], Any]
 
 
 def _installed(name: str) -> bool:
@@ -201,35 +204,34 @@ class AutoBackend(UsesPersistentCache):
         if cache is not None:
             cache.put(key, {}, {"backend": name, "median_ms": {k: round(v, 4) for k, v in medians.items()}})
 
-    def compile_graph(self, context: MLContext, graph: Graph) -> MLGraph:
-        """``graph`` compiled on the engine the rule chooses (see the module's documentation)."""
-        from ...compile import worth_caching
-
+    def compile_graph(self, context: MLContext, graph: Graph, compile_on: Compile, cacheable: bool) -> MLGraph:
+        """``graph`` compiled on the engine the rule chooses (see the module's documentation) by
+        ``compile_on(context, graph, engine)`` (:func:`webnn.compile.compile_on`); ``cacheable``:
+        whether the graph is worth the persistent cache."""
         engines = list(self.engines)
         fallbacks = [*engines, "reference"]
-        if len(engines) < 2 or self.cache is None or not worth_caching(graph):
-            return self._first_that_compiles(context, graph, fallbacks)
+        if len(engines) < 2 or self.cache is None or not cacheable:
+            return self._first_that_compiles(context, graph, fallbacks, compile_on)
         key = self.choice_key(graph, engines)
         winner = self.remembered(key)
         if winner in engines:
             if winner == engines[0] or BACKENDS[winner][2][0] in sys.modules:
-                return self._first_that_compiles(context, graph, [winner, *fallbacks])
-            built = self._first_that_compiles(context, graph, fallbacks)
+                return self._first_that_compiles(context, graph, [winner, *fallbacks], compile_on)
+            built = self._first_that_compiles(context, graph, fallbacks, compile_on)
             if built.backend != winner:
-                self.switch_later(built, winner)
+                self.switch_later(built, winner, compile_on)
             return built
         if not self.tune:
-            return self._first_that_compiles(context, graph, fallbacks)
+            return self._first_that_compiles(context, graph, fallbacks, compile_on)
         candidates = [name for name in engines if runs_graph(self.engine(name), graph)]
         if len(candidates) < 2:  # (remembered too: the next process loads no other engine)
-            built = self._first_that_compiles(context, graph, [*candidates, *fallbacks])
+            built = self._first_that_compiles(context, graph, [*candidates, *fallbacks], compile_on)
             self.remember(key, built.backend, {})
             return built
-        return self._tuned(context, graph, candidates, key)
+        return self._tuned(context, graph, candidates, key, compile_on)
 
-    def _first_that_compiles(self, context: MLContext, graph: Graph, names: list[str]) -> MLGraph:
-        from ...compile import compile_on
-
+    def _first_that_compiles(self, context: MLContext, graph: Graph, names: list[str], compile_on: Compile
+                             ) -> MLGraph:
         names = list(dict.fromkeys(names))
         for i, name in enumerate(names):
             try:
@@ -239,10 +241,8 @@ class AutoBackend(UsesPersistentCache):
                     raise
         raise AssertionError("no candidates")
 
-    def _tuned(self, context: MLContext, graph: Graph, names: list[str], key: str) -> MLGraph:
+    def _tuned(self, context: MLContext, graph: Graph, names: list[str], key: str, compile_on: Compile) -> MLGraph:
         """Compile on every candidate, time them, keep the fastest and remember it."""
-        from ...compile import compile_on
-
         built: dict[str, MLGraph] = {}
         for name in names:
             try:
@@ -250,7 +250,7 @@ class AutoBackend(UsesPersistentCache):
             except NotSupportedError:
                 continue
         if not built:
-            return self._first_that_compiles(context, graph, ["reference"])
+            return self._first_that_compiles(context, graph, ["reference"], compile_on)
         if len(built) == 1:
             only = next(iter(built.values()))
             self.remember(key, only.backend, {})
@@ -281,9 +281,8 @@ class AutoBackend(UsesPersistentCache):
                 g.destroy()
         return built[winner]
 
-    def switch_later(self, graph: MLGraph, name: str) -> None:
+    def switch_later(self, graph: MLGraph, name: str, compile_on: Compile) -> None:
         """Load ``graph`` on engine ``name`` in a background thread, then run it there."""
-        from ...compile import compile_on
 
         def load() -> None:
             try:

@@ -149,7 +149,9 @@ def load_onnx_cached(
             loaded = MLGraph(context, read_ir, compiled, lowered=None, signature=(inputs, outputs), counts=known,
                              engine=backend)
             if switch_to is not None and auto is not None:
-                auto.switch_later(loaded, switch_to)
+                from ...compile import compile_on
+
+                auto.switch_later(loaded, switch_to, compile_on)
             return loaded
         if outputs is None:
             cache.discard(key)
@@ -172,7 +174,7 @@ def load_onnx_cached(
 
     built = compile_on(context, graph, backend, store=store)
     if switch_to is not None:
-        auto.switch_later(built, switch_to)
+        auto.switch_later(built, switch_to, compile_on)
     return built
 
 
@@ -183,8 +185,10 @@ def _import_and_choose(auto: Any, choice_key: str, source: Any, context: MLConte
     compiled graphs are in the cache (written in the background), a background thread files
     them under this import's keys too (for the chosen engine and the preferred one, which loads
     first when the chosen one is not imported yet), so that the next import parses nothing."""
+    from ...compile import compile_on, worth_caching
+
     graph = import_ir(source, context, input_shapes, limits, input_values)
-    built = auto.compile_graph(context, graph)
+    built = auto.compile_graph(context, graph, compile_on, worth_caching(graph))
     auto.remember(choice_key, built.backend, {})
     names = [n for n in dict.fromkeys((auto.engines[0], built.backend)) if n in auto.engines]
     cache = auto.cache
