@@ -209,7 +209,9 @@ class CompiledOpenVino:
         from ...dtypes import to_numpy
 
         self.compiled = compiled
-        self.fed = dict(fed)  # parameter position -> the constant fed to it on every run
+        # parameter position -> the constant fed to it on every run (a writable copy: the
+        # request reads it in place, and writes 0-d values into the memory it holds)
+        self.fed = {k: np.array(v, copy=True) for k, v in fed.items()}
         self.inputs = {name: i for i, name in enumerate(inputs)}  # (the model's parameters, in this order)
         self.names = names
         self.types = types  # the outputs' data types
@@ -245,7 +247,10 @@ class CompiledOpenVino:
         # With ``share_inputs`` the request reads the input arrays in place (and holds them until
         # its next run); the outputs are copied once out of its own buffers, which the next run
         # overwrites.
-        feeds = {self.inputs[name]: np.require(a, requirements="C") for name, a in inputs.items()}
+        # (a 0-d value is copied into the memory the request holds from the previous run: that
+        # must be the request's own, never a caller's array)
+        feeds = {self.inputs[name]: np.require(a, requirements="C") if a.ndim else np.array(a, copy=True)
+                 for name, a in inputs.items()}
         results = request.infer({**feeds, **self.fed}, share_inputs=share_inputs, share_outputs=True)
         return {name: np.array(results[i], dtype=dtype, copy=True)
                 for i, (name, dtype) in enumerate(zip(self.names, self.dtypes))}
