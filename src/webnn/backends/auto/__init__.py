@@ -8,19 +8,22 @@ The rule, per graph at ``build()``:
 2. A choice remembered in the persistent cache for this graph and these engines (their
    versions and the context's options) is taken.
 3. Otherwise, with ``tune=True`` (the default) and a graph worth caching (see
-   :func:`webnn.compile.worth_caching`, which the caller tells), every candidate compiles the graph and runs it on
-   the same random inputs, one engine after the other in each round, :data:`ROUNDS` rounds or
-   more (see there); an engine wins when the median over the rounds of its time over the
-   preferred engine's is below :data:`MARGIN` (the lowest such median of all), and the choice is
-   remembered for the next process, whose build then loads the winner's compiled model from the
-   cache.  A graph that only one engine runs is remembered too.
+   :func:`webnn.compile.worth_caching`; the caller tells), every candidate compiles the graph
+   and runs it on the same random inputs, one engine after the other in each round,
+   :data:`ROUNDS` rounds or more (see there); an engine wins when the median over the rounds of
+   its time over the preferred engine's is below :data:`MARGIN` (the lowest such median of
+   all), and the choice is remembered for the next process, whose build then loads the
+   winner's compiled model from the cache.  A graph that only one engine runs is remembered
+   too (the next process then loads no other engine to find that out again).
 4. Otherwise the first candidate (ONNX Runtime where installed) runs it.
 
 A remembered winner that is not the first candidate, in a process that has not imported it
 yet, would make the first result wait for the engine's import (OpenVINO: 150-250 ms): the
-graph then starts on the first candidate, the winner loads in a background thread (from the
-cache), and the graph switches to it when it is ready (:meth:`webnn.MLGraph.wait_ready`).
-``graph.backend`` says which engine runs a graph.
+graph then starts on the first candidate (from the cache); once its first compute or dispatch
+has returned, a background thread loads the winner (from the cache) and the graph switches to
+it (:meth:`webnn.MLGraph.wait_ready` waits for that).  ``graph.backend`` says which engine
+runs a graph.  ``load_onnx`` keeps a choice per model file and options as well
+(:mod:`webnn.io.onnx_import.cached`).
 """
 
 from __future__ import annotations
@@ -54,7 +57,8 @@ ROUNDS = 9
 MAX_ROUNDS = 400
 MIN_TIMED_S = 0.25
 BUDGET_S = 1.5
-#: Another engine wins only when its median is below this fraction of the preferred one's.
+#: Another engine wins only when the median of its per-round time ratios to the preferred
+#: engine is below this.
 MARGIN = 0.97
 _SWITCH_THREAD = "webnn-auto-switch"
 #: How a graph is compiled on one engine: :func:`webnn.compile.compile_on`.
