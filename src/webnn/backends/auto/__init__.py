@@ -9,9 +9,10 @@ The rule, per graph at ``build()``:
    versions and the context's options) is taken.
 3. Otherwise, with ``tune=True`` (the default) and a graph worth caching (see
    :func:`webnn.compile.worth_caching`; the caller tells), every candidate compiles the graph
-   and runs it on the same random inputs, one engine after the other in each round,
-   :data:`ROUNDS` rounds or more (see there); an engine wins when the median over the rounds of
-   its time over the preferred engine's is below :data:`MARGIN` (the lowest such median of
+   and runs it on the same random inputs, in rounds of a block of runs per engine, one engine
+   after the other, :data:`ROUNDS` rounds or more (see there); an engine wins when the median
+   over the rounds of its block's median time over the preferred engine's is below
+   :data:`MARGIN` (the lowest such median of
    all), and the choice is remembered for the next process, whose build then loads the
    winner's compiled model from the cache.  A graph that only one engine runs is remembered
    too (the next process then loads no other engine to find that out again).
@@ -50,11 +51,12 @@ MLGraph = Any
 #: The engines ``auto`` chooses among, in order of preference (the first runs a graph when
 #: nothing says another is faster: ONNX Runtime compiles in milliseconds).
 ENGINES = ("onnxruntime", "openvino")
-#: Timed rounds of each candidate when tuning: at least ROUNDS, and more (up to MAX_ROUNDS)
-#: until the rounds took MIN_TIMED_S in all (fast graphs need many runs for a stable median);
-#: no more once they took BUDGET_S.
-ROUNDS = 9
-MAX_ROUNDS = 400
+#: Rounds of timing when tuning (each a block of BLOCK timed runs per engine): at least ROUNDS,
+#: and more (up to MAX_ROUNDS) until the rounds took MIN_TIMED_S in all (fast graphs need many
+#: runs for a stable median); no more once they took BUDGET_S.
+ROUNDS = 5
+BLOCK = 3
+MAX_ROUNDS = 200
 MIN_TIMED_S = 0.25
 BUDGET_S = 1.5
 #: Another engine wins only when the median of its per-round time ratios to the preferred
@@ -260,26 +262,37 @@ class AutoBackend(UsesPersistentCache):
             self.remember(key, only.backend, {})
             return only
         feeds = random_inputs(graph.input_descriptors)
-        times: dict[str, list[float]] = {name: [] for name in built}
-        for g in built.values():  # (the first run of each, untimed)
-            g._compiled.run(feeds)  # type: ignore[union-attr]
+        # The compiled graphs are being written to the cache in the background (onnxruntime
+        # optimizes the model once more to save it): the timing waits for that, which would
+        # otherwise slow whichever engine it overlaps.
+        for thread in threading.enumerate():
+            if thread.name == "webnn-cache-put" and thread is not threading.current_thread():
+                thread.join()
+        # Each round runs every engine in a block: one untimed run (while the other engine's
+        # worker threads may still be spinning after its runs), then BLOCK timed ones.  An
+        # engine's ratio is the median over the rounds of its block median over the preferred
+        # engine's: it holds up when the machine's load changes during the timing.
+        blocks: dict[str, list[float]] = {name: [] for name in built}
         began = time.perf_counter()
         for rounds in range(1, MAX_ROUNDS + 1):
             for name, g in built.items():
-                start = time.perf_counter()
-                g._compiled.run(feeds)  # type: ignore[union-attr]
-                times[name].append(time.perf_counter() - start)
+                run = g._compiled.run
+                run(feeds)
+                times = []
+                for _ in range(BLOCK):
+                    start = time.perf_counter()
+                    run(feeds)
+                    times.append(time.perf_counter() - start)
+                blocks[name].append(float(np.median(times)))
             spent = time.perf_counter() - began
             if (rounds >= ROUNDS and spent >= MIN_TIMED_S) or spent >= BUDGET_S:
                 break
-        # Each round times every engine once, back to back: the median of the rounds' ratios to
-        # the preferred engine holds up when the machine's load changes during the timing.
         first = next(iter(built))
-        ratios = {name: float(np.median(np.array(t) / np.array(times[first]))) for name, t in times.items()}
+        ratios = {name: float(np.median(np.array(t) / np.array(blocks[first]))) for name, t in blocks.items()}
         winner = min(ratios, key=ratios.__getitem__)
         if ratios[winner] >= MARGIN:
             winner = first
-        self.remember(key, winner, {name: 1e3 * float(np.median(t)) for name, t in times.items()})
+        self.remember(key, winner, {name: 1e3 * float(np.median(t)) for name, t in blocks.items()})
         for name, g in built.items():
             if name != winner:
                 g.destroy()
