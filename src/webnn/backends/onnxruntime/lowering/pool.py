@@ -36,11 +36,13 @@ of -0 and +0) stays ONNX Runtime's choice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from ....ir import Operation
+from ...geometry import PoolAxis as _Axis
+from ...geometry import pool_axes
 from ..emitter import STORAGE, OpEmitter
 from . import lowering
 from .canonical import expect_canonical, onnx_pads, spatial_padding
@@ -50,35 +52,9 @@ _MAX_COMPUTE = {"float32": "float32", "float16": "float32", "int8": "int8", "uin
                 "int32": "float64", "uint32": "float64"}
 
 
-class _Axis(NamedTuple):
-    size: int
-    window: int
-    stride: int
-    dilation: int
-    begin: int
-    end: int  # padding after the input that the last window reaches (never negative)
-    out: int
-
-    @property
-    def counts(self) -> np.ndarray:
-        """How many of each window's taps fall on the input, per output position."""
-        base = np.arange(self.out, dtype=np.int64) * self.stride - self.begin
-        first = np.maximum(0, -(base // self.dilation))
-        last = np.minimum(self.window - 1, (self.size - 1 - base) // self.dilation)
-        return np.maximum(0, last - first + 1)
-
-
 def _axes(e: OpEmitter, op: Operation) -> tuple[_Axis, _Axis]:
-    attrs = op.attrs
-    sizes = e.input_desc("input").shape[2:]
-    beginning, _ = spatial_padding(attrs)  # (the end padding is what reaches the output size)
-    axes = []
-    for i in range(2):
-        window, stride, dilation = attrs["window_dimensions"][i], attrs["strides"][i], attrs["dilations"][i]
-        begin, out = beginning[i], attrs["output_sizes"][i]
-        end = max(0, (out - 1) * stride + (window - 1) * dilation + 1 - sizes[i] - begin)
-        axes.append(_Axis(sizes[i], window, stride, dilation, begin, end, out))
-    return axes[0], axes[1]
+    beginning, _ = spatial_padding(op.attrs)  # (the end padding is what reaches the output size)
+    return pool_axes(e.input_desc("input").shape[2:], op.attrs, beginning)
 
 
 def _lowest(data_type: str) -> float | int:
@@ -107,7 +83,7 @@ def pool2d(e: OpEmitter, op: Operation) -> str:
     expect_canonical(op)
     data_type = e.output_desc().data_type
     axes = _axes(e, op)
-    counts = axes[0].counts[:, None] * axes[1].counts[None, :]
+    counts = axes[0].counts()[:, None] * axes[1].counts()[None, :]
     empty = bool((counts == 0).any())
     if op.type == "max_pool2d" and data_type not in _MAX_COMPUTE:
         return _max_by_slices(e, axes, counts if empty else None, data_type)

@@ -32,31 +32,16 @@ to fix: those whose greatest code is 2 give NaN, those whose greatest code is 0 
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import openvino.opset16 as ops
 
+from ...geometry import PoolAxis as _Axis
+from ...geometry import pool_axes
 from ..types import ELEMENT_TYPES, FLOATS
 from . import OpLowering, lowering
 from .conv import as_f32, as_type
-
-
-class _Axis(NamedTuple):
-    size: int
-    window: int
-    stride: int
-    dilation: int
-    begin: int
-    end: int  # the padding after the input that the last window reaches (never negative)
-    out: int
-
-    def counts(self) -> np.ndarray:
-        """How many of each window's taps fall on the input, per output position."""
-        base = np.arange(self.out, dtype=np.int64) * self.stride - self.begin
-        first = np.maximum(0, -(base // self.dilation))
-        last = np.minimum(self.window - 1, (self.size - 1 - base) // self.dilation)
-        return np.maximum(0, last - first + 1)
 
 
 def _axes(e: OpLowering) -> tuple[_Axis, _Axis]:
@@ -64,14 +49,7 @@ def _axes(e: OpLowering) -> tuple[_Axis, _Axis]:
     if attrs["layout"] != "nchw":
         raise AssertionError(f"{e.op.type}: the openvino lowering expects the nchw layout "
                              "(the canonical_layout pass did not run)")
-    sizes = e.desc("input").shape[2:]
-    axes = []
-    for i in range(2):
-        window, stride, dilation = attrs["window_dimensions"][i], attrs["strides"][i], attrs["dilations"][i]
-        begin, out = attrs["padding"][2 * i], attrs["output_sizes"][i]
-        end = max(0, (out - 1) * stride + (window - 1) * dilation + 1 - sizes[i] - begin)
-        axes.append(_Axis(sizes[i], window, stride, dilation, begin, end, out))
-    return axes[0], axes[1]
+    return pool_axes(e.desc("input").shape[2:], attrs, [attrs["padding"][0], attrs["padding"][2]])
 
 
 def _pool_args(axes: tuple[_Axis, _Axis]) -> dict[str, list[int]]:
