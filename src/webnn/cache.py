@@ -43,8 +43,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import tempfile
 
-__all__ = ["DEFAULT_MAX_BYTES", "CacheEntry", "CompiledCache", "cache_directory", "cache_settings",
-           "default_cache", "format_bytes"]
+__all__ = ["DEFAULT_MAX_BYTES", "STORE_THREAD", "CacheEntry", "CompiledCache", "cache_directory", "cache_settings",
+           "default_cache", "format_bytes", "wait_for_stores"]
 
 DEFAULT_MAX_BYTES = 2 << 30
 FORMAT, VERSION, MANIFEST = "webnn-cache", 2, "manifest.json"
@@ -596,3 +596,14 @@ def default_cache() -> CompiledCache | None:
             directory, max_bytes = settings
             _default = (settings, None if directory is None else CompiledCache(directory, max_bytes))
         return _default[1]
+
+
+#: The name of the threads that write compiled graphs into the cache in the background.
+STORE_THREAD = "webnn-cache-put"
+
+
+def wait_for_stores() -> None:
+    """Wait for this process's background cache writes (other than the calling thread)."""
+    for thread in threading.enumerate():
+        if thread.name == STORE_THREAD and thread is not threading.current_thread():
+            thread.join()

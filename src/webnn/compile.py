@@ -126,7 +126,9 @@ class Artifact:
             finally:
                 self._dir.cleanup()
 
-        threading.Thread(target=put, name="webnn-cache-put").start()
+        from .cache import STORE_THREAD
+
+        threading.Thread(target=put, name=STORE_THREAD).start()
 
 
 def load_checked(cache: Any, entry: Any, load: Callable[[], Any]) -> Any:

@@ -265,9 +265,9 @@ class AutoBackend(UsesPersistentCache):
         # The compiled graphs are being written to the cache in the background (onnxruntime
         # optimizes the model once more to save it): the timing waits for that, which would
         # otherwise slow whichever engine it overlaps.
-        for thread in threading.enumerate():
-            if thread.name == "webnn-cache-put" and thread is not threading.current_thread():
-                thread.join()
+        from ...cache import wait_for_stores
+
+        wait_for_stores()
         # Each round runs every engine in a block: one untimed run (while the other engine's
         # worker threads may still be spinning after its runs), then BLOCK timed ones.  An
         # engine's ratio is the median over the rounds of its block median over the preferred

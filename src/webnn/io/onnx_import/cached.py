@@ -158,12 +158,7 @@ def load_onnx_cached(
     graph = import_ir(source, context, input_shapes, limits, input_values)
 
     def describe(engine: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "files": engine["files"], "engine": engine,
-            "inputs": {n: d.to_dict() for n, d in graph.input_descriptors.items()},
-            "outputs": {n: d.to_dict() for n, d in graph.output_descriptors.items()},
-            "counts": [len(graph.operands), len(graph.operations)],
-        }
+        return _entry_meta(graph, engine)
 
     def store(artifact: Any, compiled: Any) -> None:
         artifact.store_later(cache, key, compiled, describe)
@@ -194,33 +189,38 @@ def _import_and_choose(auto: Any, choice_key: str, source: Any, context: MLConte
     cache = auto.cache
 
     def file_under_import_keys() -> None:
-        import threading
-
+        from ...cache import wait_for_stores
         from ...compile import compiled_key
 
-        for thread in threading.enumerate():  # (the stores of the compiled graphs)
-            if thread.name == "webnn-cache-put" and thread is not threading.current_thread():
-                thread.join()
+        wait_for_stores()  # (the stores of the compiled graphs)
         for name in names:
             try:
                 engine = auto.engine(name)
-                key, entry = key_for(engine), cache.get(compiled_key(graph, engine) or "")
+                key, compiled = key_for(engine), compiled_key(graph, engine)
+                entry = cache.get(compiled) if compiled is not None else None
                 if key is None or entry is None or cache.get(key, checksums=False) is not None:
                     continue
-                files = {f: entry.file(f) for f in entry.meta.get("files", ())}
-                cache.put(key, files, {
-                    "files": list(files), "engine": entry.meta,
-                    "inputs": {n: d.to_dict() for n, d in graph.input_descriptors.items()},
-                    "outputs": {n: d.to_dict() for n, d in graph.output_descriptors.items()},
-                    "counts": [len(graph.operands), len(graph.operations)],
-                })
+                cache.put(key, {f: entry.file(f) for f in entry.meta.get("files", ())}, _entry_meta(graph, entry.meta))
             except Exception:  # the cache warns about its own failures; the next import just parses
                 continue
 
     import threading
 
-    threading.Thread(target=file_under_import_keys, name="webnn-cache-put").start()
+    from ...cache import STORE_THREAD
+
+    threading.Thread(target=file_under_import_keys, name=STORE_THREAD).start()
     return built
+
+
+def _entry_meta(graph: Graph, engine: Mapping[str, Any]) -> dict[str, Any]:
+    """An import entry's metadata: the engine's description of its files, and the graph's
+    input and output descriptors and counts."""
+    return {
+        "files": list(engine.get("files", ())), "engine": dict(engine),
+        "inputs": {n: d.to_dict() for n, d in graph.input_descriptors.items()},
+        "outputs": {n: d.to_dict() for n, d in graph.output_descriptors.items()},
+        "counts": [len(graph.operands), len(graph.operations)],
+    }
 
 
 def import_ir(model: Any, context: MLContext, input_shapes: Any, limits: Limits | None,
