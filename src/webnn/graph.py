@@ -20,7 +20,6 @@ FORMATS: dict[str, Callable[..., Any]] = {}
 #: Readers of a graph's IR from a file, by format name (``"webnn-graph"``: path, context or None,
 #: weights or None -> ir.Graph).
 READERS: dict[str, Callable[..., Graph]] = {}
-_DEFERRED_LOCK = threading.Lock()
 
 
 class MLGraph:
@@ -50,9 +49,12 @@ class MLGraph:
         self._lowered = lowered
         self._from_cache = lowered is None
         self._engine = engine if engine is not None or context is None else context._backend
-        #: A background switch to another engine (``backend="auto"``): waiting for the first
-        #: compute or dispatch to end (``_deferred``), then in progress (``_pending``).
-        self._deferred: threading.Thread | None = None
+        #: A background switch to another engine (``backend="auto"``): its thread
+        #: (``_pending``), started at build, waits until the first compute or dispatch has
+        #: returned and opened the gate (``_deferred``, then None).  A thread started at the
+        #: end of the first compute would delay its return: starting a thread waits for the
+        #: thread to run, and the engine's worker threads may still hold both cores.
+        self._deferred: threading.Event | None = None
         self._pending: threading.Thread | None = None
         if signature is None:
             assert isinstance(graph, Graph)
@@ -107,14 +109,25 @@ class MLGraph:
         if self._destroyed:  # (destroyed meanwhile)
             self._compiled = None
 
-    def _start_deferred(self) -> None:
-        """Start the background work that waited for the first result (once)."""
-        with _DEFERRED_LOCK:
-            thread, self._deferred = self._deferred, None
-            if thread is None:
-                return
-            self._pending = thread
+    def _defer(self, work: Callable[[], None], name: str) -> None:
+        """Run ``work`` in a background thread once the first compute or dispatch has returned
+        (see :meth:`wait_ready`); the thread starts now."""
+        gate = threading.Event()
+
+        def run() -> None:
+            gate.wait()
+            if not self._destroyed:
+                work()
+
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        self._deferred, self._pending = gate, thread
         thread.start()
+
+    def _start_deferred(self) -> None:
+        """Let the background work that waits for the first result begin (once)."""
+        gate, self._deferred = self._deferred, None
+        if gate is not None:
+            gate.set()
 
     @property
     def backend(self) -> str:
@@ -241,6 +254,7 @@ class MLGraph:
         """Release the compiled graph; later compute / dispatch raise ``InvalidStateError``."""
         self._destroyed = True
         self._compiled = None
+        self._start_deferred()  # (its thread then ends without working)
 
     def __enter__(self) -> Self:
         return self

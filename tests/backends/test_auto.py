@@ -149,14 +149,21 @@ SWITCH = textwrap.dedent("""
     import webnn
     X = np.array(json.loads(sys.argv[1]), np.float32)
     exec(sys.argv[2])  # (the test's chain(); importing the test module would import openvino)
+    import time
     context = webnn.ML().create_context(backend="auto")
+    b = context.create_graph_builder()
+    dropped = b.build(chain(b))  # destroyed before it computes: its switch never begins
+    dropped.destroy()
+    assert dropped.wait_ready(60)
     b = context.create_graph_builder()
     graph = b.build(chain(b))
     first = graph.backend
+    time.sleep(0.2)
+    early = "openvino" in sys.modules  # (the switch waits for the first result)
     y0 = context.compute(graph, {"x": X})["y"]
     assert graph.wait_ready(60)
     y1 = context.compute(graph, {"x": X})["y"]
-    print(json.dumps({"first": first, "then": graph.backend,
+    print(json.dumps({"first": first, "then": graph.backend, "early": early, "dropped": dropped.backend,
                       "y0": y0.tolist(), "y1": y1.tolist()}))
 """)
 
@@ -176,6 +183,7 @@ def test_a_remembered_engine_not_yet_imported_is_switched_to_in_the_background(c
                          capture_output=True, text=True, timeout=300, check=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["first"] == "onnxruntime" and result["then"] == "openvino"
+    assert not result["early"] and result["dropped"] == "onnxruntime"
     for key in ("y0", "y1"):
         np.testing.assert_allclose(np.array(result[key], np.float32), expected(X), rtol=1e-5, atol=1e-6)
 

@@ -308,6 +308,6 @@ class AutoBackend(UsesPersistentCache):
                 return
             graph._switch_to(other)
 
-        # (started when the first compute or dispatch of the graph has returned: loading the
-        # other engine must not slow the first result down)
-        graph._deferred = threading.Thread(target=load, name=_SWITCH_THREAD, daemon=True)
+        # (run once the first compute or dispatch of the graph has returned: loading the other
+        # engine must not slow the first result down)
+        graph._defer(load, _SWITCH_THREAD)
