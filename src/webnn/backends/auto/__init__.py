@@ -10,10 +10,9 @@ The rule, per graph at ``build()``:
 3. Otherwise, with ``tune=True`` (the default) and a graph worth caching (see
    :func:`webnn.compile.worth_caching`; the caller tells), every candidate compiles the graph
    and runs it on the same random inputs, in rounds of a block of runs per engine, one engine
-   after the other, :data:`ROUNDS` rounds or more (see there); an engine wins when the median
-   over the rounds of its block's median time over the preferred engine's is below
-   :data:`MARGIN` (the lowest such median of
-   all), and the choice is remembered for the next process, whose build then loads the
+   after the other, :data:`ROUNDS` rounds (see there); an engine's time is the median of its
+   fastest block, and the fastest engine wins when its time is below :data:`MARGIN` times the
+   preferred engine's; the choice is remembered for the next process, whose build then loads the
    winner's compiled model from the cache.  A graph that only one engine runs is remembered
    too (the next process then loads no other engine to find that out again).
 4. Otherwise the first candidate (ONNX Runtime where installed) runs it.
@@ -51,16 +50,19 @@ MLGraph = Any
 #: The engines ``auto`` chooses among, in order of preference (the first runs a graph when
 #: nothing says another is faster: ONNX Runtime compiles in milliseconds).
 ENGINES = ("onnxruntime", "openvino")
-#: Rounds of timing when tuning (each a block of BLOCK timed runs per engine): at least ROUNDS,
-#: and more (up to MAX_ROUNDS) until the rounds took MIN_TIMED_S in all (fast graphs need many
-#: runs for a stable median); no more once they took BUDGET_S.
+#: Rounds of timing when tuning: ROUNDS, each a block of timed runs per engine, after a pause of
+#: SETTLE_S and one untimed run.  The pause lets the other engine's worker threads stop: ONNX
+#: Runtime's spin for 10-20 ms after a run, and slowed OpenVINO's runs that followed by up to
+#: 60% on the PP-OCR models here.  A block is BLOCK runs, more for a fast graph (as many as fill
+#: BLOCK_S: a median over many runs of a sub-millisecond graph); the timing stops early, after
+#: MIN_ROUNDS, once it took BUDGET_S.
 ROUNDS = 5
+MIN_ROUNDS = 3
 BLOCK = 3
-MAX_ROUNDS = 200
-MIN_TIMED_S = 0.25
+BLOCK_S = 0.01
+SETTLE_S = 0.02
 BUDGET_S = 1.5
-#: Another engine wins only when the median of its per-round time ratios to the preferred
-#: engine is below this.
+#: Another engine wins only when its time is below this fraction of the preferred engine's.
 MARGIN = 0.97
 _SWITCH_THREAD = "webnn-auto-switch"
 #: How a graph is compiled on one engine: :func:`webnn.compile.compile_on`.
@@ -205,10 +207,11 @@ class AutoBackend(UsesPersistentCache):
         name = entry.meta.get("backend") if entry is not None else None
         return name if isinstance(name, str) else None
 
-    def remember(self, key: str, name: str, medians: Mapping[str, float]) -> None:
+    def remember(self, key: str, name: str, times: Mapping[str, float]) -> None:
+        """Remember engine ``name`` for ``key``, with the engines' tuning times (ms) if any."""
         cache = self.cache
         if cache is not None:
-            cache.put(key, {}, {"backend": name, "median_ms": {k: round(v, 4) for k, v in medians.items()}})
+            cache.put(key, {}, {"backend": name, "time_ms": {k: round(v, 4) for k, v in times.items()}})
 
     def compile_graph(self, context: MLContext, graph: Graph, compile_on: Compile, cacheable: bool) -> MLGraph:
         """``graph`` compiled on the engine the rule chooses (see the module's documentation) by
@@ -268,31 +271,35 @@ class AutoBackend(UsesPersistentCache):
         from ...cache import wait_for_stores
 
         wait_for_stores()
-        # Each round runs every engine in a block: one untimed run (while the other engine's
-        # worker threads may still be spinning after its runs), then BLOCK timed ones.  An
-        # engine's ratio is the median over the rounds of its block median over the preferred
-        # engine's: it holds up when the machine's load changes during the timing.
+        # Each round runs every engine in a block (see ROUNDS).  An engine's time is its fastest
+        # block's median: on a shared machine other work only ever adds time, in bursts that
+        # can cover several blocks of one engine (the median of the rounds' ratios flipped the
+        # choice on the PP-OCR models here).
         blocks: dict[str, list[float]] = {name: [] for name in built}
+        sizes: dict[str, int] = {}
         began = time.perf_counter()
-        for rounds in range(1, MAX_ROUNDS + 1):
+        for rounds in range(1, ROUNDS + 1):
             for name, g in built.items():
                 run = g._compiled.run
+                time.sleep(SETTLE_S)
+                start = time.perf_counter()
                 run(feeds)
+                if name not in sizes:  # (from the first untimed run, which may be slower)
+                    sizes[name] = max(BLOCK, min(1000, int(BLOCK_S / max(time.perf_counter() - start, 1e-6))))
                 times = []
-                for _ in range(BLOCK):
+                for _ in range(sizes[name]):
                     start = time.perf_counter()
                     run(feeds)
                     times.append(time.perf_counter() - start)
                 blocks[name].append(float(np.median(times)))
-            spent = time.perf_counter() - began
-            if (rounds >= ROUNDS and spent >= MIN_TIMED_S) or spent >= BUDGET_S:
+            if rounds >= MIN_ROUNDS and time.perf_counter() - began >= BUDGET_S:
                 break
         first = next(iter(built))
-        ratios = {name: float(np.median(np.array(t) / np.array(blocks[first]))) for name, t in blocks.items()}
-        winner = min(ratios, key=ratios.__getitem__)
-        if ratios[winner] >= MARGIN:
+        best = {name: min(t) for name, t in blocks.items()}
+        winner = min(best, key=best.__getitem__)
+        if best[winner] >= MARGIN * best[first]:
             winner = first
-        self.remember(key, winner, {name: 1e3 * float(np.median(t)) for name, t in blocks.items()})
+        self.remember(key, winner, {name: 1e3 * t for name, t in best.items()})
         for name, g in built.items():
             if name != winner:
                 g.destroy()
