@@ -49,13 +49,11 @@ class MLGraph:
         self._lowered = lowered
         self._from_cache = lowered is None
         self._engine = engine if engine is not None or context is None else context._backend
-        #: A background switch to another engine (``backend="auto"``): its thread
-        #: (``_pending``), started at build, waits until the first compute or dispatch has
-        #: returned and opened the gate (``_deferred``, then None).  A thread started at the
-        #: end of the first compute would delay its return: starting a thread waits for the
-        #: thread to run, and the engine's worker threads may still hold both cores.
+        #: A background switch to another engine (``backend="auto"``): its thread, started at
+        #: build, waits until the first compute or dispatch has returned and opened the gate
+        #: (``_deferred``, then None); ``_pending`` is set when the thread is done.
         self._deferred: threading.Event | None = None
-        self._pending: threading.Thread | None = None
+        self._pending: threading.Event | None = None
         if signature is None:
             assert isinstance(graph, Graph)
             signature = (graph.input_descriptors, graph.output_descriptors)
@@ -109,19 +107,28 @@ class MLGraph:
         if self._destroyed:  # (destroyed meanwhile)
             self._compiled = None
 
-    def _defer(self, work: Callable[[], None], name: str) -> None:
+    def _defer(self, work: Callable[[], None]) -> None:
         """Run ``work`` in a background thread once the first compute or dispatch has returned
-        (see :meth:`wait_ready`); the thread starts now."""
-        gate = threading.Event()
+        (see :meth:`wait_ready`).
+
+        The thread starts now, with ``_thread``: ``threading.Thread.start`` waits until the new
+        thread runs, which took up to 20 ms after an engine's session was created (its worker
+        threads held both cores), and a thread started at the end of the first compute
+        delayed the first result the same way."""
+        import _thread
+
+        gate, done = threading.Event(), threading.Event()
 
         def run() -> None:
-            gate.wait()
-            if not self._destroyed:
-                work()
+            try:
+                gate.wait()
+                if not self._destroyed:
+                    work()
+            finally:
+                done.set()
 
-        thread = threading.Thread(target=run, name=name, daemon=True)
-        self._deferred, self._pending = gate, thread
-        thread.start()
+        self._deferred, self._pending = gate, done
+        _thread.start_new_thread(run, ())
 
     def _start_deferred(self) -> None:
         """Let the background work that waits for the first result begin (once)."""
@@ -143,8 +150,7 @@ class MLGraph:
             self._start_deferred()
         pending = self._pending
         if pending is not None:
-            pending.join(timeout)
-            if pending.is_alive():
+            if not pending.wait(timeout):
                 return False
             self._pending = None
         return True

@@ -64,7 +64,6 @@ SETTLE_S = 0.02
 BUDGET_S = 1.5
 #: Another engine wins only when its time is below this fraction of the preferred engine's.
 MARGIN = 0.97
-_SWITCH_THREAD = "webnn-auto-switch"
 #: How a graph is compiled on one engine: :func:`webnn.compile.compile_on`.
 Compile = Callable[[Any, Graph, Any], Any]
 
@@ -317,4 +316,4 @@ class AutoBackend(UsesPersistentCache):
 
         # (run once the first compute or dispatch of the graph has returned: loading the other
         # engine must not slow the first result down)
-        graph._defer(load, _SWITCH_THREAD)
+        graph._defer(load)
