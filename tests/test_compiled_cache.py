@@ -10,13 +10,13 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import webnn
+from webnn.cache import wait_for_stores
 
 pytest.importorskip("onnxruntime")
 
@@ -118,12 +118,6 @@ def cache_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("WEBNN_CACHE_DIR", str(tmp_path))
     monkeypatch.delenv("WEBNN_CACHE", raising=False)
     return tmp_path
-
-
-def wait_for_stores():
-    for thread in threading.enumerate():
-        if thread.name == "webnn-cache-put":
-            thread.join()
 
 
 def test_in_process_hit_runs_like_a_fresh_build(cache_dir):

@@ -7,21 +7,15 @@ import json
 import subprocess
 import sys
 import textwrap
-import threading
 
 import numpy as np
 import pytest
 
 import webnn
+from webnn.cache import wait_for_stores
 from webnn.errors import ValidationError
 
 pytest.importorskip("onnxruntime")
-
-
-def wait_for_stores() -> None:
-    for thread in threading.enumerate():
-        if thread.name == "webnn-cache-put":
-            thread.join()
 
 
 @pytest.fixture

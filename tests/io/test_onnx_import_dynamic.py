@@ -7,13 +7,13 @@ imported on every backend."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numpy as np
 import pytest
 
 import webnn
+from webnn.cache import wait_for_stores
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -209,9 +209,7 @@ def test_the_cache_keeps_fixed_values_apart(tmp_path: Any, monkeypatch: pytest.M
     seen = []
     for mode in (1, 2, 1, 2):
         graph = webnn.load_onnx(data, context, input_values={"mode": mode})
-        for thread in threading.enumerate():
-            if thread.name == "webnn-cache-put":
-                thread.join()
+        wait_for_stores()
         seen.append(graph.from_cache)
         np.testing.assert_array_equal(context.compute(graph, {"x": x})["y"], x * table[mode])
     if context._backend.cache is None:
