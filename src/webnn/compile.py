@@ -172,10 +172,27 @@ def compile_graph(context: MLContext, graph: Graph, *, store: Callable[[Artifact
     return compile_on(context, graph, context._backend, store=store)
 
 
+class HeldStore:
+    """A compiled graph's cache write, held back until the caller decides whether it is worth
+    making (``auto`` keeps only the engines it may run the graph on)."""
+
+    def __init__(self, artifact: Artifact, cache: Any, key: str, compiled: Any) -> None:
+        self._artifact, self._cache, self._key, self._compiled = artifact, cache, key, compiled
+
+    def store(self) -> None:
+        """Write it, in the background (:meth:`Artifact.store_later`)."""
+        self._artifact.store_later(self._cache, self._key, self._compiled)
+
+    def drop(self) -> None:
+        self._artifact._dir.cleanup()
+
+
 def compile_on(context: MLContext, graph: Graph, backend: Any, *,
-               store: Callable[[Artifact, Any], None] | None = None) -> MLGraph:
+               store: Callable[[Artifact, Any], None] | None = None,
+               held: dict[str, HeldStore] | None = None) -> MLGraph:
     """``graph`` compiled for ``context`` by ``backend`` (the context's, or the engine its
-    ``auto`` backend chose): see :func:`compile_graph`."""
+    ``auto`` backend chose): see :func:`compile_graph`.  With ``held``, a compiled graph's
+    cache write is not started but put there under the backend's name."""
     from .graph import MLGraph
 
     cache: Any = getattr(backend, "cache", None) if store is None and worth_caching(graph) else None
@@ -207,6 +224,8 @@ def compile_on(context: MLContext, graph: Graph, backend: Any, *,
     if artifact is not None:
         if store is not None:
             store(artifact, compiled)
+        elif key is not None and held is not None:
+            held[backend.name] = HeldStore(artifact, cache, key, compiled)
         elif key is not None:
             artifact.store_later(cache, key, compiled)
     return MLGraph(context, graph, compiled, lowered=lowered, engine=backend)

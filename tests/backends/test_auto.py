@@ -95,6 +95,12 @@ def test_tuning_times_the_engines_and_remembers_the_winner(cache_dir):
     assert entry is not None and entry.meta["backend"] == graph.backend
     assert set(entry.meta["time_ms"]) == {"onnxruntime", "openvino"}
     assert all(t > 0 for t in entry.meta["time_ms"].values())
+    # compiled graphs kept: the winner's, and onnxruntime's (a later process starts on it while
+    # it loads a winner it has not imported), not a losing openvino's
+    from webnn.compile import compiled_key
+
+    kept = {name for name in auto.engines if auto.cache.get(compiled_key(graph.ir, auto.engine(name))) is not None}
+    assert kept == {"onnxruntime", graph.backend}
     # the next build (another context, as in the next process) takes the winner, from the cache
     again = webnn.ML().create_context(backend="auto")
     b = again.create_graph_builder()
@@ -116,6 +122,21 @@ def test_a_remembered_choice_is_followed(cache_dir):
         graph = builder.build(chain(builder, layers=10))
         assert graph.backend == name
         np.testing.assert_allclose(context.compute(graph, {"x": X})["y"], expected(X, 10), rtol=1e-5, atol=1e-6)
+
+
+def test_a_losing_engines_compiled_graph_is_not_stored(cache_dir, monkeypatch):
+    import webnn.backends.auto as auto_module
+    from webnn.compile import compiled_key
+
+    monkeypatch.setattr(auto_module, "MARGIN", 0.0)  # (onnxruntime, the first candidate, wins)
+    context = webnn.ML().create_context(backend="auto")
+    b = context.create_graph_builder()
+    graph = b.build(chain(b))
+    wait_for_stores()
+    auto = context._backend
+    assert graph.backend == "onnxruntime"
+    assert auto.cache.get(compiled_key(graph.ir, auto.engine("onnxruntime"))) is not None
+    assert auto.cache.get(compiled_key(graph.ir, auto.engine("openvino"))) is None
 
 
 def test_an_engine_that_refuses_the_graph_is_not_a_candidate(cache_dir):

@@ -65,7 +65,7 @@ BUDGET_S = 1.5
 #: Another engine wins only when its time is below this fraction of the preferred engine's.
 MARGIN = 0.97
 #: How a graph is compiled on one engine: :func:`webnn.compile.compile_on`.
-Compile = Callable[[Any, Graph, Any], Any]
+Compile = Callable[..., Any]
 
 
 def _installed(name: str) -> bool:
@@ -252,24 +252,28 @@ class AutoBackend(UsesPersistentCache):
     def _tuned(self, context: MLContext, graph: Graph, names: list[str], key: str, compile_on: Compile) -> MLGraph:
         """Compile on every candidate, time them, keep the fastest and remember it."""
         built: dict[str, MLGraph] = {}
+        # The compiled graphs' cache writes wait until the choice is made: they would slow the
+        # timing (onnxruntime optimizes the model once more to save it), and a losing engine's
+        # is not worth making, unless it is the first candidate, on which a later process
+        # starts while it loads the winner.
+        held: dict[str, Any] = {}
         for name in names:
             try:
-                built[name] = compile_on(context, graph, self.engine(name))
+                built[name] = compile_on(context, graph, self.engine(name), held=held)
             except NotSupportedError:
                 continue
-        if not built:
-            return self._first_that_compiles(context, graph, ["reference"], compile_on)
-        if len(built) == 1:
+        if len(built) < 2:
+            for writes in held.values():
+                writes.store()
+            if not built:
+                return self._first_that_compiles(context, graph, ["reference"], compile_on)
             only = next(iter(built.values()))
             self.remember(key, only.backend, {})
             return only
         feeds = random_inputs(graph.input_descriptors)
-        # The compiled graphs are being written to the cache in the background (onnxruntime
-        # optimizes the model once more to save it): the timing waits for that, which would
-        # otherwise slow whichever engine it overlaps.
         from ...cache import wait_for_stores
 
-        wait_for_stores()
+        wait_for_stores()  # (other graphs' writes)
         # Each round runs every engine in a block (see ROUNDS).  An engine's time is its fastest
         # block's median: on a shared machine other work only ever adds time, in bursts that
         # can cover several blocks of one engine (the median of the rounds' ratios flipped the
@@ -299,6 +303,11 @@ class AutoBackend(UsesPersistentCache):
         if best[winner] >= MARGIN * best[first]:
             winner = first
         self.remember(key, winner, {name: 1e3 * t for name, t in best.items()})
+        for name, writes in held.items():
+            if name in (winner, first):
+                writes.store()
+            else:
+                writes.drop()
         for name, g in built.items():
             if name != winner:
                 g.destroy()
