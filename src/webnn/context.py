@@ -53,7 +53,7 @@ class ML:
 
         ``backend`` (not in the spec) names the implementation; when None, the
         ``WEBNN_BACKEND`` environment variable decides, else the first available
-        of: onnxruntime, openvino, reference.  ``backend="auto"`` chooses an engine per graph
+        of: onnxruntime, openvino, litert, reference.  ``backend="auto"`` chooses an engine per graph
         (:mod:`webnn.backends.auto`): with ``tune`` (default True), the first build of a graph
         times every installed engine that runs it and the persistent cache remembers the
         fastest for the next process; ``graph.backend`` names the engine chosen.  ``options`` may be the spec's dict
@@ -604,7 +604,7 @@ class MLContext:
         """The spec's ``MLOpSupportLimits``: per op and operand, data types and rank range."""
         io = {"dataTypes": list(dtypes.SPEC_DATA_TYPES), "rankRange": {"min": 0, "max": MAX_RANK}}
         limits: dict[str, Any] = {
-            "preferredInputLayout": "nchw",
+            "preferredInputLayout": getattr(self._backend, "layout", "nchw"),
             "maxTensorByteLength": MAX_TENSOR_BYTE_LENGTH,
             "input": io,
             "constant": {**io, "dataTypes": list(io["dataTypes"])},

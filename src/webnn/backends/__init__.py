@@ -16,6 +16,7 @@ from .base import Backend, CompiledGraph, HostStorage, TensorStorage
 BACKENDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "onnxruntime": ("webnn.backends.onnxruntime", "OnnxRuntimeBackend", ("onnxruntime",)),
     "openvino": ("webnn.backends.openvino", "OpenVinoBackend", ("openvino",)),
+    "litert": ("webnn.backends.litert", "LiteRtBackend", ("ai_edge_litert",)),
     "reference": ("webnn.backends.reference", "ReferenceBackend", ()),
 }
 

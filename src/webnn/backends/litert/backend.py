@@ -1,0 +1,192 @@
+"""The LiteRT backend: one TFLite model per graph, and the interpreter (with XNNPACK) that runs
+it, created at build()."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from ...errors import NotSupportedError
+from ...ir import Graph, OperandDescriptor
+from ..base import HostStorage, UsesPersistentCache
+from .pipeline import DECOMPOSE, LAYOUT, PIPELINE
+
+#: The file of a compiled artifact: the TFLite model.
+ARTIFACT_MODEL = "model.tflite"
+ARTIFACT_FORMAT = "litert-tflite"
+#: The ops each decomposition of the passes (:mod:`webnn.passes.decompose`) writes.
+_DECOMPOSED_INTO = {"linear": ("mul", "add"), "hard_swish": ("add", "clamp", "mul", "div", "cast")}
+
+
+def default_threads() -> int:
+    """The CPUs this process may run on (TFLite's own default is one thread)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def litert_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ai-edge-litert")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class LiteRtBackend(UsesPersistentCache):
+    """Lowers graphs to TFLite models and runs them in LiteRT's interpreter (XNNPACK on the CPU)."""
+
+    name = "litert"
+    pipeline = PIPELINE
+    decompose = DECOMPOSE
+    layout = LAYOUT
+
+    def __init__(
+        self,
+        *,
+        power_preference: str = "default",
+        accelerated: bool = True,
+        device_type: str | None = None,
+        num_threads: int | None = None,
+        provider_options: Mapping[str, Mapping[str, Any]] | None = None,
+        cache: bool = True,
+    ) -> None:
+        if provider_options:
+            raise TypeError("create_context: provider_options are onnxruntime's; the litert backend takes none")
+        if device_type not in (None, "cpu"):
+            raise NotSupportedError(f"create_context: the litert backend runs on the CPU only, not on {device_type!r}")
+        self.device = "cpu"
+        self.accelerated = False
+        self.num_threads = num_threads if num_threads is not None else default_threads()
+        self._use_cache = cache
+
+    def operations(self) -> dict[str, Any]:
+        """Op name -> its lowering: every op this backend lowers itself."""
+        from .lowering import LOWERINGS, load
+
+        load()
+        return {name: entry.func for name, entry in LOWERINGS.items()}
+
+    def data_types(self, op: str) -> frozenset[str] | None:
+        """The data types this backend computes ``op`` on exactly (None: not at all).  An op the
+        passes decompose runs where every op of its decomposition does."""
+        from .lowering import data_types
+
+        if op in DECOMPOSE:
+            parts = [data_types(part) for part in _DECOMPOSED_INTO[op]]
+            if any(p is None for p in parts):
+                return None
+            return frozenset.intersection(*parts)  # type: ignore[arg-type]
+        return data_types(op)
+
+    def operand_types(self, op: str, output: bool) -> frozenset[str] | None:
+        """The data types ``op`` takes for its operands (``output`` False) or makes for its outputs
+        here (None: the op does not run here)."""
+        if op in DECOMPOSE:
+            return self.data_types(op)
+        from .lowering import operand_types
+
+        return operand_types(op, output)
+
+    def cache_identity(self) -> str:
+        """What, besides the graph, decides the compiled model: the LiteRT version (the model
+        itself does not depend on the thread count or the machine)."""
+        import json
+
+        return json.dumps({"engine": "litert", "version": litert_version()}, sort_keys=True)
+
+    def lower(self, graph: Graph) -> tuple[bytes, list[str], list[str]]:
+        """The TFLite model of ``graph`` (after the pipeline): its bytes, its inputs' and its
+        outputs' names in the model's order."""
+        from .flatbuffer import ModelTooLargeError
+        from .lowering import LoweringError, lower
+
+        try:
+            return lower(graph)
+        except (LoweringError, ModelTooLargeError) as exc:
+            raise NotSupportedError(f"build: {exc}") from None
+
+    def compile(self, graph: Graph, artifact_dir: str | None = None) -> CompiledLiteRt:
+        """Lower ``graph`` to a TFLite model and create its interpreter.
+
+        With ``artifact_dir``, the compiled graph's ``write_artifact()`` writes the model there
+        (``model.tflite``), which :meth:`load_compiled` reads without lowering again."""
+        model, inputs, outputs = self.lower(graph)
+        types = [graph.operands[graph.outputs[n]].data_type for n in outputs]
+        result = CompiledLiteRt(model, inputs, outputs, types, self.num_threads)
+        if artifact_dir is not None:
+            result.write_artifact = lambda: result.export(artifact_dir)
+        return result
+
+    def load_compiled(self, folder: str, meta: Mapping[str, Any], output_names: list[str]) -> CompiledLiteRt:
+        """A compiled graph from the model :meth:`compile` wrote (now in ``folder``, described by
+        ``meta``)."""
+        inputs, outputs = meta.get("inputs"), meta.get("outputs")
+        if (meta.get("format") != ARTIFACT_FORMAT or not isinstance(inputs, list) or not isinstance(outputs, dict)
+                or list(outputs) != output_names or not all(isinstance(n, str) for n in inputs)
+                or not all(isinstance(t, str) for t in outputs.values())):
+            raise ValueError("the compiled model is not one this backend wrote for this graph")
+        with open(os.path.join(folder, ARTIFACT_MODEL), "rb") as file:
+            model = file.read()
+        return CompiledLiteRt(model, inputs, list(outputs), list(outputs.values()), self.num_threads)
+
+    def create_storage(self, desc: OperandDescriptor, data: np.ndarray | None = None) -> HostStorage:
+        return HostStorage(desc, data)
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "backend": self.name,
+            "device": self.device,
+            "accelerated": self.accelerated,
+            "litert": litert_version(),
+            "num_threads": self.num_threads,
+        }
+
+
+class CompiledLiteRt:
+    """A TFLite model and the interpreter that runs it (one run at a time: the interpreter holds
+    the tensors)."""
+
+    def __init__(self, model: bytes, inputs: list[str], names: list[str], types: list[str], num_threads: int) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        from ...dtypes import to_numpy
+
+        self.model = model
+        self.interpreter = Interpreter(model_content=model, num_threads=num_threads)
+        self.interpreter.allocate_tensors()
+        self.inputs = {name: d["index"] for name, d in zip(inputs, self.interpreter.get_input_details())}
+        self.outputs = [d["index"] for d in self.interpreter.get_output_details()]
+        self.names = names
+        self.types = types
+        self.dtypes = [to_numpy(t) for t in types]
+        self._lock = threading.Lock()
+        #: Writes the compiled artifact (set by compile when given a folder for it).
+        self.write_artifact: Callable[[], dict[str, Any] | None] | None = None
+
+    def export(self, folder: str) -> dict[str, Any]:
+        """Write the model into ``folder``; what describes it."""
+        with open(os.path.join(folder, ARTIFACT_MODEL), "wb") as file:
+            file.write(self.model)
+        return {"files": [ARTIFACT_MODEL], "format": ARTIFACT_FORMAT, "inputs": list(self.inputs),
+                "outputs": dict(zip(self.names, self.types))}
+
+    def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        interpreter = self.interpreter
+        with self._lock:
+            for name, array in inputs.items():
+                interpreter.set_tensor(self.inputs[name], np.require(array, requirements="C"))
+            interpreter.invoke()
+            return {name: interpreter.get_tensor(index).astype(dtype, copy=False)
+                    for name, index, dtype in zip(self.names, self.outputs, self.dtypes)}
+
+    def dispatch(self, inputs: Mapping[str, Any], outputs: Mapping[str, Any]) -> None:
+        results = self.run({name: storage.array for name, storage in inputs.items()})
+        for name, storage in outputs.items():
+            storage.array[...] = results[name]
