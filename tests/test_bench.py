@@ -200,7 +200,8 @@ def test_plan_targets_with_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(runner, "_ort_choices", lambda: (fake, providers.choose))
     monkeypatch.delenv("WEBNN_BACKEND", raising=False)
     labels = [t.label for t in runner.plan_targets(_settings())]
-    others = ["webnn openvino (CPU)", "webnn auto (CPU)"] if "openvino" in webnn.available_backends() else []
+    engines = [name for name in ("openvino", "litert") if name in webnn.available_backends()]
+    others = [*(f"webnn {name} (CPU)" for name in engines), *(["webnn auto (CPU)"] if engines else [])]
     assert labels == ["webnn onnxruntime (CPU)", "direct ORT (CPU)", "webnn onnxruntime (CUDA)", "direct ORT (CUDA)",
                       *others, "webnn reference (numpy)"]
     quick = runner.plan_targets(_settings(quick=True))  # the engines side by side, on their default devices
@@ -280,12 +281,13 @@ def test_quick_bench_end_to_end(tmp_path: Path) -> None:
                                                 + sorted(p["build_ms"] for p in row["processes"])[1] / 2)
         assert row["check"]["status"] in ("ok", "reference")
     if HAVE_ORT:
-        engines = ["openvino", "auto"] if "openvino" in webnn.available_backends() else []
+        others = [name for name in ("openvino", "litert") if name in webnn.available_backends()]
+        engines = [*others, "auto"] if others else []
         assert [(r["kind"], r["backend"]) for r in rows] == [("webnn", default), ("direct", "onnxruntime"),
                                                               *(("webnn", name) for name in engines)]
         if engines:  # auto says which engine it ran the graph on, in the cold and cache-hit processes
-            assert set(rows[-1]["engines"]) <= {"onnxruntime", "openvino"} and rows[-1]["engines"]
-            assert all(p["engine"] in ("onnxruntime", "openvino") for p in rows[-1]["processes"])
+            assert set(rows[-1]["engines"]) <= {"onnxruntime", *others} and rows[-1]["engines"]
+            assert all(p["engine"] in ("onnxruntime", *others) for p in rows[-1]["processes"])
         assert set(results["imports"]["median_ms"]) == {"onnxruntime", "webnn", "onnxruntime + webnn", "webnn + onnxruntime context"}
     if default == "onnxruntime":  # a backend with a compiled-graph cache: one cache-hit process per cold one
         ours = rows[0]
@@ -469,7 +471,8 @@ def test_bench_onnx_file_end_to_end(tmp_path: Path) -> None:
     rows = section["rows"]
     assert [r["kind"] for r in rows][:2] == ["webnn", "direct"]  # (then the other engines, if installed)
     for row in rows:
-        if row["backend"] == "openvino":  # (it refuses int64 arithmetic: reported, not a failure)
+        if row["backend"] == "openvino" or (row["backend"] == "litert" and not row["ok"]):
+            # (they refuse int64 arithmetic: reported, not a failure)
             assert not row["ok"] and row["error"].startswith("NotSupportedError"), row
             assert "not supported (not counted as failures)" in proc.stderr
             continue

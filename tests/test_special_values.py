@@ -48,6 +48,7 @@ import webnn
 from webnn.backends.reference.registry import KERNELS
 
 from .conformance.wpt import ordered_bits
+from .helpers import FLUSHES_SUBNORMALS
 
 NAN, INF = math.nan, math.inf
 FLOATS = ["float32", "float16"]
@@ -198,6 +199,8 @@ def test_clamp_passes_values_inside_the_range_unchanged(context, data_type, opti
 @pytest.mark.parametrize("data_type", FLOATS)
 def test_relu_keeps_negative_zero_and_nan(context, data_type) -> None:
     x = array([-0.0, 0.0, -1.0, 1.0, NAN, -INF, INF, -1e-40] * 5, data_type)  # -1e-40 is -0 in float16
+    if context.backend in FLUSHES_SUBNORMALS:
+        x = x[~((x != 0) & (np.abs(x) < np.finfo(np.float32).tiny))]  # (no subnormals)
     y = run(context, lambda b, v: b.relu(v), x)
     assert_same(y, array([0.0 if v < 0 else v for v in x.tolist()], data_type))
 

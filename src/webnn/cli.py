@@ -93,7 +93,7 @@ def describe(context: Any) -> str:
     if info.get("candidates"):  # auto
         parts.append("candidates=" + ",".join(info["candidates"]))
         parts.append(f"tune={'on' if info.get('tune') else 'off'}")
-    versions = [f"{k} {v}" for k, v in info.items() if k in ("onnxruntime", "openvino", "numpy")]
+    versions = [f"{k} {v}" for k, v in info.items() if k in ("onnxruntime", "openvino", "litert", "numpy")]
     return "  ".join(parts + versions)
 
 
@@ -202,6 +202,8 @@ QUICK_ROUNDS = 9
 # ------------------------------------------------------------------------------ model files
 
 MODEL_TYPES = (".onnx", ".webnn", ".json")
+#: An output-only model type: the TFLite model the litert backend runs (``MLGraph.export_tflite``).
+TFLITE = ".tflite"
 
 
 class CliError(Exception):
@@ -519,7 +521,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_convert(args: argparse.Namespace) -> int:
     progress = Progress(args.quiet)
-    out_kind = _model_type(args.output)
+    out_kind = TFLITE if args.output.lower().endswith(TFLITE) else _model_type(args.output)
     _check_output(args.output, "OUT")
     if args.opset is not None and out_kind != ".onnx":
         raise UsageError(f"--opset applies to .onnx output only, not {out_kind}")
@@ -529,6 +531,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if out_kind == ".onnx":
         graph.to_onnx(args.output)
         written = [args.output] + ([args.output + ".data"] if os.path.exists(args.output + ".data") else [])
+    elif out_kind == TFLITE:
+        graph.export_tflite(args.output)
+        written = [args.output]
     else:
         written = graph.save(args.output, args.weights, inline_threshold=args.inline_threshold)
     progress.say(f"written in {time.perf_counter() - start:.2f} s")
@@ -873,7 +878,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.set_defaults(func=_run_tool(cmd_bench), parser=bench)
     bench.add_argument("--quick", action="store_true",
-                       help=f"the installed CPU engines (onnxruntime, openvino, and auto when both are there; "
+                       help=f"the installed CPU engines (onnxruntime, openvino, litert, and auto when two are there; "
                             f"the WEBNN_BACKEND one alone when it is set) and direct ONNX Runtime, {QUICK_ROUNDS} "
                             "rounds of fresh processes with fewer runs each (1-3 minutes on 2 cores)")
     bench.add_argument("--workloads", type=_workloads, default=None, metavar="LIST",
@@ -953,16 +958,18 @@ def build_parser() -> argparse.ArgumentParser:
     model_options(validate, "reference")
 
     convert = commands.add_parser(
-        "convert", help="convert between .onnx, .webnn and .json by file extension",
+        "convert", help="convert between .onnx, .webnn and .json (and write .tflite) by file extension",
         description="Convert a model; the formats follow from the extensions: .onnx (ONNX), .webnn "
         "(webnn-graph text form) or .json (webnn-graph JSON form). webnn-graph weights go to "
         "OUT.safetensors (or --weights manifest: OUT.manifest.json + OUT.weights), e.g. model.webnn.safetensors. "
         "Prints the files written. .onnx output is a standard ONNX model of opset "
-        f"{EXPORT_OPSETS[0]}{'' if EXPORT_OPSETS[0] == EXPORT_OPSETS[1] else f' to {EXPORT_OPSETS[1]}'}.",
+        f"{EXPORT_OPSETS[0]}{'' if EXPORT_OPSETS[0] == EXPORT_OPSETS[1] else f' to {EXPORT_OPSETS[1]}'}. "
+        ".tflite output is the TFLite model the litert backend runs (needs the litert extra), for LiteRT "
+        "elsewhere, e.g. on Android.",
     )
     convert.set_defaults(func=_run_tool(cmd_convert), parser=convert)
     convert.add_argument("input", metavar="IN", help="the model to read (.onnx, .webnn, .json)")
-    convert.add_argument("output", metavar="OUT", help="the file to write (.onnx, .webnn, .json)")
+    convert.add_argument("output", metavar="OUT", help="the file to write (.onnx, .webnn, .json, .tflite)")
     convert.add_argument("--weights", choices=["safetensors", "manifest", "inline"], default="safetensors",
                          help="webnn-graph output: where the weights go (default: safetensors). inline: in the "
                               "graph file itself, one file to pass around or read; the format has no binary "

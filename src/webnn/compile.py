@@ -409,10 +409,37 @@ def load_compiled(path: str | os.PathLike[str], context: MLContext | None = None
                    engine=backend)
 
 
+# ------------------------------------------------------------------ TFLite models
+
+
+def export_tflite(graph: MLGraph, path: str | os.PathLike[str] | None = None) -> bytes:
+    """The graph as the TFLite model the litert backend runs (the litert pipeline's graph, NHWC
+    inside, the graph's own inputs and outputs): its bytes, written atomically to ``path`` too
+    when given.  Any graph, whatever its context's backend; NotSupportedError (naming the op, its
+    label and the data type) for what LiteRT cannot compute exactly."""
+    from .backends import load_backend
+    from .errors import NotSupportedError
+
+    backend: Any = graph._engine
+    if getattr(backend, "name", None) != "litert":
+        try:
+            backend = load_backend("litert", cache=False)
+        except ImportError as exc:
+            raise NotSupportedError(f"export_tflite: the litert backend is not installed ({exc}): "
+                                    "pip install 'webnn[litert]'") from None
+    model, _, _ = backend.lower(optimize(graph.ir, backend))
+    if path is not None:
+        from .io.atomic import write_atomic
+
+        write_atomic(path, model)
+    return model
+
+
 def _register() -> None:
     from .graph import FORMATS
 
     FORMATS["compiled"] = save_compiled
+    FORMATS["tflite"] = export_tflite
 
 
 _register()

@@ -300,6 +300,13 @@ class MLGraph:
         ``<path>.data``.  Node names carry the op labels; input and output names are the graph's."""
         return FORMATS["onnx"](self, path)
 
+    def export_tflite(self, path: str | os.PathLike[str] | None = None) -> bytes:
+        """The graph as a TFLite model (what the litert backend runs: NHWC inside, the graph's
+        inputs and outputs in their own layouts) for LiteRT elsewhere, e.g. on Android; written
+        atomically to ``path`` too when given.  Needs the ``litert`` extra; NotSupportedError
+        for an op or data type LiteRT does not compute exactly."""
+        return FORMATS["tflite"](self, path)
+
     def to_dot(self) -> str:
         """The graph as Graphviz DOT text (ops, inputs, constants and outputs as nodes; edges
         labelled with data type and shape)."""

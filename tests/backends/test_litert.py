@@ -95,15 +95,6 @@ def test_mobilenetv2_matches_onnxruntime() -> None:
     np.testing.assert_allclose(results["litert"], results["onnxruntime"], rtol=1e-4, atol=1e-6)
 
 
-def test_an_op_without_a_lowering_is_refused_naming_op_label_and_type(litert) -> None:
-    from webnn.backends.litert.lowering import LOWERINGS
-
-    missing = next((name for name in ("gru", "lstm", "gru_cell", "lstm_cell") if name not in LOWERINGS), None)
-    if missing is None:
-        pytest.skip("every recurrent op has a lowering")
-    assert "gruCell" not in litert.op_support_limits() or missing != "gru_cell"
-
-
 def test_a_data_type_it_does_not_compute_is_refused_at_build(litert) -> None:
     # (TFLite has no 4-bit arithmetic: no op takes int4 here)
     assert "int4" not in litert.op_support_limits().get("cast", {}).get("input", {}).get("dataTypes", [])
@@ -142,3 +133,46 @@ def test_compiled_models_load_from_the_cache(tmp_path, monkeypatch) -> None:
     for _ in range(12):
         expected = np.maximum(expected * w + expected, 0)
     np.testing.assert_allclose(context.compute(graphs[1], {"x": x})["y"], expected, rtol=1e-5)
+
+
+def test_export_tflite_of_a_graph_built_on_another_backend_runs_in_plain_litert(tmp_path) -> None:
+    """The .tflite file of a graph an ONNX Runtime context built, run by LiteRT's interpreter
+    alone, gives ONNX Runtime's result."""
+    pytest.importorskip("onnxruntime")
+    from ai_edge_litert.interpreter import Interpreter
+
+    from webnn.bench.workloads import make_workload
+
+    workload = make_workload("mobilenetv2", size=64)
+    context = webnn.ML().create_context(backend="onnxruntime", cache=False)
+    graph = workload.load_webnn(context)
+    feeds = workload.make_feeds()
+    path = tmp_path / "mobilenetv2.tflite"
+    model = graph.export_tflite(path)
+    assert path.read_bytes() == model and model[4:8] == b"TFL3"
+    interpreter = Interpreter(model_path=str(path))
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], feeds["x"])
+    interpreter.invoke()
+    y = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    np.testing.assert_allclose(y, context.compute(graph, feeds)["y"], rtol=1e-4, atol=1e-6)
+
+
+def test_webnn_convert_writes_a_tflite_model(tmp_path, capsys) -> None:
+    pytest.importorskip("onnxruntime")
+    from ai_edge_litert.interpreter import Interpreter
+
+    from webnn.cli import main
+
+    context = webnn.ML().create_context(backend="onnxruntime", cache=False)
+    graph = conv_relu6_graph(context, 2, [1, 1, 1, 1])
+    graph.to_onnx(tmp_path / "conv.onnx")
+    assert main(["convert", str(tmp_path / "conv.onnx"), str(tmp_path / "conv.tflite"), "--quiet"]) == 0
+    assert capsys.readouterr().out.strip().endswith("conv.tflite")
+    x = np.random.default_rng(4).standard_normal((1, 3, 9, 9)).astype(np.float32)
+    interpreter = Interpreter(model_path=str(tmp_path / "conv.tflite"))
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x)
+    interpreter.invoke()
+    y = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    np.testing.assert_allclose(y, conv_relu6_expected(x, 2, [1, 1, 1, 1]), rtol=1e-5, atol=1e-5)

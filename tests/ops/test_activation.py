@@ -9,6 +9,8 @@ import pytest
 
 import webnn
 
+from ..helpers import FLUSHES_SUBNORMALS
+
 FLOAT_ONLY = ["sigmoid", "tanh", "softplus", "softsign", "gelu", "hard_swish", "elu", "leaky_relu",
               "hard_sigmoid", "linear"]
 
@@ -260,6 +262,9 @@ def test_sigmoid_keeps_relative_accuracy_in_the_tail(context) -> None:
     x = np.concatenate([_dense(-103.9, 30), -np.logspace(-30, 1, 2000, dtype=np.float32)])
     with np.errstate(over="ignore"):
         expected = (1 / (1 + np.exp(-x.astype(np.float64)))).astype(np.float32)
+    if context.backend in FLUSHES_SUBNORMALS:
+        normal = expected >= np.finfo(np.float32).tiny
+        x, expected = x[normal], expected[normal]
     assert_ulp(run(context, "sigmoid", x), expected, 34)
 
 

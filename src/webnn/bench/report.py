@@ -154,7 +154,7 @@ def row_label(row: dict[str, Any], wide: bool = False) -> str:
 
 
 #: Engine names as the default table's labels abbreviate them.
-_ENGINE_ABBREV = {"onnxruntime": "ORT", "openvino": "OV", "reference": "ref"}
+_ENGINE_ABBREV = {"onnxruntime": "ORT", "openvino": "OV", "litert": "LRT", "reference": "ref"}
 
 
 def section_name(section: dict[str, Any]) -> str:

@@ -111,7 +111,7 @@ class Target(NamedTuple):
     @property
     def label(self) -> str:
         provider = (report.short_provider(self.providers[0]) if self.providers
-                    else "CPU" if self.backend in ("openvino", "auto") else "numpy")
+                    else "CPU" if self.backend in ("openvino", "litert", "auto") else "numpy")
         return f"{'webnn ' + self.backend if self.kind == 'webnn' else 'direct ORT'} ({provider})"
 
     @property

@@ -49,7 +49,7 @@ MLGraph = Any
 
 #: The engines ``auto`` chooses among, in order of preference (the first runs a graph when
 #: nothing says another is faster: ONNX Runtime compiles in milliseconds).
-ENGINES = ("onnxruntime", "openvino")
+ENGINES = ("onnxruntime", "openvino", "litert")
 #: Rounds of timing when tuning: ROUNDS, each a block of timed runs per engine, after a pause of
 #: SETTLE_S and one untimed run.  The pause lets the other engine's worker threads stop: ONNX
 #: Runtime's spin for 10-20 ms after a run, and slowed OpenVINO's runs that followed by up to

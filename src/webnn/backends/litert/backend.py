@@ -149,18 +149,48 @@ class LiteRtBackend(UsesPersistentCache):
         }
 
 
+_QUIET_LOCK = threading.Lock()
+_ANNOUNCED = False
+
+
+def _interpreter(model: bytes, num_threads: int) -> Any:
+    """LiteRT's interpreter of ``model``, its tensors allocated.  The first one in a process is
+    created with the C-level stderr closed: TFLite announces its XNNPACK delegate there once per
+    process ("INFO: Created TensorFlow Lite XNNPACK delegate for CPU."), which is not ours to
+    print into a user's output."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    global _ANNOUNCED
+    if _ANNOUNCED:
+        interpreter = Interpreter(model_content=model, num_threads=num_threads)
+        interpreter.allocate_tensors()
+    else:
+        with _QUIET_LOCK:
+            saved = os.dup(2)
+            try:
+                null = os.open(os.devnull, os.O_WRONLY)
+                try:
+                    os.dup2(null, 2)
+                    interpreter = Interpreter(model_content=model, num_threads=num_threads)
+                    interpreter.allocate_tensors()  # (where the delegate is applied)
+                finally:
+                    os.dup2(saved, 2)
+                    os.close(null)
+            finally:
+                os.close(saved)
+            _ANNOUNCED = True
+    return interpreter
+
+
 class CompiledLiteRt:
     """A TFLite model and the interpreter that runs it (one run at a time: the interpreter holds
     the tensors)."""
 
     def __init__(self, model: bytes, inputs: list[str], names: list[str], types: list[str], num_threads: int) -> None:
-        from ai_edge_litert.interpreter import Interpreter
-
         from ...dtypes import to_numpy
 
         self.model = model
-        self.interpreter = Interpreter(model_content=model, num_threads=num_threads)
-        self.interpreter.allocate_tensors()
+        self.interpreter = _interpreter(model, num_threads)
         self.inputs = {name: d["index"] for name, d in zip(inputs, self.interpreter.get_input_details())}
         self.outputs = [d["index"] for d in self.interpreter.get_output_details()]
         self.names = names

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 #: TFLite's TensorType values (schema.fbs), by name.
-FLOAT32, FLOAT16, INT32, UINT8, INT64, BOOL, INT8, UINT64, UINT32 = 0, 1, 2, 3, 4, 6, 9, 12, 15
+FLOAT32, FLOAT16, INT32, UINT8, INT64, BOOL, INT16, INT8, FLOAT64, UINT64, UINT32 = 0, 1, 2, 3, 4, 6, 7, 9, 10, 12, 15
 
 #: WebNN data type -> TFLite tensor type.
 TENSOR_TYPES: dict[str, int] = {
