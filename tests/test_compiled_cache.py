@@ -198,3 +198,31 @@ def test_an_entry_the_engine_cannot_load_is_replaced(tmp_path):
     assert again["from_cache"] is False
     np.testing.assert_allclose(again["y"], expected(0), rtol=1e-5, atol=1e-6)
     assert run_process(tmp_path)["from_cache"] is True
+
+
+@pytest.mark.parametrize("backend", ["litert", "openvino", "onnxruntime"])
+def test_outputs_keep_their_names_through_the_cache(tmp_path, monkeypatch, backend) -> None:
+    """A graph whose output names are not in sorted order (the cache's metadata sorts its keys)
+    gives each output its own values when its compiled model comes from the cache."""
+    if backend not in webnn.available_backends():
+        pytest.skip(f"the {backend} backend is not installed")
+    monkeypatch.setenv("WEBNN_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("WEBNN_CACHE", raising=False)
+    from webnn.cache import wait_for_stores
+
+    x = np.arange(-8, 8, dtype=np.float32).reshape(2, 8)
+    w = np.linspace(0.5, 2, 8, dtype=np.float32)
+    context = webnn.ML().create_context(backend=backend)
+    graphs = []
+    for _ in range(2):
+        b = context.create_graph_builder()
+        y = b.input("x", [2, 8], "float32")
+        for _ in range(9):
+            y = b.add(b.mul(y, b.constant(w)), y)
+        graphs.append(b.build({"z": b.relu(y), "a": b.neg(y)}))
+        wait_for_stores()
+    assert [g.from_cache for g in graphs] == [False, True]
+    first, again = (context.compute(g, {"x": x}) for g in graphs)
+    for name in ("z", "a"):
+        np.testing.assert_array_equal(again[name], first[name])
+    assert (first["z"] >= 0).all() and (first["a"][first["z"] > 0] < 0).all()

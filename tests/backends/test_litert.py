@@ -176,3 +176,18 @@ def test_webnn_convert_writes_a_tflite_model(tmp_path, capsys) -> None:
     interpreter.invoke()
     y = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
     np.testing.assert_allclose(y, conv_relu6_expected(x, 2, [1, 1, 1, 1]), rtol=1e-5, atol=1e-5)
+
+
+def test_a_clamp_with_a_negative_zero_bound_is_not_fused(litert) -> None:
+    """clamp to [-0, 6] keeps -0 for negative values (the bound itself); RELU6 would give +0."""
+    b = litert.create_graph_builder()
+    x = b.input("x", [1, 2, 2, 2], "float32")
+    w = b.constant({"dataType": "float32", "shape": [1, 2, 1, 1]}, np.array([1, 1], np.float32).reshape(1, 2, 1, 1))
+    y = b.clamp(b.conv2d(x, w), {"minValue": -0.0, "maxValue": 6.0})
+    graph = b.build({"y": y})
+    value = np.array([-3, 1, 2, 9, -1, 0.5, 0, 0], np.float32).reshape(1, 2, 2, 2)
+    result = litert.compute(graph, {"x": value})["y"].reshape(-1)
+    expected = np.array([-0.0, 1.5, 2.0, 6.0], np.float32)
+    np.testing.assert_array_equal(result, expected)
+    assert list(np.signbit(result)) == [True, False, False, False]
+

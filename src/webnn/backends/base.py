@@ -78,3 +78,48 @@ class UsesPersistentCache:
         from ..cache import default_cache
 
         return default_cache()
+
+
+class RunsASubset:
+    """For backends that run a subset of the ops, each lowering declaring the data types it
+    computes exactly (:meth:`lowered_types`); an op the passes decompose (``decompose``) runs on
+    the data types every op its decomposition writes runs on."""
+
+    decompose: frozenset[str]
+
+    def lowered_types(self, op: str, output: bool | None) -> frozenset[str] | None:
+        """The data types the lowering of ``op`` takes for its operands (``output`` False), makes
+        for its outputs (True) or both (None); None: no lowering."""
+        raise NotImplementedError
+
+    def data_types(self, op: str) -> frozenset[str] | None:
+        """The data types this backend computes ``op`` on exactly (None: not at all)."""
+        if op in self.decompose:
+            from ..passes.decompose import WRITES
+
+            parts = [self.lowered_types(part, None) for part in WRITES[op]]
+            if any(p is None for p in parts):
+                return None
+            return frozenset.intersection(*parts)  # type: ignore[arg-type]
+        return self.lowered_types(op, None)
+
+    def operand_types(self, op: str, output: bool) -> frozenset[str] | None:
+        """The data types ``op`` takes for its operands (``output`` False) or makes for its outputs
+        here (None: the op does not run here)."""
+        if op in self.decompose:
+            return self.data_types(op)
+        return self.lowered_types(op, output)
+
+
+def artifact_signature(meta: Mapping[str, Any], output_names: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """(input names, output names, output data types), each in the compiled model's own order, of
+    an artifact's metadata (``"inputs"``: the names; ``"outputs"``: [name, data type] pairs);
+    ValueError unless its outputs are ``output_names`` (in any order: the cache's metadata and an
+    imported graph's signature need not keep the order)."""
+    inputs, outputs = meta.get("inputs"), meta.get("outputs")
+    if (not isinstance(inputs, list) or not all(isinstance(n, str) for n in inputs)
+            or not isinstance(outputs, list)
+            or not all(isinstance(o, list) and len(o) == 2 and all(isinstance(v, str) for v in o) for o in outputs)
+            or sorted(o[0] for o in outputs) != sorted(output_names)):
+        raise ValueError("the compiled model is not one this backend wrote for this graph")
+    return list(inputs), [o[0] for o in outputs], [o[1] for o in outputs]

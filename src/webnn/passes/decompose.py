@@ -20,11 +20,15 @@ from .rewrite import Rewriter
 #: for float16 ops) and returns the new operand holding the op's result (in that type).
 Decomposition = Callable[[Rewriter, Operation, int], int]
 DECOMPOSITIONS: dict[str, Decomposition] = {}
+#: op -> the spec ops its decomposition writes (with the casts of a float16 one): a backend runs
+#: a decomposed op on the data types all of them run on.
+WRITES: dict[str, tuple[str, ...]] = {}
 
 
-def decomposition(op_type: str) -> Callable[[Decomposition], Decomposition]:
+def decomposition(op_type: str, writes: tuple[str, ...]) -> Callable[[Decomposition], Decomposition]:
     def add(func: Decomposition) -> Decomposition:
         DECOMPOSITIONS[op_type] = func
+        WRITES[op_type] = (*writes, "cast")
         return func
 
     return add
@@ -40,18 +44,18 @@ def _affine(rw: Rewriter, op: Operation, x: int, alpha: float, beta: float) -> i
     return rw.emit1("add", {"a": scaled, "b": _scalar(rw, beta, x)}, label=op.label)
 
 
-@decomposition("linear")
+@decomposition("linear", ("mul", "add"))
 def _linear(rw: Rewriter, op: Operation, x: int) -> int:
     return _affine(rw, op, x, op.attrs["alpha"], op.attrs["beta"])
 
 
-@decomposition("hard_sigmoid")
+@decomposition("hard_sigmoid", ("mul", "add", "clamp"))
 def _hard_sigmoid(rw: Rewriter, op: Operation, x: int) -> int:
     y = _affine(rw, op, x, op.attrs["alpha"], op.attrs["beta"])
     return rw.emit1("clamp", {"input": y}, {"min_value": 0.0, "max_value": 1.0}, op.label)
 
 
-@decomposition("hard_swish")
+@decomposition("hard_swish", ("add", "clamp", "mul", "div"))
 def _hard_swish(rw: Rewriter, op: Operation, x: int) -> int:
     shifted = rw.emit1("add", {"a": x, "b": _scalar(rw, 3.0, x)}, label=op.label)
     gate = rw.emit1("clamp", {"input": shifted}, {"min_value": 0.0, "max_value": 6.0}, op.label)

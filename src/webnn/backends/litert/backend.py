@@ -12,14 +12,12 @@ import numpy as np
 
 from ...errors import NotSupportedError
 from ...ir import Graph, OperandDescriptor
-from ..base import HostStorage, UsesPersistentCache
+from ..base import HostStorage, RunsASubset, UsesPersistentCache, artifact_signature
 from .pipeline import DECOMPOSE, LAYOUT, PIPELINE
 
 #: The file of a compiled artifact: the TFLite model.
 ARTIFACT_MODEL = "model.tflite"
 ARTIFACT_FORMAT = "litert-tflite"
-#: The ops each decomposition of the passes (:mod:`webnn.passes.decompose`) writes.
-_DECOMPOSED_INTO = {"linear": ("mul", "add"), "hard_swish": ("add", "clamp", "mul", "div", "cast")}
 
 
 def default_threads() -> int:
@@ -39,7 +37,7 @@ def litert_version() -> str:
         return "unknown"
 
 
-class LiteRtBackend(UsesPersistentCache):
+class LiteRtBackend(RunsASubset, UsesPersistentCache):
     """Lowers graphs to TFLite models and runs them in LiteRT's interpreter (XNNPACK on the CPU)."""
 
     name = "litert"
@@ -73,26 +71,10 @@ class LiteRtBackend(UsesPersistentCache):
         load()
         return {name: entry.func for name, entry in LOWERINGS.items()}
 
-    def data_types(self, op: str) -> frozenset[str] | None:
-        """The data types this backend computes ``op`` on exactly (None: not at all).  An op the
-        passes decompose runs where every op of its decomposition does."""
-        from .lowering import data_types
+    def lowered_types(self, op: str, output: bool | None) -> frozenset[str] | None:
+        from .lowering import data_types, operand_types
 
-        if op in DECOMPOSE:
-            parts = [data_types(part) for part in _DECOMPOSED_INTO[op]]
-            if any(p is None for p in parts):
-                return None
-            return frozenset.intersection(*parts)  # type: ignore[arg-type]
-        return data_types(op)
-
-    def operand_types(self, op: str, output: bool) -> frozenset[str] | None:
-        """The data types ``op`` takes for its operands (``output`` False) or makes for its outputs
-        here (None: the op does not run here)."""
-        if op in DECOMPOSE:
-            return self.data_types(op)
-        from .lowering import operand_types
-
-        return operand_types(op, output)
+        return data_types(op) if output is None else operand_types(op, output)
 
     def cache_identity(self) -> str:
         """What, besides the graph, decides the compiled model: the LiteRT version (the model
@@ -127,14 +109,12 @@ class LiteRtBackend(UsesPersistentCache):
     def load_compiled(self, folder: str, meta: Mapping[str, Any], output_names: list[str]) -> CompiledLiteRt:
         """A compiled graph from the model :meth:`compile` wrote (now in ``folder``, described by
         ``meta``)."""
-        inputs, outputs = meta.get("inputs"), meta.get("outputs")
-        if (meta.get("format") != ARTIFACT_FORMAT or not isinstance(inputs, list) or not isinstance(outputs, dict)
-                or list(outputs) != output_names or not all(isinstance(n, str) for n in inputs)
-                or not all(isinstance(t, str) for t in outputs.values())):
-            raise ValueError("the compiled model is not one this backend wrote for this graph")
+        if meta.get("format") != ARTIFACT_FORMAT:
+            raise ValueError("the compiled model is not one this backend wrote")
+        inputs, names, types = artifact_signature(meta, output_names)
         with open(os.path.join(folder, ARTIFACT_MODEL), "rb") as file:
             model = file.read()
-        return CompiledLiteRt(model, inputs, list(outputs), list(outputs.values()), self.num_threads)
+        return CompiledLiteRt(model, inputs, names, types, self.num_threads)
 
     def create_storage(self, desc: OperandDescriptor, data: np.ndarray | None = None) -> HostStorage:
         return HostStorage(desc, data)
@@ -205,7 +185,7 @@ class CompiledLiteRt:
         with open(os.path.join(folder, ARTIFACT_MODEL), "wb") as file:
             file.write(self.model)
         return {"files": [ARTIFACT_MODEL], "format": ARTIFACT_FORMAT, "inputs": list(self.inputs),
-                "outputs": dict(zip(self.names, self.types))}
+                "outputs": [[n, t] for n, t in zip(self.names, self.types)]}
 
     def run(self, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         interpreter = self.interpreter

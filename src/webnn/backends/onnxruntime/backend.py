@@ -165,7 +165,8 @@ class OnnxRuntimeBackend(UsesPersistentCache):
         """A compiled graph from the files :meth:`compile` wrote (now in ``folder``, described
         by ``meta``): the optimized model, loaded with graph optimization off."""
         outputs = meta.get("outputs")
-        if meta.get("format") != "onnx-optimized" or not isinstance(outputs, dict) or list(outputs) != output_names:
+        # (outputs in any order: the cache's metadata keeps its keys sorted)
+        if meta.get("format") != "onnx-optimized" or not isinstance(outputs, dict) or sorted(outputs) != sorted(output_names):
             raise ValueError("the compiled model is not one this backend wrote for this graph")
         options = self.session_options()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL

@@ -11,7 +11,7 @@ import openvino as ov
 
 from ...errors import NotSupportedError
 from ...ir import Graph, OperandDescriptor
-from ..base import HostStorage, UsesPersistentCache
+from ..base import HostStorage, RunsASubset, UsesPersistentCache, artifact_signature
 from .pipeline import DECOMPOSE, LAYOUT, PIPELINE
 
 #: The files of a compiled artifact: the model OpenVINO compiled (``export_model``), and the
@@ -22,8 +22,6 @@ ARTIFACT_FORMAT = "openvino-compiled"
 
 #: OpenVINO device name prefixes -> the spec's device kinds.
 _KINDS = {"CPU": "cpu", "GPU": "gpu", "NPU": "npu"}
-#: The ops each decomposition of the passes (:mod:`webnn.passes.decompose`) writes.
-_DECOMPOSED_INTO = {"linear": ("mul", "add"), "hard_swish": ("add", "clamp", "mul", "div", "cast")}
 _CORE: Any = None
 _CORE_LOCK = threading.Lock()
 
@@ -62,7 +60,7 @@ def choose_device(available: list[str], *, accelerated: bool, power_preference: 
     return "CPU", "cpu"
 
 
-class OpenVinoBackend(UsesPersistentCache):
+class OpenVinoBackend(RunsASubset, UsesPersistentCache):
     """Lowers graphs to OpenVINO models and runs them on an OpenVINO device."""
 
     name = "openvino"
@@ -96,26 +94,10 @@ class OpenVinoBackend(UsesPersistentCache):
         load()
         return {name: entry[0] for name, entry in LOWERINGS.items()}
 
-    def data_types(self, op: str) -> frozenset[str] | None:
-        """The data types this backend computes ``op`` on exactly (None: not at all).  An op the
-        passes decompose runs where every op of its decomposition does."""
-        from .lowering import data_types
+    def lowered_types(self, op: str, output: bool | None) -> frozenset[str] | None:
+        from .lowering import data_types, operand_types
 
-        if op in DECOMPOSE:
-            parts = [data_types(part) for part in _DECOMPOSED_INTO[op]]
-            if any(p is None for p in parts):
-                return None
-            return frozenset.intersection(*parts)  # type: ignore[arg-type]
-        return data_types(op)
-
-    def operand_types(self, op: str, output: bool) -> frozenset[str] | None:
-        """The data types ``op`` takes for its operands (``output`` False) or makes for its outputs
-        here (None: the op does not run here)."""
-        if op in DECOMPOSE:
-            return self.data_types(op)
-        from .lowering import operand_types
-
-        return operand_types(op, output)
+        return data_types(op) if output is None else operand_types(op, output)
 
     def target(self) -> Any:
         """What the lowerings may rely on of the device (:class:`.lowering.Target`)."""
@@ -169,11 +151,10 @@ class OpenVinoBackend(UsesPersistentCache):
         ``meta``), imported by OpenVINO without compiling again."""
         import os
 
-        inputs, outputs, fed = meta.get("inputs"), meta.get("outputs"), meta.get("fed", [])
-        if (meta.get("format") != ARTIFACT_FORMAT or not isinstance(inputs, list) or not isinstance(outputs, dict)
-                or list(outputs) != output_names or not isinstance(fed, list)
-                or not all(isinstance(n, str) for n in inputs) or not all(isinstance(t, str) for t in outputs.values())):
-            raise ValueError("the compiled model is not one this backend wrote for this graph")
+        fed = meta.get("fed", [])
+        if meta.get("format") != ARTIFACT_FORMAT or not isinstance(fed, list):
+            raise ValueError("the compiled model is not one this backend wrote")
+        inputs, names, types = artifact_signature(meta, output_names)
         fed_arrays: dict[int, np.ndarray] = {}
         if fed:
             with np.load(os.path.join(folder, ARTIFACT_FED), allow_pickle=False) as saved:
@@ -183,7 +164,7 @@ class OpenVinoBackend(UsesPersistentCache):
                     fed_arrays[position] = saved[f"p{position}"]
         blob = np.fromfile(os.path.join(folder, ARTIFACT_BLOB), dtype=np.uint8)
         compiled = core().import_model(ov.Tensor(blob, shared_memory=True), self.ov_device, self.config())
-        result = CompiledOpenVino(compiled, inputs, list(outputs), list(outputs.values()), fed_arrays)
+        result = CompiledOpenVino(compiled, inputs, names, types, fed_arrays)
         result.blob = blob  # (the imported model reads its weights from this memory)
         return result
 
@@ -234,7 +215,7 @@ class CompiledOpenVino:
             np.savez(os.path.join(folder, ARTIFACT_FED), **arrays)
             files.append(ARTIFACT_FED)
         return {"files": files, "format": ARTIFACT_FORMAT, "inputs": list(self.inputs),
-                "outputs": dict(zip(self.names, self.types)), "fed": sorted(self.fed)}
+                "outputs": [[n, t] for n, t in zip(self.names, self.types)], "fed": sorted(self.fed)}
 
     def _request(self) -> Any:
         request = getattr(self._local, "request", None)

@@ -19,6 +19,7 @@ per operation: the reference backend's rounding.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -185,8 +186,10 @@ class OpLowering:
         if after.type == "relu":
             activation = ACT_RELU
         elif after.type == "clamp":
-            activation = _CLAMP_ACTIVATIONS.get((float(after.attrs["min_value"]), float(after.attrs["max_value"])),
-                                                ACT_NONE)
+            low, high = float(after.attrs["min_value"]), float(after.attrs["max_value"])
+            # (a bound of -0 is no fused activation's: clamp(-1, -0, 6) is -0)
+            positive_zeros = all(math.copysign(1.0, b) > 0 for b in (low, high) if b == 0)
+            activation = _CLAMP_ACTIVATIONS.get((low, high), ACT_NONE) if positive_zeros else ACT_NONE
         else:
             return ACT_NONE
         if activation != ACT_NONE:

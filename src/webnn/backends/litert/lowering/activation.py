@@ -116,7 +116,7 @@ def clamp(e: OpLowering) -> int:
         return _integer_bounds(e, e.attrs["min_value"], e.attrs["max_value"])
     low, high = float(e.attrs["min_value"]), float(e.attrs["max_value"])
     x = e.input("input")
-    if (low, high) == (0.0, 6.0):
+    if (low, high) == (0.0, 6.0) and math.copysign(1.0, low) > 0:  # (RELU6 gives +0 below)
         return e.emit("RELU6", [x], e.out().shape, e.out_type())
     y = x
     if low != -math.inf:
