@@ -191,3 +191,28 @@ def test_a_clamp_with_a_negative_zero_bound_is_not_fused(litert) -> None:
     np.testing.assert_array_equal(result, expected)
     assert list(np.signbit(result)) == [True, False, False, False]
 
+
+
+def test_mobilenetv2_with_the_real_weights_matches_raw_onnxruntime() -> None:
+    """The shared MobileNetV2 weights (``../shared/models/mobilenetv2``): the graph built with the
+    builder on litert against the equivalent ONNX model run by ONNX Runtime itself."""
+    ort = pytest.importorskip("onnxruntime")
+    import os
+    from pathlib import Path
+
+    from webnn.bench.workloads import WeightsError, load_weights, make_workload
+
+    folder = Path(os.environ.get("WEBNN_MODELS_DIR", Path(__file__).resolve().parents[3] / "shared" / "models"))
+    folder = folder / "mobilenetv2"
+    try:
+        load_weights(str(folder))
+    except (WeightsError, OSError) as exc:
+        pytest.skip(f"the real MobileNetV2 weights are not in {folder}: {exc}")
+    workload = make_workload("mobilenetv2", weights=str(folder))
+    feeds = workload.make_feeds()
+    session = ort.InferenceSession(workload.build_onnx().SerializeToString(), providers=["CPUExecutionProvider"])
+    (want,) = session.run(None, feeds)
+    context = webnn.ML().create_context(backend="litert", cache=False)
+    got = context.compute(workload.load_webnn(context), feeds)["y"]
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
+    assert int(np.argmax(got)) == int(np.argmax(want))

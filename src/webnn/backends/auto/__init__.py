@@ -51,15 +51,18 @@ MLGraph = Any
 #: nothing says another is faster: ONNX Runtime compiles in milliseconds).
 ENGINES = ("onnxruntime", "openvino", "litert")
 #: Rounds of timing when tuning: ROUNDS, each a block of timed runs per engine, after a pause of
-#: SETTLE_S and one untimed run.  The pause lets the other engine's worker threads stop: ONNX
-#: Runtime's spin for 10-20 ms after a run, and slowed OpenVINO's runs that followed by up to
-#: 60% on the PP-OCR models here.  A block is BLOCK runs, more for a fast graph (as many as fill
-#: BLOCK_S: a median over many runs of a sub-millisecond graph); the timing stops early, after
-#: MIN_ROUNDS, once it took BUDGET_S.
+#: SETTLE_S and untimed runs for WARM_S (one at least).  The pause lets the other engines' worker
+#: threads stop: ONNX Runtime's spin for 10-20 ms after a run, and slowed OpenVINO's runs that
+#: followed by up to 60% on the PP-OCR models here; the untimed runs bring the engine back to its
+#: steady speed (after the other engines' blocks, OpenVINO's first ten runs of the 200-op workload
+#: took 1.5 times its steady time, and the choice went to a slower engine).  A block is BLOCK
+#: runs, more for a fast graph (as many as fill BLOCK_S: a median over many runs of a
+#: sub-millisecond graph); the timing stops early, after MIN_ROUNDS, once it took BUDGET_S.
 ROUNDS = 5
 MIN_ROUNDS = 3
 BLOCK = 3
-BLOCK_S = 0.01
+BLOCK_S = 0.02
+WARM_S = 0.015
 SETTLE_S = 0.02
 BUDGET_S = 1.5
 #: Another engine wins only when its time is below this fraction of the preferred engine's.
@@ -289,6 +292,8 @@ class AutoBackend(UsesPersistentCache):
                 run(feeds)
                 if name not in sizes:  # (from the first untimed run, which may be slower)
                     sizes[name] = max(BLOCK, min(1000, int(BLOCK_S / max(time.perf_counter() - start, 1e-6))))
+                while time.perf_counter() - start < WARM_S:
+                    run(feeds)
                 times = []
                 for _ in range(sizes[name]):
                     start = time.perf_counter()
