@@ -14,11 +14,6 @@ import webnn
 pytest.importorskip("ai_edge_litert")
 
 
-@pytest.fixture(scope="module")
-def litert() -> webnn.MLContext:
-    return webnn.ML().create_context(backend="litert", cache=False)
-
-
 def conv_relu6_graph(context: webnn.MLContext, stride: int, padding: list[int]) -> webnn.MLGraph:
     rng = np.random.default_rng(0)
     b = context.create_graph_builder()

@@ -20,16 +20,6 @@ INTS = ["int8", "uint8", "int32", "uint32", "int64", "uint64"]
 ALL = ["float32", "float16", *INTS]
 
 
-@pytest.fixture(scope="module")
-def litert() -> webnn.MLContext:
-    return webnn.ML().create_context(backend="litert", cache=False)
-
-
-@pytest.fixture(scope="module")
-def reference() -> webnn.MLContext:
-    return webnn.ML().create_context(backend="reference")
-
-
 def run(context: webnn.MLContext, build, *arrays: np.ndarray) -> np.ndarray:
     builder = context.create_graph_builder()
     inputs = [builder.input(f"x{i}", list(a.shape), a.dtype.name) for i, a in enumerate(arrays)]

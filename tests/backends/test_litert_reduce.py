@@ -18,16 +18,6 @@ FLOAT_REDUCTIONS = ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "re
                     "reduce_l2", "reduce_sum_square", "reduce_log_sum", "reduce_log_sum_exp")
 
 
-@pytest.fixture(scope="module")
-def litert() -> webnn.MLContext:
-    return webnn.ML().create_context(backend="litert", cache=False)
-
-
-@pytest.fixture(scope="module")
-def reference() -> webnn.MLContext:
-    return webnn.ML().create_context(backend="reference")
-
-
 Make = Callable[[Any, dict[str, Any]], Any]
 
 

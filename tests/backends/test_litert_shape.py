@@ -19,16 +19,6 @@ TYPES = ["float32", "float16", "int32", "uint32", "int64", "uint64", "int8", "ui
 F16_SPECIALS = np.array([0x7E01, 0xFC3F, 0x7D00, 0x8000, 0x7C00, 0xFC00, 0x0001, 0x3C00], np.uint16).view(np.float16)
 
 
-@pytest.fixture(scope="module")
-def litert() -> webnn.MLContext:
-    return webnn.ML().create_context(backend="litert", cache=False)
-
-
-@pytest.fixture(scope="module")
-def reference() -> webnn.MLContext:
-    return webnn.ML().create_context(backend="reference")
-
-
 def data(shape: tuple[int, ...], data_type: str, seed: int = 0) -> np.ndarray:
     """Values of ``data_type`` covering its range (float16: with NaN payloads and the specials)."""
     rng = np.random.default_rng(seed)

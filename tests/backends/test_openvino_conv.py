@@ -20,11 +20,6 @@ def openvino() -> webnn.MLContext:
     return webnn.ML().create_context(backend="openvino")
 
 
-@pytest.fixture(scope="module")
-def reference() -> webnn.MLContext:
-    return webnn.ML().create_context(backend="reference")
-
-
 def run(context: webnn.MLContext, build: Callable[..., Any], **inputs: np.ndarray) -> np.ndarray:
     builder = context.create_graph_builder()
     operands = {name: builder.input(name, list(a.shape), str(a.dtype)) for name, a in inputs.items()}

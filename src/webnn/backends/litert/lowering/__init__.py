@@ -29,7 +29,7 @@ import numpy as np
 
 from ....ir import Graph, OperandDescriptor, Operation
 from ..flatbuffer import ModelWriter, options
-from ..types import BOOL, FLOAT16, FLOAT32, INT32, INT64, TENSOR_TYPES
+from ..types import FLOAT16, FLOAT32, INT32, NUMPY_TYPES, TENSOR_TYPES
 
 
 class LoweringError(Exception):
@@ -55,6 +55,8 @@ class ModelState:
     #: operation index -> the tensor of its output, computed by the operation before it
     #: (a relu / clamp fused into it as its activation)
     fused: dict[int, int] = field(default_factory=dict)
+    #: operations fused into the one being lowered (their result is its result)
+    pending: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -193,16 +195,13 @@ class OpLowering:
         else:
             return ACT_NONE
         if activation != ACT_NONE:
-            self.state.fused[consumers[0]] = -1  # (the tensor is known once this op is done)
+            self.state.pending.append(consumers[0])  # (the tensor is known once this op is done)
         return activation
 
 
 def numpy_of(tensor_type: int) -> Any:
     """The NumPy dtype of a TFLite tensor type."""
-    from ..types import INT8, UINT8, UINT32, UINT64
-
-    return {FLOAT32: np.float32, FLOAT16: np.float16, INT32: np.int32, INT64: np.int64, BOOL: np.bool_,
-            INT8: np.int8, UINT8: np.uint8, UINT32: np.uint32, UINT64: np.uint64}[tensor_type]
+    return NUMPY_TYPES[tensor_type]
 
 
 Lowering = Callable[[OpLowering], Any]
@@ -317,9 +316,9 @@ def lower(graph: Graph) -> tuple[bytes, list[str], list[str]]:
                 raise AssertionError(f"{op.type}: lowering made {writer.type(tensor)} {writer.shape(tensor)}, "
                                      f"expected {desc.data_type} {desc.shape}")
             state.values[operand] = tensor
-        for consumer, pending in list(state.fused.items()):
-            if pending == -1:  # (fused into this op: the consumer's result is this op's)
-                state.fused[consumer] = state.values[op.outputs[0]]
+        for consumer in state.pending:  # (fused into this op: the consumer's result is this op's)
+            state.fused[consumer] = state.values[op.outputs[0]]
+        state.pending.clear()
     names = list(graph.outputs)
     outputs = []
     for name in names:
