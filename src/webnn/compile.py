@@ -415,7 +415,8 @@ def load_compiled(path: str | os.PathLike[str], context: MLContext | None = None
 def export_tflite(graph: MLGraph, path: str | os.PathLike[str] | None = None) -> bytes:
     """The graph as the TFLite model the litert backend runs (the litert pipeline's graph, NHWC
     inside, the graph's own inputs and outputs): its bytes, written atomically to ``path`` too
-    when given.  Any graph, whatever its context's backend; NotSupportedError (naming the op, its
+    when given.  The constants are inside the flatbuffer, the form every TFLite runtime reads,
+    up to 2 GB of them; beyond, after it (the schema's form for large models).  Any graph, whatever its context's backend; NotSupportedError (naming the op, its
     label and the data type) for what LiteRT cannot compute exactly."""
     from .backends import load_backend
     from .errors import NotSupportedError
@@ -427,7 +428,7 @@ def export_tflite(graph: MLGraph, path: str | os.PathLike[str] | None = None) ->
         except ImportError as exc:
             raise NotSupportedError(f"export_tflite: the litert backend is not installed ({exc}): "
                                     "pip install 'webnn[litert]'") from None
-    model, _, _ = backend.lower(optimize(graph.ir, backend))
+    model, _, _ = backend.lower(optimize(graph.ir, backend), inline=True)
     if path is not None:
         from .io.atomic import write_atomic
 

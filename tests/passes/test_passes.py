@@ -184,6 +184,45 @@ def test_canonical_layout_then_sinking_leaves_one_transpose_each_way(target):
     np.testing.assert_allclose(compute(context, out, {"x": x})["y"], want, rtol=1e-5, atol=1e-5)
 
 
+def residual_chain(b):
+    """Three NCHW residual blocks: each block's sum is read by the next block's convolution and
+    by its sum (the shape of MobileNetV2's inverted residuals)."""
+    rng = np.random.default_rng(4)
+    x = b.conv2d(b.input("x", [1, 4, 6, 6], F32), b.constant(rng.standard_normal((4, 4, 3, 3)).astype(np.float32)))
+    for _ in range(3):
+        w = b.constant(rng.standard_normal((4, 4, 1, 1)).astype(np.float32))
+        x = b.add(x, b.relu(b.conv2d(x, w)))
+    return {"y": x}
+
+
+def test_sinking_moves_transposes_past_sums_that_other_convolutions_also_read():
+    """In NHWC, the chain needs one transpose in and one out: a transpose read by a transpose
+    back and by an elementwise op moves below that op too (they cancel where they meet)."""
+    context, graph = build(residual_chain)
+    out = run(graph.ir, "canonical_layout", "sink_transposes", "noop", "dce", layout="nhwc")
+    assert types(out).count("transpose") == 2
+    assert types(out).count("conv2d") == 4
+    x = np.random.default_rng(5).standard_normal((1, 4, 6, 6)).astype(np.float32)
+    np.testing.assert_allclose(compute(context, out, {"x": x})["y"], compute(context, graph.ir, {"x": x})["y"],
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_sinking_keeps_a_transpose_that_a_graph_output_needs():
+    """A transpose whose result is also a graph output stays (moving it would add one)."""
+    def make(b):
+        x = b.input("x", [1, 5, 5, 2], F32)
+        w = b.constant(np.ones((3, 1, 1, 2), np.float32))  # ohwi
+        y = b.conv2d(x, w, input_layout="nhwc", filter_layout="ohwi")
+        return {"y": y, "z": b.relu(y)}
+
+    context, graph = build(make)
+    out = run(graph.ir, "canonical_layout", "sink_transposes", "noop", "dce", layout="nchw")
+    assert types(out).count("transpose") == 2  # x in, the conv's result out: relu reads it there
+    x = np.random.default_rng(6).standard_normal((1, 5, 5, 2)).astype(np.float32)
+    for name in ("y", "z"):
+        np.testing.assert_allclose(compute(context, out, {"x": x})[name], compute(context, graph.ir, {"x": x})[name])
+
+
 def test_canonical_layout_keeps_a_transposed_filter_that_is_computed():
     def make(b):
         x = b.input("x", [1, 5, 5, 2], F32)

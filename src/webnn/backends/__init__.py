@@ -33,7 +33,33 @@ def available_backends() -> list[str]:
     ]
 
 
-__all__ = ["AUTO", "BACKENDS", "Backend", "CompiledGraph", "HostStorage", "TensorStorage", "available_backends", "load_backend"]
+def package_version(package: str) -> str:
+    """The installed version of Python package ``package`` ("?" when unknown), without importing
+    it: the name of its ``.dist-info`` folder (``importlib.metadata`` costs tens of milliseconds
+    the first time)."""
+    import os
+
+    spec = importlib.util.find_spec(package)
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    prefix = package.replace("-", "_") + "-"
+    for location in locations:
+        try:
+            names = os.listdir(os.path.dirname(location))
+        except OSError:
+            continue
+        for entry in names:
+            if entry.startswith(prefix) and entry.endswith(".dist-info"):
+                return entry[len(prefix):-len(".dist-info")]
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "?"
+
+
+__all__ = ["AUTO", "BACKENDS", "Backend", "CompiledGraph", "HostStorage", "TensorStorage", "available_backends",
+           "load_backend", "package_version"]
 
 
 def load_backend(name: str, **options: object) -> Backend:

@@ -121,18 +121,38 @@ def sink_transposes(graph: Graph, context: PassContext) -> Graph:
     return rw.finish() if changed else graph
 
 
-def _only_reader(graph: Graph, operand: int, index: int) -> bool:
-    return set(graph.consumers(operand)) == {index} and operand not in graph.outputs.values()
+def _sinks_past(graph: Graph, operand: int, index: int, perm: tuple[int, ...]) -> bool:
+    """Whether a transpose (by ``perm``) that makes old operand ``operand`` may move below op
+    ``index``: no other op needs it, or the others are transposes back (which then cancel) and
+    elementwise ops (where it moves next).  Otherwise the transpose would stay for them and
+    another be added after op ``index``."""
+    if operand in graph.outputs.values():
+        return False
+    inverse = tuple(int(i) for i in np.argsort(perm))
+    for reader in graph.consumers(operand):
+        if reader == index:
+            continue
+        op = graph.operations[reader]
+        if op.type == "transpose":
+            if tuple(op.attrs["permutation"]) != inverse:
+                return False
+        elif op.type not in UNARY and op.type not in BINARY:
+            return False
+    return True
 
 
 def _transposed(rw: Rewriter, graph: Graph, old: Any, index: int) -> tuple[int, tuple[int, ...]] | None:
-    """(source, permutation) when old operand ``old`` is now a transpose read only by op ``index``."""
+    """(source, permutation) when old operand ``old`` is now a transpose that may move below op
+    ``index``."""
     if type(old) is not int:
         return None
     producer = rw.producer(rw.value(old))
-    if producer is None or producer.type != "transpose" or not _only_reader(graph, old, index):
+    if producer is None or producer.type != "transpose":
         return None
-    return producer.inputs["input"], tuple(producer.attrs["permutation"])  # type: ignore[return-value]
+    perm = tuple(producer.attrs["permutation"])
+    if not _sinks_past(graph, old, index, perm):  # type: ignore[arg-type]
+        return None
+    return producer.inputs["input"], perm  # type: ignore[return-value]
 
 
 def _sink(rw: Rewriter, graph: Graph, index: int, op: Operation) -> int | None:

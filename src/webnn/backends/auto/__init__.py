@@ -39,7 +39,7 @@ import numpy as np
 
 from ...errors import NotSupportedError
 from ...ir import Graph, OperandDescriptor
-from .. import BACKENDS, load_backend
+from .. import BACKENDS, load_backend, package_version
 from ..base import UsesPersistentCache
 
 #: The public layer's objects, which this backend receives and returns without importing their
@@ -76,29 +76,8 @@ def _installed(name: str) -> bool:
 
 
 def _version(name: str) -> str:
-    """The installed version of engine ``name``'s package, without importing it (the name of its
-    ``.dist-info`` folder; ``importlib.metadata`` alone costs tens of milliseconds to import)."""
-    package = BACKENDS[name][2][0]
-    import os
-
-    spec = importlib.util.find_spec(package)
-    locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    for location in locations:
-        folder = os.path.dirname(location)
-        try:
-            names = os.listdir(folder)
-        except OSError:
-            continue
-        prefix = package.replace("-", "_") + "-"
-        for entry in names:
-            if entry.startswith(prefix) and entry.endswith(".dist-info"):
-                return entry[len(prefix):-len(".dist-info")]
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "?"
+    """The installed version of engine ``name``'s package, without importing it."""
+    return package_version(BACKENDS[name][2][0])
 
 
 def runs_graph(backend: Any, graph: Graph) -> bool:

@@ -12,6 +12,7 @@ import numpy as np
 
 from ...errors import NotSupportedError
 from ...ir import Graph, OperandDescriptor
+from .. import package_version
 from ..base import HostStorage, RunsASubset, UsesPersistentCache, artifact_signature
 from .pipeline import DECOMPOSE, LAYOUT, PIPELINE
 
@@ -29,12 +30,7 @@ def default_threads() -> int:
 
 
 def litert_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("ai-edge-litert")
-    except PackageNotFoundError:
-        return "unknown"
+    return package_version("ai_edge_litert")
 
 
 class LiteRtBackend(RunsASubset, UsesPersistentCache):
@@ -83,15 +79,15 @@ class LiteRtBackend(RunsASubset, UsesPersistentCache):
 
         return json.dumps({"engine": "litert", "version": litert_version()}, sort_keys=True)
 
-    def lower(self, graph: Graph) -> tuple[bytes, list[str], list[str]]:
+    def lower(self, graph: Graph, *, inline: bool = False) -> tuple[bytes, list[str], list[str]]:
         """The TFLite model of ``graph`` (after the pipeline): its bytes, its inputs' and its
-        outputs' names in the model's order."""
-        from .flatbuffer import ModelTooLargeError
+        outputs' names in the model's order.  ``inline``: the constants inside the flatbuffer
+        where they fit (the form every TFLite runtime reads), not after it."""
         from .lowering import LoweringError, lower
 
         try:
-            return lower(graph)
-        except (LoweringError, ModelTooLargeError) as exc:
+            return lower(graph, inline=inline)
+        except LoweringError as exc:
             raise NotSupportedError(f"build: {exc}") from None
 
     def compile(self, graph: Graph, artifact_dir: str | None = None) -> CompiledLiteRt:

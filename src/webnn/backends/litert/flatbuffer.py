@@ -3,6 +3,13 @@ object API that the ``ai-edge-litert`` wheel ships (``schema_py_generated``).
 
 :class:`ModelWriter` collects tensors (with their constant bytes), operators and operator codes
 of one subgraph; :meth:`ModelWriter.finish` packs them into the model's bytes.
+
+Constants go after the flatbuffer, each buffer naming its offset and size in the file (the
+schema's form for models over 2 GB, which LiteRT reads whatever the size): the flatbuffer
+holds only the graph, so packing it never copies the weights, and the model's bytes are the
+flatbuffer and the constants joined once.  ``finish(inline=True)`` writes the constants
+inside the flatbuffer instead when they fit (:data:`MAX_MODEL_BYTES`): the form every TFLite
+runtime reads, for files written for use elsewhere.
 """
 
 from __future__ import annotations
@@ -14,8 +21,7 @@ import flatbuffers
 import numpy as np
 from ai_edge_litert import schema_py_generated as schema
 
-#: The largest model a flatbuffer holds (its offsets are 32-bit; constants beyond would need
-#: TFLite's external buffers).
+#: The largest model a flatbuffer holds with its constants inside (its offsets are 32-bit).
 MAX_MODEL_BYTES = 2**31 - 2**20
 #: Builtin codes from this one on are stored in ``builtin_code`` only (schema.fbs).
 _PLACEHOLDER_FOR_GREATER_OP_CODES = 127
@@ -43,10 +49,6 @@ class _AlignedBuffer(schema.BufferT):  # type: ignore[misc]
         return int(schema.BufferEnd(builder))
 
 
-class ModelTooLargeError(Exception):
-    """The model's constants do not fit in one flatbuffer."""
-
-
 def builtin(name: str) -> int:
     """The code of builtin operator ``name`` ("ADD", "CONV_2D" ...)."""
     return int(getattr(schema.BuiltinOperator, name))
@@ -68,11 +70,12 @@ class ModelWriter:
 
     def __init__(self) -> None:
         self.tensors: list[Any] = []
-        self.buffers: list[Any] = [schema.BufferT()]  # (buffer 0: the empty one, by convention)
+        #: the constants' bytes; buffer i + 1 holds constants[i] (buffer 0: the empty one, by
+        #: convention)
+        self.constants: list[np.ndarray] = []
         self.operators: list[Any] = []
         self._codes: dict[int, int] = {}
         self._code_tables: list[Any] = []
-        self._constant_bytes = 0
 
     def tensor(self, shape: Sequence[int], tensor_type: int, data: np.ndarray | None = None,
                name: str | None = None) -> int:
@@ -83,15 +86,8 @@ class ModelWriter:
         table.name = name if name is not None else f"t{len(self.tensors)}"
         table.buffer = 0
         if data is not None:
-            raw = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
-            self._constant_bytes += raw.nbytes
-            if self._constant_bytes > MAX_MODEL_BYTES:
-                raise ModelTooLargeError(
-                    f"the graph's constants exceed {MAX_MODEL_BYTES} bytes, more than one TFLite flatbuffer holds")
-            buffer = _AlignedBuffer()
-            buffer.data = raw
-            self.buffers.append(buffer)
-            table.buffer = len(self.buffers) - 1
+            self.constants.append(np.ascontiguousarray(data).reshape(-1).view(np.uint8))
+            table.buffer = len(self.constants)
         self.tensors.append(table)
         return len(self.tensors) - 1
 
@@ -122,8 +118,37 @@ class ModelWriter:
             op.builtinOptions = options
         self.operators.append(op)
 
-    def finish(self, inputs: Sequence[int], outputs: Sequence[int]) -> bytes:
-        """The model's bytes: one subgraph reading ``inputs`` and writing ``outputs``."""
+    def finish(self, inputs: Sequence[int], outputs: Sequence[int], *, inline: bool = False) -> bytes:
+        """The model's bytes: one subgraph reading ``inputs`` and writing ``outputs``, its
+        constants after the flatbuffer (or inside it, ``inline``, when they fit)."""
+        constant_bytes = sum(raw.nbytes for raw in self.constants)
+        if inline and constant_bytes <= MAX_MODEL_BYTES:
+            buffers = [schema.BufferT()]
+            for raw in self.constants:
+                buffers.append(_AlignedBuffer())
+                buffers[-1].data = raw
+            return self._pack(inputs, outputs, buffers, 1024 + constant_bytes)
+        # The flatbuffer's size does not depend on the offsets (all non-zero: none is left out as
+        # a default), so one estimate of where the constants start is enough, unless too small.
+        start = _align(4096 + 512 * (len(self.tensors) + len(self.operators)), _DATA_ALIGNMENT)
+        while True:
+            buffers, ends = [schema.BufferT()], start
+            for raw in self.constants:
+                ends = _align(ends, _DATA_ALIGNMENT)
+                buffers.append(schema.BufferT(offset=ends, size=raw.nbytes))
+                ends += raw.nbytes
+            head = self._pack(inputs, outputs, buffers, start)
+            if len(head) <= start:
+                break
+            start = _align(len(head), _DATA_ALIGNMENT)
+        parts, at = [head], len(head)
+        for buffer, raw in zip(buffers[1:], self.constants):
+            parts.append(bytes(buffer.offset - at))
+            parts.append(raw.data)
+            at = buffer.offset + raw.nbytes
+        return b"".join(parts)
+
+    def _pack(self, inputs: Sequence[int], outputs: Sequence[int], buffers: list[Any], size: int) -> bytes:
         subgraph = schema.SubGraphT()
         subgraph.tensors = self.tensors
         subgraph.inputs = np.asarray(list(inputs), dtype=np.int32)
@@ -133,9 +158,13 @@ class ModelWriter:
         model = schema.ModelT()
         model.version = 3
         model.subgraphs = [subgraph]
-        model.buffers = self.buffers
+        model.buffers = buffers
         model.operatorCodes = self._code_tables
         model.description = "webnn"
-        builder = flatbuffers.Builder(1024 + self._constant_bytes)
+        builder = flatbuffers.Builder(size)
         builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
         return bytes(builder.Output())
+
+
+def _align(offset: int, alignment: int) -> int:
+    return -(-offset // alignment) * alignment

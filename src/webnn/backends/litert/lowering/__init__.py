@@ -274,9 +274,10 @@ def refusal(graph: Graph, op: Operation) -> str | None:
     return None
 
 
-def lower(graph: Graph) -> tuple[bytes, list[str], list[str]]:
+def lower(graph: Graph, *, inline: bool = False) -> tuple[bytes, list[str], list[str]]:
     """The TFLite model of ``graph``: its bytes, the names of its inputs and of its outputs in
-    the model's order."""
+    the model's order.  ``inline``: the constants inside the flatbuffer where they fit
+    (:meth:`ModelWriter.finish`)."""
     load()
     for op in graph.operations:
         why = refusal(graph, op)
@@ -329,7 +330,7 @@ def lower(graph: Graph) -> tuple[bytes, list[str], list[str]]:
             desc = graph.operands[operand]
             tensor = _copy(writer, tensor, desc)
         outputs.append(tensor)
-    return writer.finish(model_inputs, outputs), list(graph.inputs), names
+    return writer.finish(model_inputs, outputs, inline=inline), list(graph.inputs), names
 
 
 def _copy(writer: ModelWriter, tensor: int, desc: OperandDescriptor) -> int:
