@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
+from ai_edge_litert.interpreter import Interpreter  # (the engine: loaded with the context, as the others are)
 
 from ...errors import NotSupportedError
 from ...ir import Graph, OperandDescriptor
@@ -134,8 +135,6 @@ def _interpreter(model: bytes, num_threads: int) -> Any:
     created with the C-level stderr closed: TFLite announces its XNNPACK delegate there once per
     process ("INFO: Created TensorFlow Lite XNNPACK delegate for CPU."), which is not ours to
     print into a user's output."""
-    from ai_edge_litert.interpreter import Interpreter
-
     global _ANNOUNCED
     if _ANNOUNCED:
         interpreter = Interpreter(model_content=model, num_threads=num_threads)

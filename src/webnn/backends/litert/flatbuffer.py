@@ -132,7 +132,8 @@ class ModelWriter:
             if len(head) <= start:
                 break
             start = _align(len(head), _DATA_ALIGNMENT)
-        parts, at = [head], len(head)
+        parts: list[bytes | memoryview] = [head]
+        at = len(head)
         for offset, raw in zip(offsets, self.constants):
             parts.append(bytes(offset - at))
             parts.append(raw.data)
