@@ -242,7 +242,7 @@ def lowering(*names: str, types: Iterable[str], output_types: Iterable[str] | No
 
 #: The op families with lowerings (modules of this package); ops of other families are refused.
 FAMILIES = ("activation", "conv", "elementwise", "indexing", "linalg", "normalization", "pool", "quantization",
-            "reduce", "recurrent", "resample", "scan", "shape")
+            "reduce", "recurrent", "scan", "shape")
 _LOADED: set[str] = set()
 
 
@@ -250,11 +250,7 @@ def load() -> None:
     """Import (once) every lowering module."""
     for family in FAMILIES:
         if family not in _LOADED:
-            try:
-                import_module(f"{__name__}.{family}")
-            except ModuleNotFoundError as exc:  # a family not written yet
-                if exc.name != f"{__name__}.{family}":
-                    raise
+            import_module(f"{__name__}.{family}")
             _LOADED.add(family)
 
 

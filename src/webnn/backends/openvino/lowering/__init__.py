@@ -139,11 +139,7 @@ def load() -> None:
     """Import (once) every lowering module."""
     for family in FAMILIES:
         if family not in _LOADED:
-            try:
-                import_module(f"{__name__}.{family}")
-            except ModuleNotFoundError as exc:  # a family not written yet
-                if exc.name != f"{__name__}.{family}":
-                    raise
+            import_module(f"{__name__}.{family}")
             _LOADED.add(family)
 
 
