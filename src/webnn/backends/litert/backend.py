@@ -84,6 +84,10 @@ class LiteRtBackend(RunsASubset, UsesPersistentCache):
         """The TFLite model of ``graph`` (after the pipeline): its bytes, its inputs' and its
         outputs' names in the model's order.  ``inline``: the constants inside the flatbuffer
         where they fit (the form every TFLite runtime reads), not after it."""
+        pieces, inputs, outputs = self._lower(graph, inline)
+        return b"".join(pieces), inputs, outputs
+
+    def _lower(self, graph: Graph, inline: bool = False) -> tuple[list[bytes | memoryview], list[str], list[str]]:
         from .lowering import LoweringError, lower
 
         try:
@@ -94,24 +98,28 @@ class LiteRtBackend(RunsASubset, UsesPersistentCache):
     def compile(self, graph: Graph, artifact_dir: str | None = None) -> CompiledLiteRt:
         """Lower ``graph`` to a TFLite model and create its interpreter.
 
-        With ``artifact_dir``, the compiled graph's ``write_artifact()`` writes the model there
-        (``model.tflite``), which :meth:`load_compiled` reads without lowering again."""
-        model, inputs, outputs = self.lower(graph)
+        With ``artifact_dir``, the model is written there (``model.tflite``) and the interpreter
+        maps the file (the weights are not copied into one more buffer first); the compiled
+        graph's ``write_artifact()`` then describes it, for :meth:`load_compiled`."""
+        pieces, inputs, outputs = self._lower(graph)
         types = [graph.operands[graph.outputs[n]].data_type for n in outputs]
-        result = CompiledLiteRt(model, inputs, outputs, types, self.num_threads)
-        if artifact_dir is not None:
-            result.write_artifact = lambda: result.export(artifact_dir)
+        if artifact_dir is None:
+            return CompiledLiteRt(b"".join(pieces), inputs, outputs, types, self.num_threads)
+        path = os.path.join(artifact_dir, ARTIFACT_MODEL)
+        with open(path, "wb") as file:
+            for piece in pieces:
+                file.write(piece)
+        result = CompiledLiteRt(path, inputs, outputs, types, self.num_threads)
+        result.write_artifact = result.describe
         return result
 
     def load_compiled(self, folder: str, meta: Mapping[str, Any], output_names: list[str]) -> CompiledLiteRt:
         """A compiled graph from the model :meth:`compile` wrote (now in ``folder``, described by
-        ``meta``)."""
+        ``meta``): the interpreter maps the file."""
         if meta.get("format") != ARTIFACT_FORMAT:
             raise ValueError("the compiled model is not one this backend wrote")
         inputs, names, types = artifact_signature(meta, output_names)
-        with open(os.path.join(folder, ARTIFACT_MODEL), "rb") as file:
-            model = file.read()
-        return CompiledLiteRt(model, inputs, names, types, self.num_threads)
+        return CompiledLiteRt(os.path.join(folder, ARTIFACT_MODEL), inputs, names, types, self.num_threads)
 
     def create_storage(self, desc: OperandDescriptor, data: np.ndarray | None = None) -> HostStorage:
         return HostStorage(desc, data)
@@ -130,14 +138,15 @@ _QUIET_LOCK = threading.Lock()
 _ANNOUNCED = False
 
 
-def _interpreter(model: bytes, num_threads: int) -> Any:
+def _interpreter(model: bytes | str, num_threads: int) -> Any:
     """LiteRT's interpreter of ``model``, its tensors allocated.  The first one in a process is
     created with the C-level stderr closed: TFLite announces its XNNPACK delegate there once per
     process ("INFO: Created TensorFlow Lite XNNPACK delegate for CPU."), which is not ours to
     print into a user's output."""
     global _ANNOUNCED
+    source = {"model_path": model} if isinstance(model, str) else {"model_content": model}
     if _ANNOUNCED:
-        interpreter = Interpreter(model_content=model, num_threads=num_threads)
+        interpreter = Interpreter(**source, num_threads=num_threads)
         interpreter.allocate_tensors()
     else:
         with _QUIET_LOCK:
@@ -146,7 +155,7 @@ def _interpreter(model: bytes, num_threads: int) -> Any:
                 null = os.open(os.devnull, os.O_WRONLY)
                 try:
                     os.dup2(null, 2)
-                    interpreter = Interpreter(model_content=model, num_threads=num_threads)
+                    interpreter = Interpreter(**source, num_threads=num_threads)
                     interpreter.allocate_tensors()  # (where the delegate is applied)
                 finally:
                     os.dup2(saved, 2)
@@ -161,7 +170,10 @@ class CompiledLiteRt:
     """A TFLite model and the interpreter that runs it (one run at a time: the interpreter holds
     the tensors)."""
 
-    def __init__(self, model: bytes, inputs: list[str], names: list[str], types: list[str], num_threads: int) -> None:
+    def __init__(self, model: bytes | str, inputs: list[str], names: list[str], types: list[str],
+                 num_threads: int) -> None:
+        """``model``: the model's bytes, or the path of its file (which LiteRT maps: a file that
+        is removed or replaced later stays mapped as it was)."""
         from ...dtypes import to_numpy
 
         self.model = model
@@ -175,10 +187,8 @@ class CompiledLiteRt:
         #: Writes the compiled artifact (set by compile when given a folder for it).
         self.write_artifact: Callable[[], dict[str, Any] | None] | None = None
 
-    def export(self, folder: str) -> dict[str, Any]:
-        """Write the model into ``folder``; what describes it."""
-        with open(os.path.join(folder, ARTIFACT_MODEL), "wb") as file:
-            file.write(self.model)
+    def describe(self) -> dict[str, Any]:
+        """What describes the model that :meth:`LiteRtBackend.compile` wrote as the artifact."""
         return {"files": [ARTIFACT_MODEL], "format": ARTIFACT_FORMAT, "inputs": list(self.inputs),
                 "outputs": [[n, t] for n, t in zip(self.names, self.types)]}
 

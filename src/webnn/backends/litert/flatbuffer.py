@@ -115,9 +115,14 @@ class ModelWriter:
     def finish(self, inputs: Sequence[int], outputs: Sequence[int], *, inline: bool = False) -> bytes:
         """The model's bytes: one subgraph reading ``inputs`` and writing ``outputs``, its
         constants after the flatbuffer (or inside it, ``inline``, when they fit)."""
+        return b"".join(self.pieces(inputs, outputs, inline=inline))
+
+    def pieces(self, inputs: Sequence[int], outputs: Sequence[int], *, inline: bool = False) -> list[bytes | memoryview]:
+        """The model's bytes in pieces (the flatbuffer, then each constant's padding and bytes),
+        to be joined or written to a file without joining them first."""
         constant_bytes = sum(raw.nbytes for raw in self.constants)
         if inline and constant_bytes <= MAX_MODEL_BYTES:
-            return self._encode(inputs, outputs, [_data_buffer(raw) for raw in self.constants])
+            return [self._encode(inputs, outputs, [_data_buffer(raw) for raw in self.constants])]
         # The flatbuffer's size does not depend on the offsets (all non-zero: none is left out as
         # a default), so one estimate of where the constants start is enough, unless too small.
         start = _align(4096 + 256 * (len(self.tensors) + len(self.operators)), _DATA_ALIGNMENT)
@@ -138,7 +143,7 @@ class ModelWriter:
             parts.append(bytes(offset - at))
             parts.append(raw.data)
             at = offset + raw.nbytes
-        return b"".join(parts)
+        return parts
 
     def _encode(self, inputs: Sequence[int], outputs: Sequence[int], buffers: list[_Table]) -> bytes:
         codes = [_Table([("b", min(code, _PLACEHOLDER_FOR_GREATER_OP_CODES)), None, ("i", 1), ("i", code)])

@@ -270,10 +270,10 @@ def refusal(graph: Graph, op: Operation) -> str | None:
     return None
 
 
-def lower(graph: Graph, *, inline: bool = False) -> tuple[bytes, list[str], list[str]]:
-    """The TFLite model of ``graph``: its bytes, the names of its inputs and of its outputs in
-    the model's order.  ``inline``: the constants inside the flatbuffer where they fit
-    (:meth:`ModelWriter.finish`)."""
+def lower(graph: Graph, *, inline: bool = False) -> tuple[list[bytes | memoryview], list[str], list[str]]:
+    """The TFLite model of ``graph``: its bytes in pieces (:meth:`ModelWriter.pieces`), the
+    names of its inputs and of its outputs in the model's order.  ``inline``: the constants
+    inside the flatbuffer where they fit."""
     load()
     for op in graph.operations:
         why = refusal(graph, op)
@@ -326,7 +326,7 @@ def lower(graph: Graph, *, inline: bool = False) -> tuple[bytes, list[str], list
             desc = graph.operands[operand]
             tensor = _copy(writer, tensor, desc)
         outputs.append(tensor)
-    return writer.finish(model_inputs, outputs, inline=inline), list(graph.inputs), names
+    return writer.pieces(model_inputs, outputs, inline=inline), list(graph.inputs), names
 
 
 def _copy(writer: ModelWriter, tensor: int, desc: OperandDescriptor) -> int:
