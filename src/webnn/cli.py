@@ -788,7 +788,7 @@ def cmd_visualize(args: argparse.Namespace) -> int:
     graph = load_model(args.file, _context(args.backend), args, progress)
     progress.say(f"drawing {show(args.output)} ...")
     try:
-        graph.render(args.output)
+        graph.render(args.output, compact=args.compact)
     except RuntimeError as exc:
         raise CliError(str(exc).removeprefix("render: ")) from None
     print(show(args.output))
@@ -1086,6 +1086,12 @@ def build_parser() -> argparse.ArgumentParser:
     visualize.add_argument("file", metavar="FILE", help="the model file")
     visualize.add_argument("-o", "--output", required=True, metavar="OUT",
                            help="the picture: .svg, .png, .pdf or .dot")
+    visualize.add_argument("--compact", action=argparse.BooleanOptionalAction, default=None,
+                           help="the drawing for large graphs: constants written in the nodes of the operations "
+                                "that read them, and boxes around the blocks the operations' labels name "
+                                "('block3' around 'block3.expand' and 'block3.add'; a prefix ends at '.' or '/'; "
+                                "a box holds 3 or more connected operations). Default: for graphs of 30 "
+                                "operations or more")
     model_options(visualize, "reference")
 
     cache = commands.add_parser(

@@ -114,7 +114,7 @@ def figure(results: dict[str, Any]) -> Any:
     except ImportError as exc:
         raise PlotError(f"{INSTALL} ({exc})") from None
 
-    fig = Figure(figsize=figure_size(results), dpi=DPI, layout="constrained")
+    fig: Any = Figure(figsize=figure_size(results), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     fig.suptitle(_title(results), fontsize=11)
     axes = fig.subplots(len(PANELS), 1, sharex=True)
@@ -125,7 +125,7 @@ def figure(results: dict[str, Any]) -> Any:
     ticks = list(range(len(sections)))
     axes[-1].set_xticks(ticks, [report.section_name(section) for section in sections])
     axes[-1].set_xlabel("workload")
-    handles = {}
+    handles: dict[str, Any] = {}
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, handle)
