@@ -75,6 +75,9 @@ def test_figure_has_a_panel_of_bars_per_measurement() -> None:
         assert "failed" in texts
         assert ax.get_ylabel().startswith("ms")
     warm, build = axes
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["webnn ORT (CPU)", "direct ORT (CPU)", "webnn litert"]
+    assert legend.get_title().get_text() == plot.LEGEND_RATIOS
     assert [t.get_text() for t in build.get_xticklabels()] == list(WORKLOADS)
     assert warm.get_yscale() == "log" and build.get_yscale() == "linear"
     # the bars are the tables' numbers: the median of the warm runs, the processes' median build + first

@@ -28,6 +28,8 @@ LOG_SPAN = 20.0
 COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c",
            "#ccb974", "#64b5cd")
 INSTALL = "drawing --plot needs matplotlib: pip install 'webnn[plot]'"
+LEGEND_RATIOS = ("targets (ratios above the bars: webnn / direct ONNX Runtime on the same provider, the median of "
+                 "the rounds' ratios)")
 
 
 class PlotError(Exception):
@@ -129,9 +131,9 @@ def figure(results: dict[str, Any]) -> Any:
     for ax in axes:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, handle)
+    ratios = any(row.get("ratios") for section in sections for row in section["rows"])
     fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=min(4, len(handles) or 1),
-               fontsize=8, title="targets (ratios above the bars: webnn / direct ONNX Runtime on the same provider, "
-               "the median of the rounds' ratios)", title_fontsize=8)
+               fontsize=8, title=LEGEND_RATIOS if ratios else "targets", title_fontsize=8)
     return fig
 
 
