@@ -126,19 +126,78 @@ def cmd_info(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------ bench
 
 
+#: The bench's output files: option and attribute.
+BENCH_OUTPUTS = (("--json", "json"), ("--plot", "plot"))
+#: What ``webnn bench --from-json`` takes: the options that say how to show saved results (the
+#: others say what to measure, and are a usage error with it).
+BENCH_SHOW_OPTIONS = ("from_json", "plot", "markdown", "wide", "func", "parser", "command")
+
+
 def _check_bench_paths(args: argparse.Namespace) -> None:
     """The files and folders the bench options name exist (before a minute of measuring)."""
     if args.weights is not None and not os.path.isdir(args.weights):
         what = "is not a folder" if os.path.exists(args.weights) else "the folder does not exist"
         raise UsageError(f"--weights {args.weights}: {what} (give the folder of the MobileNetV2 .npy files)")
-    if args.json is not None:
-        folder = os.path.dirname(os.path.abspath(args.json))
-        if os.path.isdir(args.json):
-            raise UsageError(f"--json {args.json} is a folder; give the file to write")
+    for flag, attribute in BENCH_OUTPUTS:
+        path = getattr(args, attribute)
+        if path is None:
+            continue
+        folder = os.path.dirname(os.path.abspath(path))
+        if os.path.isdir(path):
+            raise UsageError(f"{flag} {path} is a folder; give the file to write")
         if not os.path.isdir(folder):
-            raise UsageError(f"--json {args.json}: the folder {folder} does not exist")
+            raise UsageError(f"{flag} {path}: the folder {folder} does not exist")
         if not os.access(folder, os.W_OK):
-            raise UsageError(f"--json {args.json}: the folder {folder} is not writable")
+            raise UsageError(f"{flag} {path}: the folder {folder} is not writable")
+    if args.plot is not None:
+        from .bench.plot import PlotError, check_matplotlib, check_path
+
+        try:
+            check_path(args.plot)
+        except PlotError as exc:
+            raise UsageError(str(exc)) from None
+        try:
+            check_matplotlib()
+        except PlotError as exc:
+            raise CliError(str(exc)) from None
+
+
+def _bench_from_json(args: argparse.Namespace) -> int:
+    """``webnn bench --from-json FILE``: the table (and ``--plot`` picture) of saved results."""
+    import json
+
+    from .bench import report
+
+    defaults = args.parser.parse_args([])
+    given = [name for name, value in vars(args).items()
+             if name not in BENCH_SHOW_OPTIONS and value != getattr(defaults, name, None)]
+    if given:
+        flag = "--" + given[0].replace("_", "-")
+        raise UsageError(f"--from-json shows saved results and measures nothing: {flag} does not apply with it")
+    path = args.from_json
+    if not os.path.isfile(path):
+        raise UsageError(f"--from-json {path}: {'a folder, not a file' if os.path.isdir(path) else 'no such file'}")
+    try:
+        with open(path, encoding="utf-8") as f:
+            results = json.load(f)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CliError(f"--from-json {path}: not a results file of webnn bench --json: {exc}") from None
+    if not isinstance(results, dict) or not isinstance(results.get("workloads"), list) or "meta" not in results:
+        raise CliError(f"--from-json {path}: not a results file of webnn bench --json (no 'meta' and 'workloads')")
+    print(report.render_markdown(results, args.wide) if args.markdown else report.render_text(results, args.wide))
+    if args.plot:
+        _write_plot(results, args.plot)
+    return 0
+
+
+def _write_plot(results: dict[str, Any], path: str) -> None:
+    from .bench.plot import PlotError, write_plot
+
+    try:
+        write_plot(results, path)
+    except PlotError as exc:
+        raise CliError(str(exc)) from None
+    print(f"bench: wrote {path}", file=sys.stderr)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -146,6 +205,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .bench.workloads import ONNX_PREFIX
 
     _check_bench_paths(args)
+    if args.from_json is not None:
+        return _bench_from_json(args)
     quick = args.quick
     workloads = list(args.workloads) if args.workloads is not None else ([] if args.onnx else list(BENCH_WORKLOADS))
     own_shapes: dict[str, dict[str, list[int]]] = {}  # --onnx FILE:NAME=D0,...: per model
@@ -186,7 +247,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         cache=not args.no_cache,
     )
     try:
-        return run(settings, json_path=args.json, markdown=args.markdown, wide=args.wide)
+        return run(settings, json_path=args.json, plot_path=args.plot, markdown=args.markdown, wide=args.wide)
     except BenchModelError as exc:
         raise CliError(str(exc)) from None
     except BenchError as exc:
@@ -727,7 +788,7 @@ def cmd_visualize(args: argparse.Namespace) -> int:
     graph = load_model(args.file, _context(args.backend), args, progress)
     progress.say(f"drawing {show(args.output)} ...")
     try:
-        graph.render(args.output)
+        graph.render(args.output, compact=args.compact)
     except RuntimeError as exc:
         raise CliError(str(exc).removeprefix("render: ")) from None
     print(show(args.output))
@@ -906,6 +967,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="MobileNetV2 weights as .npy files (conv_N_weight.npy OIHW, conv_N_bias.npy, "
                        "gemm_104_*.npy); default: seeded random weights")
     bench.add_argument("--json", metavar="FILE", default=None, help="write every number to FILE as JSON")
+    bench.add_argument("--plot", metavar="FILE", default=None,
+                       help="also draw the results to FILE (.png or .svg): warm and build + first compute times "
+                            "per workload and target as bars with their spread, the ratios to direct ONNX Runtime "
+                            "above them (needs matplotlib: pip install 'webnn[plot]')")
+    bench.add_argument("--from-json", metavar="FILE", default=None,
+                       help="measure nothing: show the results a --json FILE saved (the table, and --plot)")
     bench.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     bench.add_argument("--wide", action="store_true",
                        help="every column (build, first compute, min, p90, runs, peak memory, every ratio and "
@@ -1019,6 +1086,12 @@ def build_parser() -> argparse.ArgumentParser:
     visualize.add_argument("file", metavar="FILE", help="the model file")
     visualize.add_argument("-o", "--output", required=True, metavar="OUT",
                            help="the picture: .svg, .png, .pdf or .dot")
+    visualize.add_argument("--compact", action=argparse.BooleanOptionalAction, default=None,
+                           help="the drawing for large graphs: constants written in the nodes of the operations "
+                                "that read them, and boxes around the blocks the operations' labels name "
+                                "('block3' around 'block3.expand' and 'block3.add'; a prefix ends at '.' or '/'; "
+                                "a box holds 3 or more connected operations). Default: for graphs of 30 "
+                                "operations or more")
     model_options(visualize, "reference")
 
     cache = commands.add_parser(

@@ -307,15 +307,19 @@ class MLGraph:
         for an op or data type LiteRT does not compute exactly."""
         return FORMATS["tflite"](self, path)
 
-    def to_dot(self) -> str:
+    def to_dot(self, compact: bool | None = None) -> str:
         """The graph as Graphviz DOT text (ops, inputs, constants and outputs as nodes; edges
-        labelled with data type and shape)."""
-        return FORMATS["dot"](self)
+        labelled with data type and shape).  ``compact=True``, for large graphs: constants written
+        in the nodes of the ops that read them, and boxes around the blocks the op labels name
+        (``block3`` around ``block3.expand`` and ``block3.add``; prefixes end at ``.`` or ``/``);
+        False: never; None (the default): for graphs of 30 operations or more."""
+        return FORMATS["dot"](self, compact)
 
-    def render(self, path: str | os.PathLike[str]) -> None:
+    def render(self, path: str | os.PathLike[str], compact: bool | None = None) -> None:
         """Draw the graph to ``path``: ``.svg``, ``.png`` or ``.pdf`` (needs Graphviz's ``dot``
-        program; RuntimeError if it is missing), or ``.dot`` (the DOT text)."""
-        FORMATS["picture"](self, path)
+        program; RuntimeError if it is missing), or ``.dot`` (the DOT text); ``compact`` as for
+        ``to_dot``."""
+        FORMATS["picture"](self, path, compact)
 
     def __repr__(self) -> str:
         ins = ", ".join(f"{n}: {d}" for n, d in self._input_descriptors.items())

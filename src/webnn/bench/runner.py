@@ -368,7 +368,7 @@ def compare(output: np.ndarray, reference: np.ndarray, rtol: float, atol: float)
 
 
 def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path: str | None = None,
-        markdown: bool = False, wide: bool = False) -> int:
+        plot_path: str | None = None, markdown: bool = False, wide: bool = False) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
 
@@ -525,6 +525,15 @@ def run(settings: Settings, *, stdout: Any = None, stderr: Any = None, json_path
             print(f"webnn bench: error: cannot write {json_path}: {exc}", file=stderr)
             return 1
         progress(f"wrote {json_path}")
+    if plot_path:
+        from .plot import PlotError, write_plot
+
+        try:
+            write_plot(results, plot_path)
+        except (OSError, PlotError) as exc:
+            print(f"webnn bench: error: cannot draw {plot_path}: {exc}", file=stderr)
+            return 1
+        progress(f"wrote {plot_path}")
     # (a backend that declares the graph unsupported, where the user did not name it, is no failure:
     # the table says so, as op_support_limits() does)
     refused = [f"{s['label']} {r['label']}" for s in sections for r in s["rows"]

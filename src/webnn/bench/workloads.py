@@ -42,37 +42,37 @@ class WebNNOps:
     def input(self, name: str, shape: Sequence[int]) -> Any:
         return self.b.input(name, list(shape), "float32")
 
-    def add(self, a: Any, c: Any) -> Any:
-        return self.b.add(a, c)
+    def add(self, a: Any, c: Any, label: str = "") -> Any:
+        return self.b.add(a, c, label=label)
 
-    def mul(self, a: Any, c: Any) -> Any:
-        return self.b.mul(a, c)
+    def mul(self, a: Any, c: Any, label: str = "") -> Any:
+        return self.b.mul(a, c, label=label)
 
-    def relu(self, a: Any) -> Any:
-        return self.b.relu(a)
+    def relu(self, a: Any, label: str = "") -> Any:
+        return self.b.relu(a, label=label)
 
-    def clamp(self, a: Any, lo: float, hi: float) -> Any:
-        return self.b.clamp(a, min_value=lo, max_value=hi)
+    def clamp(self, a: Any, lo: float, hi: float, label: str = "") -> Any:
+        return self.b.clamp(a, min_value=lo, max_value=hi, label=label)
 
-    def conv(self, a: Any, weight: np.ndarray, bias: np.ndarray, stride: int, groups: int) -> Any:
+    def conv(self, a: Any, weight: np.ndarray, bias: np.ndarray, stride: int, groups: int, label: str = "") -> Any:
         pad = weight.shape[2] // 2
         return self.b.conv2d(
             a, self.b.constant(weight), padding=[pad] * 4, strides=[stride, stride], groups=groups,
-            bias=self.b.constant(bias),
+            bias=self.b.constant(bias), label=label,
         )
 
-    def global_average_pool(self, a: Any) -> Any:
+    def global_average_pool(self, a: Any, label: str = "") -> Any:
         # average_pool2d over the whole spatial extent (NCHW)
-        return self.b.average_pool2d(a, window_dimensions=list(a.shape[2:]))
+        return self.b.average_pool2d(a, window_dimensions=list(a.shape[2:]), label=label)
 
-    def flatten(self, a: Any) -> Any:
-        return self.b.reshape(a, [a.shape[0], int(np.prod(a.shape[1:]))])
+    def flatten(self, a: Any, label: str = "") -> Any:
+        return self.b.reshape(a, [a.shape[0], int(np.prod(a.shape[1:]))], label=label)
 
-    def gemm(self, a: Any, weight: np.ndarray, bias: np.ndarray) -> Any:
-        return self.b.gemm(a, self.b.constant(weight), c=self.b.constant(bias), b_transpose=True)
+    def gemm(self, a: Any, weight: np.ndarray, bias: np.ndarray, label: str = "") -> Any:
+        return self.b.gemm(a, self.b.constant(weight), c=self.b.constant(bias), b_transpose=True, label=label)
 
-    def softmax(self, a: Any) -> Any:
-        return self.b.softmax(a, 1)
+    def softmax(self, a: Any, label: str = "") -> Any:
+        return self.b.softmax(a, 1, label=label)
 
 
 class OnnxOps:
@@ -92,9 +92,9 @@ class OnnxOps:
         self._count += 1
         return f"{what}_{self._count}"
 
-    def _node(self, op: str, inputs: Sequence[str], **attrs: Any) -> str:
+    def _node(self, op: str, inputs: Sequence[str], label: str = "", **attrs: Any) -> str:
         out = self._name(op.lower())
-        self.nodes.append(self.helper.make_node(op, list(inputs), [out], **attrs))
+        self.nodes.append(self.helper.make_node(op, list(inputs), [out], name=label or None, **attrs))
         return out
 
     def _const(self, array: np.ndarray, what: str = "w") -> str:
@@ -106,37 +106,37 @@ class OnnxOps:
         self.inputs.append(self.helper.make_tensor_value_info(name, self.onnx.TensorProto.FLOAT, list(shape)))
         return name
 
-    def add(self, a: str, c: str) -> str:
-        return self._node("Add", [a, c])
+    def add(self, a: str, c: str, label: str = "") -> str:
+        return self._node("Add", [a, c], label)
 
-    def mul(self, a: str, c: str) -> str:
-        return self._node("Mul", [a, c])
+    def mul(self, a: str, c: str, label: str = "") -> str:
+        return self._node("Mul", [a, c], label)
 
-    def relu(self, a: str) -> str:
-        return self._node("Relu", [a])
+    def relu(self, a: str, label: str = "") -> str:
+        return self._node("Relu", [a], label)
 
-    def clamp(self, a: str, lo: float, hi: float) -> str:
+    def clamp(self, a: str, lo: float, hi: float, label: str = "") -> str:
         bounds = [self._const(np.array(lo, np.float32), "min"), self._const(np.array(hi, np.float32), "max")]
-        return self._node("Clip", [a, *bounds])
+        return self._node("Clip", [a, *bounds], label)
 
-    def conv(self, a: str, weight: np.ndarray, bias: np.ndarray, stride: int, groups: int) -> str:
+    def conv(self, a: str, weight: np.ndarray, bias: np.ndarray, stride: int, groups: int, label: str = "") -> str:
         k = weight.shape[2]
         return self._node(
-            "Conv", [a, self._const(weight), self._const(bias, "b")],
+            "Conv", [a, self._const(weight), self._const(bias, "b")], label,
             kernel_shape=[k, k], pads=[k // 2] * 4, strides=[stride, stride], group=groups,
         )
 
-    def global_average_pool(self, a: str) -> str:
-        return self._node("GlobalAveragePool", [a])
+    def global_average_pool(self, a: str, label: str = "") -> str:
+        return self._node("GlobalAveragePool", [a], label)
 
-    def flatten(self, a: str) -> str:
-        return self._node("Flatten", [a], axis=1)
+    def flatten(self, a: str, label: str = "") -> str:
+        return self._node("Flatten", [a], label, axis=1)
 
-    def gemm(self, a: str, weight: np.ndarray, bias: np.ndarray) -> str:
-        return self._node("Gemm", [a, self._const(weight), self._const(bias, "b")], transB=1)
+    def gemm(self, a: str, weight: np.ndarray, bias: np.ndarray, label: str = "") -> str:
+        return self._node("Gemm", [a, self._const(weight), self._const(bias, "b")], label, transB=1)
 
-    def softmax(self, a: str) -> str:
-        return self._node("Softmax", [a], axis=1)
+    def softmax(self, a: str, label: str = "") -> str:
+        return self._node("Softmax", [a], label, axis=1)
 
     def model(self, output: str, output_shape: Sequence[int], name: str) -> Any:
         """The model computing ``output`` (the last node's result) as its output "y"."""
@@ -235,7 +235,7 @@ class _CountingOps:
         return tuple(shape)
 
     def __getattr__(self, op: str) -> Any:
-        def record(a: Any, *args: Any) -> Any:
+        def record(a: Any, *args: Any, label: str = "") -> Any:
             self.count += 1
             if op == "conv":
                 weight, groups = args[0], args[3]
@@ -461,25 +461,30 @@ class MobileNetV2(Workload):
     def make_input(self) -> np.ndarray:
         return np.random.default_rng(self.seed + 1).uniform(-1, 1, self.input_shape).astype(np.float32)
 
-    def _conv(self, ops: Any, x: Any, layer: ConvLayer) -> Any:
+    def _conv(self, ops: Any, x: Any, layer: ConvLayer, block: str) -> Any:
         w = self.weights[f"conv_{layer.index}_weight"]
         b = self.weights[f"conv_{layer.index}_bias"]
-        y = ops.conv(x, w, b, layer.stride, layer.groups)
-        return ops.clamp(y, 0.0, 6.0) if layer.clamp else y
+        label = f"{block}.{layer.role}" if block else layer.role
+        y = ops.conv(x, w, b, layer.stride, layer.groups, label=label)
+        return ops.clamp(y, 0.0, 6.0, label=f"{label}_relu6") if layer.clamp else y
 
     def forward(self, ops: Any, x: Any) -> Any:
-        y = self._conv(ops, x, self.stem)
-        for block in self.blocks:
+        """The network; each op labelled with its part: ``stem``, ``block3.expand``, ``block3.expand_relu6``,
+        ``block3.depthwise``, ``block3.project``, ``block3.add``, ``last``, ``head.pool`` ... (the
+        blocks numbered from 0; graph pictures box each block)."""
+        y = self._conv(ops, x, self.stem, "")
+        for number, block in enumerate(self.blocks):
             block_input = y
             for layer in block.convs:
-                y = self._conv(ops, y, layer)
+                y = self._conv(ops, y, layer, f"block{number}")
             if block.residual:
-                y = ops.add(y, block_input)
-        y = self._conv(ops, y, self.last)
-        y = ops.global_average_pool(y)
-        y = ops.flatten(y)
-        y = ops.gemm(y, self.weights[f"gemm_{GEMM_INDEX}_weight"], self.weights[f"gemm_{GEMM_INDEX}_bias"])
-        return ops.softmax(y)
+                y = ops.add(y, block_input, label=f"block{number}.add")
+        y = self._conv(ops, y, self.last, "")
+        y = ops.global_average_pool(y, label="head.pool")
+        y = ops.flatten(y, label="head.flatten")
+        y = ops.gemm(y, self.weights[f"gemm_{GEMM_INDEX}_weight"], self.weights[f"gemm_{GEMM_INDEX}_bias"],
+                     label="head.classifier")
+        return ops.softmax(y, label="head.softmax")
 
     @property
     def output_shape(self) -> tuple[int, ...]:

@@ -62,16 +62,16 @@ def _to_onnx(graph: MLGraph, path: Any = None) -> bytes:
     return export_onnx(graph, path)
 
 
-def _to_dot(graph: MLGraph) -> str:
+def _to_dot(graph: MLGraph, compact: bool | None = None) -> str:
     from .dot import to_dot
 
-    return to_dot(graph)
+    return to_dot(graph, compact)
 
 
-def _render(graph: MLGraph, path: Any) -> None:
+def _render(graph: MLGraph, path: Any, compact: bool | None = None) -> None:
     from .dot import render
 
-    render(graph, path)
+    render(graph, path, compact)
 
 
 def _read_graph(path: str, context: MLContext | None, weights: Any = None) -> Any:

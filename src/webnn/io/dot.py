@@ -52,9 +52,21 @@ def _desc(desc: OperandDescriptor) -> str:
     return f"{desc.data_type} [{', '.join(map(str, desc.shape))}]"
 
 
-def graph_to_dot(graph: Graph, name: str = "webnn") -> str:
+#: Graphs of at least this many operations are drawn compact unless told otherwise.
+COMPACT_OPS = 30
+
+
+def graph_to_dot(graph: Graph, name: str = "webnn", compact: bool | None = None) -> str:
     """DOT text: inputs, constants, operations and outputs as nodes, operands as edges
-    labelled with their data type and shape."""
+    labelled with their data type and shape.
+
+    ``compact`` (for large graphs; None, the default: for graphs of ``COMPACT_OPS`` operations or
+    more): the constants are written in the nodes of the operations that read them, not drawn as
+    nodes of their own (a network's weights would double the nodes and spread the picture
+    sideways), and boxes group the blocks that the operations' labels name (``dot_clusters``)."""
+    if compact is None:
+        compact = len(graph.operations) >= COMPACT_OPS
+    inline = {operand for operand in graph.constants if compact} - set(graph.outputs.values())
     lines = [
         f"digraph {_q(name)} {{",
         "  rankdir=TB;",
@@ -71,6 +83,8 @@ def graph_to_dot(graph: Graph, name: str = "webnn") -> str:
             f"  {node_id} [label={_q('input ' + input_name)}, shape=oval, style=filled, fillcolor=\"#d4edda\"];"
         )
     for operand in graph.constants:
+        if operand in inline:
+            continue
         node_id = f"const_{operand}"
         producer[operand] = node_id
         lines.append(
@@ -80,17 +94,23 @@ def graph_to_dot(graph: Graph, name: str = "webnn") -> str:
     for index, op in enumerate(graph.operations):
         node_id = f"op_{index}"
         js_name = OPS[op.type].js_name if op.type in OPS else op.type
-        label = escape(js_name) + (f"\\n{escape(op.label)}" if op.label else "")
-        lines.append(f'  {node_id} [label="{label}", shape=box, style="rounded,filled", fillcolor="#dbe9f6"];')
+        texts = [js_name] + ([op.label] if op.label else [])
+        edges = []
         for param, ref in op.inputs.items():
             refs = ref if isinstance(ref, tuple) else (ref,)
             for operand in refs:
                 if operand is None:
                     continue
                 edge = _desc(graph.operands[operand])
+                if operand in inline:
+                    texts.append(f"{camel(param)}: {edge}")
+                    continue
                 port = "" if param in ("input", "a", "inputs") else f" ({camel(param)})"
                 label = which.get(operand, "") + edge + port
-                lines.append(f"  {producer[operand]} -> {node_id} [label={_q(label)}];")
+                edges.append(f"  {producer[operand]} -> {node_id} [label={_q(label)}];")
+        label = "\\n".join(escape(text) for text in texts)
+        lines.append(f'  {node_id} [label="{label}", shape=box, style="rounded,filled", fillcolor="#dbe9f6"];')
+        lines.extend(edges)
         for k, operand in enumerate(op.outputs):
             producer[operand] = node_id
             if len(op.outputs) > 1:
@@ -102,23 +122,28 @@ def graph_to_dot(graph: Graph, name: str = "webnn") -> str:
         )
         label = which.get(operand, "") + _desc(graph.operands[operand])
         lines.append(f"  {producer[operand]} -> {node_id} [label={_q(label)}];")
+    if compact:
+        from .dot_clusters import dot_lines
+
+        lines.extend(dot_lines(graph, _q))
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def to_dot(graph: MLGraph) -> str:
-    return graph_to_dot(graph.ir)
+def to_dot(graph: MLGraph, compact: bool | None = None) -> str:
+    return graph_to_dot(graph.ir, compact=compact)
 
 
 def find_dot() -> str | None:
     return shutil.which("dot")
 
 
-def render(graph: MLGraph, path: str | os.PathLike[str]) -> None:
-    """Draw ``graph`` to ``path``: ``.svg``, ``.png`` or ``.pdf`` with Graphviz's ``dot``, ``.dot`` as text."""
+def render(graph: MLGraph, path: str | os.PathLike[str], compact: bool | None = None) -> None:
+    """Draw ``graph`` to ``path``: ``.svg``, ``.png`` or ``.pdf`` with Graphviz's ``dot``, ``.dot`` as text;
+    ``compact`` as ``graph_to_dot`` takes it."""
     path = os.fspath(path)
     ext = os.path.splitext(path)[1].lower()
-    text = to_dot(graph)
+    text = to_dot(graph, compact)
     if ext in (".dot", ".gv"):
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
