@@ -11,7 +11,7 @@ from weakref import WeakSet
 import numpy as np
 
 from . import dtypes
-from .backends import AUTO, BACKENDS, Backend, available_backends, load_backend
+from .backends import AUTO, BACKENDS, Backend, available_backends, load_backend, unavailable_reason
 from .descriptor import buffer_to_array, check_byte_length, check_value_range, to_descriptor
 from .errors import InvalidStateError, NotSupportedError, TensorStateError, ValidationError
 from .graph import MLGraph
@@ -122,7 +122,7 @@ class ML:
         if backend is None:
             backend = available[0]
         elif backend not in available and backend != AUTO:
-            raise NotSupportedError(f"create_context: backend {backend!r} is not installed here")
+            raise NotSupportedError(unavailable_reason(backend))
         if num_threads is not None and (
             isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1
         ):
