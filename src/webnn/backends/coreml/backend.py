@@ -60,6 +60,8 @@ class CoreMlBackend(RunsASubset, UsesPersistentCache):
     pipeline = PIPELINE
     decompose = DECOMPOSE
     layout = LAYOUT
+    #: CoreML's tensors have rank 5 at most (op_support_limits' rank ranges say so).
+    max_rank = 5
 
     def __init__(
         self,

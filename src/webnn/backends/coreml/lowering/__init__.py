@@ -41,6 +41,8 @@ MIL_TYPES = {"float32": "fp32", "float16": "fp16", "int32": "int32", "int8": "in
 #: WebNN data type -> the type it has at the model's inputs and outputs (CoreML's model I/O is
 #: float32, float16 or int32 for iOS 17: int8 / uint8 travel as int32, cast inside, exactly).
 IO_TYPES = {"float32": "fp32", "float16": "fp16", "int32": "int32", "int8": "int32", "uint8": "int32"}
+#: CoreML's tensors have rank 5 at most.
+MAX_RANK = 5
 #: MIL type -> NumPy dtype (of constants).
 NUMPY_TYPES = {"fp32": np.float32, "fp16": np.float16, "int32": np.int32, "int8": np.int8, "uint8": np.uint8,
                "bool": np.bool_}
@@ -222,9 +224,12 @@ def refusal(graph: Graph, op: Operation) -> str | None:
     outputs = entry.output_types if entry.output_types is not None else entry.types
     for operands, allowed in ((op.input_ids(), entry.types), (op.outputs, outputs)):
         for operand in operands:
-            data_type = graph.operands[operand].data_type
-            if data_type not in allowed:
-                return f"{op.type}{label}: the coreml backend does not compute {op.type} on {data_type} exactly"
+            desc = graph.operands[operand]
+            if desc.data_type not in allowed:
+                return f"{op.type}{label}: the coreml backend does not compute {op.type} on {desc.data_type} exactly"
+            if desc.rank > MAX_RANK:
+                return (f"{op.type}{label}: a {desc.data_type} tensor of rank {desc.rank} (CoreML's tensors have rank "
+                        f"{MAX_RANK} at most)")
     return None
 
 
