@@ -261,7 +261,18 @@ def _io_check(graph: Graph) -> None:
 
 
 def lower(graph: Graph) -> Lowered:
-    """The ML Program of ``graph`` (after the pipeline), in the iOS 17 opset."""
+    """The ML Program of ``graph`` (after the pipeline), in the iOS 17 opset.
+
+    MIL's builder evaluates operations on constants as it goes (in NumPy, for its own constant
+    folding, which the conversion does not run: :mod:`..model`); the warnings of that evaluation
+    (overflows, int64 or float64 results narrowed) are not about the program and are dropped."""
+    from . import _mil
+
+    with np.errstate(all="ignore"), _mil.quiet_evaluation():
+        return _lower(graph)
+
+
+def _lower(graph: Graph) -> Lowered:
     from . import _mil
 
     load()

@@ -4,8 +4,10 @@ one "Failed to load ..." warning per native proxy it lacks (the MIL builder and 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 _LOCK = threading.Lock()
@@ -49,6 +51,29 @@ def _filtered(handler: logging.Handler, notices: logging.Filter) -> logging.Hand
     quiet.setLevel(handler.level)
     quiet.addFilter(notices)
     return quiet
+
+
+class _NoNarrowingNotices(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Saving value type of")
+
+
+@contextlib.contextmanager
+def quiet_evaluation() -> Iterator[None]:
+    """Drop MIL's notices of its constant evaluation narrowing values ("Saving value type of
+    int64 into a builtin type of int32, might lose precision!") while a program is built."""
+    notices = _NoNarrowingNotices()
+    logger = logging.getLogger("coremltools")
+    targets = [logger, *logger.handlers, *logging.getLogger().handlers]
+    if logging.lastResort is not None:
+        targets.append(logging.lastResort)
+    for target in targets:
+        target.addFilter(notices)
+    try:
+        yield
+    finally:
+        for target in targets:
+            target.removeFilter(notices)
 
 
 def builder() -> tuple[Any, Any, Any, Any]:
