@@ -276,11 +276,11 @@ def _lower(graph: Graph) -> Lowered:
     from . import _mil
 
     load()
-    _io_check(graph)
     for op in graph.operations:
         why = refusal(graph, op)
         if why is not None:
             raise LoweringError(why)
+    _io_check(graph)  # (an input an op reads was refused with that op)
     mb, Function, Program, types = _mil.builder()
     placeholders = {name: mb.placeholder(shape=io_shape(graph.operands[operand]),
                                          dtype=types.string_to_builtin(IO_TYPES[graph.operands[operand].data_type]))
