@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import re
 import sys
@@ -93,7 +94,7 @@ def describe(context: Any) -> str:
     if info.get("candidates"):  # auto
         parts.append("candidates=" + ",".join(info["candidates"]))
         parts.append(f"tune={'on' if info.get('tune') else 'off'}")
-    versions = [f"{k} {v}" for k, v in info.items() if k in ("onnxruntime", "openvino", "litert", "numpy")]
+    versions = [f"{k} {v}" for k, v in info.items() if k in ("onnxruntime", "openvino", "litert", "coremltools", "numpy")]
     return "  ".join(parts + versions)
 
 
@@ -101,6 +102,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"webnn {__version__}: {len(OPS)} operations")
     backends = available_backends()
     print(f"backends (most preferred first): {', '.join(backends)}; and auto (the fastest engine per graph)")
+    if "coreml" not in backends and importlib.util.find_spec("coremltools") is not None:
+        print(f"  {'coreml':<12} conversion only (CoreML runs on macOS): graph.convert_to_coreml(path), "
+              "webnn convert IN OUT.mlpackage")
     engines = [b for b in backends if b != "reference"]
     if len(engines) > 1:
         backends = [*backends, "auto"]
