@@ -1,7 +1,9 @@
 """Reductions: MIL's reduce_* ops over the spec's axes (keep_dims as asked).  Sums, means,
 products and norms compute on floats only (int32 sums may overflow, which MIL leaves undefined);
 maxima and minima also on integers (int8 / uint8 widened to int32, exactly).  Reducing no axes
-is the spec's per-element form of the reduction.  arg_min / arg_max: MIL's reduce_argmin /
+is the spec's per-element form of the reduction.  float16 sums, means, products and norms
+accumulate in float32 and round once, as the reference does (a float16 sum of squares overflows
+long before its square root would).  arg_min / arg_max: MIL's reduce_argmin /
 reduce_argmax, int32 indices."""
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ def _reduce(e: OpLowering, method: str, each: Callable[[OpLowering, Any], Any], 
 
 
 def _register(op: str, method: str, each: Callable[[OpLowering, Any], Any]) -> None:
-    lowering(op, types=FLOATS)(lambda e: _reduce(e, method, each, e.input("input")))
+    lowering(op, types=FLOATS)(
+        lambda e: e.cast(_reduce(e, method, each, e.cast(e.input("input"), "fp32")), e.mil_type()))
 
 
 for _op, (_method, _each) in _REDUCTIONS.items():
