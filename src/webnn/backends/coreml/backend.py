@@ -78,7 +78,8 @@ class CoreMlBackend(RunsASubset, UsesPersistentCache):
         if not runs_here():
             raise NotSupportedError(UNAVAILABLE.format(system=platform.system() or sys.platform))
         self.compute_units = compute_units(power_preference, accelerated, device_type)
-        self.device = {"CPU_ONLY": "cpu", "CPU_AND_GPU": "gpu", "CPU_AND_NE": "npu"}.get(self.compute_units, "auto")
+        # (ALL: CoreML chooses per op; the Neural Engine takes float16 only, float32 programs go to the GPU)
+        self.device = {"CPU_ONLY": "cpu", "CPU_AND_GPU": "gpu", "CPU_AND_NE": "npu", "ALL": "gpu"}[self.compute_units]
         self.accelerated = self.compute_units != "CPU_ONLY"
         self._use_cache = cache
 
