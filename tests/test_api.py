@@ -43,7 +43,7 @@ def test_create_context_accepts_spec_options_dict() -> None:
         ({"power_preference": "fast"}, "power_preference must be one of default, high-performance, low-power"),
         ({"device_type": "tpu"}, "device_type must be one of cpu, gpu, npu"),
         ({"accelerated": "yes"}, "accelerated must be a bool"),
-        ({"backend": "tensorflow"}, "backend must be one of onnxruntime, openvino, litert, reference"),
+        ({"backend": "tensorflow"}, "backend must be one of onnxruntime, openvino, litert, coreml, reference"),
     ],
 )
 def test_create_context_rejects_bad_options(kwargs, match) -> None:
@@ -55,7 +55,7 @@ def test_backend_from_environment(monkeypatch) -> None:
     monkeypatch.setenv("WEBNN_BACKEND", "reference")
     assert webnn.ML().create_context().backend == "reference"
     monkeypatch.setenv("WEBNN_BACKEND", "nope")
-    with pytest.raises(TypeError, match="WEBNN_BACKEND must be one of onnxruntime, openvino, litert, reference, auto, got 'nope'"):
+    with pytest.raises(TypeError, match="WEBNN_BACKEND must be one of onnxruntime, openvino, litert, coreml, reference, auto, got 'nope'"):
         webnn.ML().create_context()
 
 

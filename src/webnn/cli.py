@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import re
 import sys
@@ -93,7 +94,7 @@ def describe(context: Any) -> str:
     if info.get("candidates"):  # auto
         parts.append("candidates=" + ",".join(info["candidates"]))
         parts.append(f"tune={'on' if info.get('tune') else 'off'}")
-    versions = [f"{k} {v}" for k, v in info.items() if k in ("onnxruntime", "openvino", "litert", "numpy")]
+    versions = [f"{k} {v}" for k, v in info.items() if k in ("onnxruntime", "openvino", "litert", "coremltools", "numpy")]
     return "  ".join(parts + versions)
 
 
@@ -101,6 +102,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"webnn {__version__}: {len(OPS)} operations")
     backends = available_backends()
     print(f"backends (most preferred first): {', '.join(backends)}; and auto (the fastest engine per graph)")
+    if "coreml" not in backends and importlib.util.find_spec("coremltools") is not None:
+        print(f"  {'coreml':<12} conversion only (CoreML runs on macOS): graph.convert_to_coreml(path), "
+              "webnn convert IN OUT.mlpackage")
     engines = [b for b in backends if b != "reference"]
     if len(engines) > 1:
         backends = [*backends, "auto"]
@@ -265,6 +269,8 @@ QUICK_ROUNDS = 9
 MODEL_TYPES = (".onnx", ".webnn", ".json")
 #: An output-only model type: the TFLite model the litert backend runs (``MLGraph.export_tflite``).
 TFLITE = ".tflite"
+#: An output-only model type: the CoreML ML Program (a folder; ``MLGraph.convert_to_coreml``).
+MLPACKAGE = ".mlpackage"
 
 
 class CliError(Exception):
@@ -582,8 +588,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_convert(args: argparse.Namespace) -> int:
     progress = Progress(args.quiet)
-    out_kind = TFLITE if args.output.lower().endswith(TFLITE) else _model_type(args.output)
-    _check_output(args.output, "OUT")
+    lower = args.output.rstrip("/" + os.sep).lower()
+    out_kind = next((kind for kind in (TFLITE, MLPACKAGE) if lower.endswith(kind)), None) or _model_type(args.output)
+    if out_kind == MLPACKAGE:
+        args.output = args.output.rstrip("/" + os.sep)
+        if os.path.isdir(args.output) and not os.path.isfile(os.path.join(args.output, "Manifest.json")):
+            raise UsageError(f"OUT {args.output} is a folder that is not an .mlpackage: not replaced")
+        folder = os.path.dirname(os.path.abspath(args.output))
+        if not os.path.isdir(folder):
+            raise UsageError(f"OUT {args.output}: the folder {folder} does not exist")
+    else:
+        _check_output(args.output, "OUT")
     if args.opset is not None and out_kind != ".onnx":
         raise UsageError(f"--opset applies to .onnx output only, not {out_kind}")
     graph = load_model(args.input, _context(args.backend), args, progress)
@@ -595,6 +610,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
     elif out_kind == TFLITE:
         graph.export_tflite(args.output)
         written = [args.output]
+    elif out_kind == MLPACKAGE:
+        written = [graph.convert_to_coreml(args.output)]
     else:
         written = graph.save(args.output, args.weights, inline_threshold=args.inline_threshold)
     progress.say(f"written in {time.perf_counter() - start:.2f} s")
@@ -1025,18 +1042,19 @@ def build_parser() -> argparse.ArgumentParser:
     model_options(validate, "reference")
 
     convert = commands.add_parser(
-        "convert", help="convert between .onnx, .webnn and .json (and write .tflite) by file extension",
+        "convert", help="convert between .onnx, .webnn and .json (and write .tflite, .mlpackage) by file extension",
         description="Convert a model; the formats follow from the extensions: .onnx (ONNX), .webnn "
         "(webnn-graph text form) or .json (webnn-graph JSON form). webnn-graph weights go to "
         "OUT.safetensors (or --weights manifest: OUT.manifest.json + OUT.weights), e.g. model.webnn.safetensors. "
         "Prints the files written. .onnx output is a standard ONNX model of opset "
         f"{EXPORT_OPSETS[0]}{'' if EXPORT_OPSETS[0] == EXPORT_OPSETS[1] else f' to {EXPORT_OPSETS[1]}'}. "
         ".tflite output is the TFLite model the litert backend runs (needs the litert extra), for LiteRT "
-        "elsewhere, e.g. on Android.",
+        "elsewhere, e.g. on Android. .mlpackage output is a CoreML ML Program (iOS 17 / macOS 14; needs the "
+        "coreml extra), written on any system.",
     )
     convert.set_defaults(func=_run_tool(cmd_convert), parser=convert)
     convert.add_argument("input", metavar="IN", help="the model to read (.onnx, .webnn, .json)")
-    convert.add_argument("output", metavar="OUT", help="the file to write (.onnx, .webnn, .json, .tflite)")
+    convert.add_argument("output", metavar="OUT", help="the file to write (.onnx, .webnn, .json, .tflite, .mlpackage)")
     convert.add_argument("--weights", choices=["safetensors", "manifest", "inline"], default="safetensors",
                          help="webnn-graph output: where the weights go (default: safetensors). inline: in the "
                               "graph file itself, one file to pass around or read; the format has no binary "

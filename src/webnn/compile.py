@@ -436,11 +436,27 @@ def export_tflite(graph: MLGraph, path: str | os.PathLike[str] | None = None) ->
     return model
 
 
+# ------------------------------------------------------------------ CoreML models
+
+
+def convert_to_coreml(graph: MLGraph, path: str | os.PathLike[str], precision: str = "auto") -> str:
+    """Write the graph as a CoreML ML Program (``.mlpackage``; the coreml pipeline's graph, the
+    iOS 17 / macOS 14 opset), on any system and whatever the graph's backend; returns the folder's
+    path.  ``precision="float16"`` computes float32 operations in float16 (the model's inputs and
+    outputs stay float32).  Needs coremltools (the ``coreml`` extra); NotSupportedError (naming
+    the op, its label and the data type) for what CoreML cannot compute exactly."""
+    from .backends.coreml.backend import CoreMlBackend
+    from .backends.coreml.model import convert, save
+
+    return save(convert(optimize(graph.ir, CoreMlBackend), precision), path)
+
+
 def _register() -> None:
     from .graph import FORMATS
 
     FORMATS["compiled"] = save_compiled
     FORMATS["tflite"] = export_tflite
+    FORMATS["coreml"] = convert_to_coreml
 
 
 _register()

@@ -11,7 +11,7 @@ from weakref import WeakSet
 import numpy as np
 
 from . import dtypes
-from .backends import AUTO, BACKENDS, Backend, available_backends, load_backend
+from .backends import AUTO, BACKENDS, Backend, available_backends, load_backend, unavailable_reason
 from .descriptor import buffer_to_array, check_byte_length, check_value_range, to_descriptor
 from .errors import InvalidStateError, NotSupportedError, TensorStateError, ValidationError
 from .graph import MLGraph
@@ -122,7 +122,7 @@ class ML:
         if backend is None:
             backend = available[0]
         elif backend not in available and backend != AUTO:
-            raise NotSupportedError(f"create_context: backend {backend!r} is not installed here")
+            raise NotSupportedError(unavailable_reason(backend))
         if num_threads is not None and (
             isinstance(num_threads, bool) or not isinstance(num_threads, int) or num_threads < 1
         ):
@@ -588,21 +588,23 @@ class MLContext:
         graph.to_onnx(output_path)
 
     def convert_to_coreml(self, graph: MLGraph, output_path: str | os.PathLike[str]) -> None:
-        """pywebnn's CoreML export: not available (there is no CoreML backend yet)."""
-        raise NotSupportedError(
-            "convert_to_coreml: there is no CoreML backend yet (it is planned, on the pass layer); "
-            "export with convert_to_onnx and convert that file with coremltools meanwhile")
+        """Write ``graph`` as a CoreML ML Program (pywebnn's name for ``graph.convert_to_coreml(path)``;
+        an ``.mlpackage`` folder)."""
+        self._check_graph("convert_to_coreml", graph)
+        graph.convert_to_coreml(output_path)
 
     def execute_with_coreml(self, graph: MLGraph, inputs: Any = None, device: str = "cpu") -> Any:
-        """pywebnn's CoreML execution: not available (there is no CoreML backend yet)."""
+        """pywebnn's CoreML execution: a context of the coreml backend (macOS) computes graphs with
+        CoreML; this one computes them on its own backend."""
         raise NotSupportedError(
-            "execute_with_coreml: there is no CoreML backend yet (it is planned); "
+            "execute_with_coreml: create_context(backend='coreml') (macOS) computes graphs with CoreML; "
             "compute(graph, inputs) runs the graph on this context's backend")
 
     # ------------------------------------------------------------------ limits and lifetime
     def op_support_limits(self) -> dict[str, Any]:
         """The spec's ``MLOpSupportLimits``: per op and operand, data types and rank range."""
-        io = {"dataTypes": list(dtypes.SPEC_DATA_TYPES), "rankRange": {"min": 0, "max": MAX_RANK}}
+        max_rank = min(MAX_RANK, getattr(self._backend, "max_rank", MAX_RANK))  # (coreml: 5)
+        io = {"dataTypes": list(dtypes.SPEC_DATA_TYPES), "rankRange": {"min": 0, "max": max_rank}}
         limits: dict[str, Any] = {
             "preferredInputLayout": getattr(self._backend, "layout", "nchw"),
             "maxTensorByteLength": MAX_TENSOR_BYTE_LENGTH,
@@ -622,6 +624,9 @@ class MLContext:
                 for key, operand in entry.items():
                     allowed = outputs if key.startswith("output") else operands
                     operand["dataTypes"] = [t for t in operand["dataTypes"] if t in allowed]
+            for operand in entry.values():
+                ranks = operand["rankRange"]
+                ranks["max"] = min(ranks["max"], max_rank)
             limits[opdef.js_name] = entry
         return limits
 

@@ -307,6 +307,14 @@ class MLGraph:
         for an op or data type LiteRT does not compute exactly."""
         return FORMATS["tflite"](self, path)
 
+    def convert_to_coreml(self, path: str | os.PathLike[str], precision: str = "auto") -> str:
+        """Write the graph as a CoreML ML Program (an ``.mlpackage`` folder, the iOS 17 / macOS 14
+        opset) at ``path``, on any system (CoreML runs it on Apple's); returns the folder's path.
+        Each operation computes in its own data type (float16 graphs in float16); with
+        ``precision="float16"`` float32 operations compute in float16.  Needs the ``coreml``
+        extra; NotSupportedError for an op or data type CoreML does not compute exactly."""
+        return FORMATS["coreml"](self, path, precision)  # type: ignore[no-any-return]
+
     def to_dot(self, compact: bool | None = None) -> str:
         """The graph as Graphviz DOT text (ops, inputs, constants and outputs as nodes; edges
         labelled with data type and shape).  ``compact=True``, for large graphs: constants written

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sys
 
 from .base import Backend, CompiledGraph, HostStorage, TensorStorage
 
@@ -17,6 +18,7 @@ BACKENDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "onnxruntime": ("webnn.backends.onnxruntime", "OnnxRuntimeBackend", ("onnxruntime",)),
     "openvino": ("webnn.backends.openvino", "OpenVinoBackend", ("openvino",)),
     "litert": ("webnn.backends.litert", "LiteRtBackend", ("ai_edge_litert",)),
+    "coreml": ("webnn.backends.coreml", "CoreMlBackend", ("coremltools",)),
     "reference": ("webnn.backends.reference", "ReferenceBackend", ()),
 }
 
@@ -24,12 +26,18 @@ BACKENDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 AUTO = "auto"
 
 
+#: name -> the systems (``sys.platform``) its engine runs on, for backends that do not run everywhere.
+PLATFORMS: dict[str, tuple[str, ...]] = {"coreml": ("darwin",)}
+
+
 def available_backends() -> list[str]:
-    """The backends whose dependencies are installed, most preferred first."""
+    """The backends whose dependencies are installed and whose engine runs on this system, most
+    preferred first."""
     return [
         name
         for name, (_, _, needs) in BACKENDS.items()
-        if all(importlib.util.find_spec(n) is not None for n in needs)
+        if sys.platform in PLATFORMS.get(name, (sys.platform,))
+        and all(importlib.util.find_spec(n) is not None for n in needs)
     ]
 
 
@@ -58,8 +66,21 @@ def package_version(package: str) -> str:
         return "?"
 
 
+def unavailable_reason(name: str) -> str:
+    """Why backend ``name`` cannot be used here (for one :func:`available_backends` leaves out)."""
+    if sys.platform not in PLATFORMS.get(name, (sys.platform,)):
+        if name == "coreml":
+            import platform
+
+            from .coreml.backend import UNAVAILABLE
+
+            return UNAVAILABLE.format(system=platform.system() or sys.platform)
+        return f"create_context: backend {name!r} does not run on this system ({sys.platform})"
+    return f"create_context: backend {name!r} is not installed here"
+
+
 __all__ = ["AUTO", "BACKENDS", "Backend", "CompiledGraph", "HostStorage", "TensorStorage", "available_backends",
-           "load_backend", "package_version"]
+           "load_backend", "package_version", "unavailable_reason"]
 
 
 def load_backend(name: str, **options: object) -> Backend:

@@ -38,6 +38,9 @@ from .workloads import ONNX_PREFIX, WORKLOADS, WeightsError, load_weights, make_
 
 WORKER = Path(__file__).with_name("worker.py")
 DEVICE_TYPES = ("cpu", "gpu", "npu")
+#: Backends measured per power preference (``coreml:low-power``), which picks their compute units.
+POWER_BACKENDS = ("coreml",)
+POWER_PREFERENCES = ("default", "low-power", "high-performance")
 
 
 class BenchError(Exception):
@@ -105,11 +108,13 @@ class Target(NamedTuple):
 
     kind: str  # "webnn" or "direct"
     backend: str  # webnn backend name, or "onnxruntime" for direct
-    device: str | None  # what is asked of create_context (None: its default)
+    device: str | None  # what is asked of create_context (None: its default; a power preference for coreml)
     providers: tuple[str, ...]  # onnxruntime execution providers (empty for the reference backend)
 
     @property
     def label(self) -> str:
+        if self.backend in POWER_BACKENDS:
+            return f"webnn {self.backend} ({self.device})"
         provider = (report.short_provider(self.providers[0]) if self.providers
                     else "CPU" if self.backend in ("openvino", "litert", "auto") else "numpy")
         return f"{'webnn ' + self.backend if self.kind == 'webnn' else 'direct ORT'} ({provider})"
@@ -117,6 +122,8 @@ class Target(NamedTuple):
     @property
     def short_label(self) -> str:
         """The label in the default table: ``webnn ORT (CPU)``, ``direct ORT (CPU)``, ``webnn reference``."""
+        if self.backend in POWER_BACKENDS:
+            return self.label
         if self.kind == "webnn" and self.backend != "onnxruntime":
             return f"webnn {self.backend}"
         provider = report.short_provider(self.providers[0]) if self.providers else "?"
@@ -191,12 +198,18 @@ def plan_targets(settings: Settings) -> list[Target]:
                 raise BenchError(
                     f"backend {name!r} is not installed here (available: {', '.join(available)})"
                 )
-            if asked and asked not in DEVICE_TYPES:
-                raise BenchError(f"unknown device {asked!r} in {item!r} (known: {', '.join(DEVICE_TYPES)})")
+            known = POWER_PREFERENCES if name in POWER_BACKENDS else DEVICE_TYPES
+            if asked and asked not in known:
+                what = "power preference" if name in POWER_BACKENDS else "device"
+                raise BenchError(f"unknown {what} {asked!r} in {item!r} (known: {', '.join(known)})")
             wanted.append((name, asked or "all"))
 
     targets: list[Target] = []
     for name, device in wanted:
+        if name in POWER_BACKENDS:  # (one target per power preference: "all" each, None the default)
+            for preference in POWER_PREFERENCES if device == "all" else (device or "default",):
+                targets.append(Target("webnn", name, preference, ()))
+            continue
         if name != "onnxruntime":
             if device not in (None, "all", "cpu"):
                 raise BenchError(f"backend {name!r} runs on the cpu only, not {device!r}")

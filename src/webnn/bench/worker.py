@@ -32,6 +32,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+#: Backends measured per power preference (runner.POWER_BACKENDS; this script imports nothing of
+#: webnn's before it measures a webnn backend).
+POWER_BACKENDS = ("coreml",)
+
 
 def log(message: str) -> None:
     sys.stderr.write(message + "\n")
@@ -141,9 +145,10 @@ class Measurement:
         else:
             self.begin("create context")
             start = time.perf_counter()
-            context = webnn.ML().create_context(
-                backend=spec["backend"], device_type=spec.get("device"), num_threads=spec.get("threads")
-            )
+            device = spec.get("device")
+            choice = ({"power_preference": device or "default"} if spec["backend"] in POWER_BACKENDS
+                      else {"device_type": device})
+            context = webnn.ML().create_context(backend=spec["backend"], num_threads=spec.get("threads"), **choice)
             self.result["context_ms"] = 1e3 * (time.perf_counter() - start)
             info = context.backend_info()
             self.result["info"] = info
