@@ -45,12 +45,9 @@ def compute_units(power_preference: str, accelerated: bool, device_type: str | N
 
 
 def coremltools_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from .. import package_version
 
-    try:
-        return version("coremltools")
-    except PackageNotFoundError:
-        return "unknown"
+    return package_version("coremltools")
 
 
 class CoreMlBackend(RunsASubset, UsesPersistentCache):
