@@ -29,12 +29,11 @@ import webnn
 from webnn.ops import OPS
 
 from ..conformance.wpt import (
+    build_case,
     compare,
     load_cases,
     method_name,
     missing_wpt_message,
-    resolve,
-    to_array,
     wpt_dir,
 )
 
@@ -42,26 +41,6 @@ pytest.importorskip("coremltools")
 
 #: ct.convert runs on every Nth lowered case (and the first of each file).
 CONVERT_EVERY = 16
-
-
-def build_case(context: webnn.MLContext, case, constants: bool = False) -> webnn.MLGraph:  # type: ignore[no-untyped-def]
-    """The case's graph, built as tests/conformance/wpt.py's run_case builds it (with
-    ``constants``, every input a constant holding the case's value)."""
-    builder = context.create_graph_builder()
-    operands: dict[str, webnn.MLOperand] = {}
-    for name, spec in case.graph["inputs"].items():
-        desc = {"dataType": spec["descriptor"]["dataType"], "shape": spec["descriptor"]["shape"]}
-        constant = constants or spec.get("constant")
-        operands[name] = builder.constant(desc, to_array(spec)) if constant else builder.input(name, desc)
-    for operator in case.graph["operators"]:
-        method = getattr(builder, method_name(operator["name"]))
-        result = method(*[resolve(next(iter(arg.values())), operands) for arg in operator["arguments"]])
-        names = operator["outputs"]
-        if isinstance(names, str):
-            operands[names] = result
-        else:
-            operands.update(zip(names, result, strict=True))
-    return builder.build({name: operands[name] for name in case.graph["expectedOutputs"]})
 
 
 def coreml_limits() -> dict:  # type: ignore[type-arg]
@@ -111,7 +90,7 @@ def test_every_wpt_graph_converts_or_is_refused_as_declared(tmp_path) -> None:  
         if any(method_name(o["name"]) is None for o in case.graph["operators"]):
             counts["not implemented"] += 1
             continue
-        graph = build_case(context, case)
+        graph, _ = build_case(context, case)
         ir = optimize(graph.ir, CoreMlBackend)
         try:
             lowered = lower(ir)
@@ -163,7 +142,7 @@ def test_the_lowerings_compute_the_expected_values_under_mils_op_definitions() -
     for case in load_cases():
         if any(method_name(o["name"]) is None for o in case.graph["operators"]):
             continue
-        graph = build_case(context, case, constants=True)
+        graph, _ = build_case(context, case, constants=True)
         # (the layout and the decompositions only: folding would compute the graph here)
         passes = PassContext(decompose=CoreMlBackend.decompose, layout=CoreMlBackend.layout)
         ir = run_pipeline(graph.ir, ("canonical_layout", "decompose"), passes)

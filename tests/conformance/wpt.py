@@ -121,15 +121,16 @@ def method_name(js_name: str) -> str | None:
     return JS_NAMES.get(js_name)
 
 
-def run_case(context: webnn.MLContext, case: Case) -> dict[str, np.ndarray]:
-    """Build the case's graph as JS would (positional arguments, options dict) and compute it."""
+def build_case(context: webnn.MLContext, case: Case, constants: bool = False) -> tuple[webnn.MLGraph, dict[str, np.ndarray]]:
+    """The case's graph, built as JS would (positional arguments, options dict), and its inputs'
+    values; with ``constants``, every input is a constant holding its value instead."""
     builder = context.create_graph_builder()
     operands: dict[str, webnn.MLOperand] = {}
     feeds: dict[str, np.ndarray] = {}
     for name, spec in case.graph["inputs"].items():
         array = to_array(spec)
         desc = spec["descriptor"]
-        if spec.get("constant"):
+        if constants or spec.get("constant"):
             operands[name] = builder.constant({"dataType": desc["dataType"], "shape": desc["shape"]}, array)
         else:
             operands[name] = builder.input(name, {"dataType": desc["dataType"], "shape": desc["shape"]})
@@ -145,7 +146,12 @@ def run_case(context: webnn.MLContext, case: Case) -> dict[str, np.ndarray]:
             for name, operand in zip(names, result, strict=True):
                 operands[name] = operand
     expected = case.graph["expectedOutputs"]
-    graph = builder.build({name: operands[name] for name in expected})
+    return builder.build({name: operands[name] for name in expected}), feeds
+
+
+def run_case(context: webnn.MLContext, case: Case) -> dict[str, np.ndarray]:
+    """Build the case's graph (:func:`build_case`) and compute it."""
+    graph, feeds = build_case(context, case)
     return context.compute(graph, feeds)
 
 

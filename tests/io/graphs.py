@@ -11,35 +11,10 @@ import webnn
 from webnn.io.document import plain
 from webnn.ir import Graph
 
-from ..conformance.wpt import Case, load_cases, method_name, resolve, to_array, wpt_dir
+from ..conformance.wpt import Case, load_cases, wpt_dir
 
 CASES: list[Case] = load_cases() if (wpt_dir() / "conformance").is_dir() else []
 WPT_FILES: list[str] = sorted({case.file for case in CASES})
-
-
-def build_case(context: webnn.MLContext, case: Case) -> tuple[webnn.MLGraph, dict[str, np.ndarray]]:
-    """A WPT case's graph, built as tests/conformance/wpt.py builds it, and its inputs."""
-    builder = context.create_graph_builder()
-    operands: dict[str, webnn.MLOperand] = {}
-    feeds: dict[str, np.ndarray] = {}
-    for name, spec in case.graph["inputs"].items():
-        desc = spec["descriptor"]
-        descriptor = {"dataType": desc["dataType"], "shape": desc["shape"]}
-        if spec.get("constant"):
-            operands[name] = builder.constant(descriptor, to_array(spec))
-        else:
-            operands[name] = builder.input(name, descriptor)
-            feeds[name] = to_array(spec)
-    for operator in case.graph["operators"]:
-        method = getattr(builder, method_name(operator["name"]))
-        result = method(*[resolve(next(iter(arg.values())), operands) for arg in operator["arguments"]])
-        names = operator["outputs"]
-        if isinstance(names, str):
-            operands[names] = result
-        else:
-            operands.update(zip(names, result, strict=True))
-    graph = builder.build({name: operands[name] for name in case.graph["expectedOutputs"]})
-    return graph, feeds
 
 
 def feature_graph(context: webnn.MLContext) -> tuple[webnn.MLGraph, dict[str, np.ndarray]]:

@@ -15,8 +15,8 @@ import webnn
 from webnn.io.document import Document, Loc
 from webnn.io.files import read_document
 
-from ..conformance.wpt import missing_wpt_message
-from .graphs import CASES, WPT_FILES, assert_same_ir, build_case, feature_graph
+from ..conformance.wpt import build_case, missing_wpt_message
+from .graphs import CASES, WPT_FILES, assert_same_ir, feature_graph
 
 EXAMPLES = Path(os.environ.get("WEBNN_FORMATS_DIR", Path(__file__).resolve().parents[3] / "shared" / "formats")) / "examples"
 FORMS = [("webnn", "safetensors"), ("webnn", "manifest"), ("webnn", "inline"),

@@ -16,7 +16,8 @@ ort = pytest.importorskip("onnxruntime")
 
 from webnn.io import onnx_export  # noqa: E402
 
-from .graphs import CASES, WPT_FILES, build_case, feature_graph  # noqa: E402
+from ..conformance.wpt import build_case  # noqa: E402
+from .graphs import CASES, WPT_FILES, feature_graph  # noqa: E402
 
 
 @pytest.fixture(scope="module")

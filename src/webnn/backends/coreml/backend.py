@@ -82,15 +82,14 @@ class CoreMlBackend(RunsASubset, UsesPersistentCache):
 
     def operations(self) -> dict[str, Any]:
         """Op name -> its lowering: every op this backend lowers itself."""
-        from .lowering import LOWERINGS, load
+        from .lowering import TABLE
 
-        load()
-        return {name: entry.func for name, entry in LOWERINGS.items()}
+        return TABLE.functions()
 
     def lowered_types(self, op: str, output: bool | None) -> frozenset[str] | None:
-        from .lowering import data_types, operand_types
+        from .lowering import TABLE
 
-        return data_types(op) if output is None else operand_types(op, output)
+        return TABLE.lowered_types(op, output)
 
     def cache_identity(self) -> str:
         """What, besides the graph, decides the compiled model: coremltools, macOS and the

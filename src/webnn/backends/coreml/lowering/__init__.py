@@ -22,14 +22,14 @@ The modules of this package do not import coremltools: its builder comes as ``e.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import import_module
 from typing import Any
 
 import numpy as np
 
 from ....ir import Graph, OperandDescriptor, Operation
+from ...lowering_table import LoweringTable
 
 
 class LoweringError(Exception):
@@ -168,68 +168,28 @@ def type_name(var: Any) -> str:
     return str(types.builtin_to_string(var.dtype))
 
 
-Lowering = Callable[[OpLowering], Any]
-
-
-@dataclass(frozen=True)
-class Entry:
-    func: Lowering
-    #: the data types of the operands it is exact for
-    types: frozenset[str]
-    #: the data types its outputs may have (where they differ from the operands')
-    output_types: frozenset[str] | None
-
-
-#: op name -> its lowering
-LOWERINGS: dict[str, Entry] = {}
-
-
-def lowering(*names: str, types: Iterable[str], output_types: Iterable[str] | None = None) -> Callable[[Lowering], Lowering]:
-    """Register a lowering of ops ``names``, exact for operands of ``types`` and outputs of
-    ``output_types`` (default: ``types``)."""
-    allowed = frozenset(types)
-    outputs = None if output_types is None else frozenset(output_types)
-
-    def register(func: Lowering) -> Lowering:
-        for name in names:
-            if name in LOWERINGS:
-                raise AssertionError(f"coreml lowering for {name} defined twice")
-            LOWERINGS[name] = Entry(func, allowed, outputs)
-        return func
-
-    return register
-
-
 #: The op families with lowerings (modules of this package); ops of other families are refused.
 FAMILIES = ("activation", "conv", "elementwise", "indexing", "linalg", "normalization", "pool", "reduce", "scan",
             "shape")
-_LOADED: set[str] = set()
-
-
-def load() -> None:
-    """Import (once) every lowering module."""
-    for family in FAMILIES:
-        if family not in _LOADED:
-            import_module(f"{__name__}.{family}")
-            _LOADED.add(family)
+#: op name -> its lowering
+TABLE = LoweringTable("coreml", __name__, FAMILIES)
+LOWERINGS = TABLE.entries
+lowering = TABLE.lowering
+load = TABLE.load
 
 
 def refusal(graph: Graph, op: Operation) -> str | None:
-    """Why ``op`` cannot be lowered (None when it can): no lowering, or a data type the lowering
-    is not exact for."""
-    entry = LOWERINGS.get(op.type)
+    """Why ``op`` cannot be lowered (None when it can): no lowering, a data type the lowering is
+    not exact for, or a tensor of a rank CoreML does not hold."""
+    why = TABLE.refusal(graph, op)
+    if why is not None:
+        return why
     label = f" '{op.label}'" if op.label else ""
-    if entry is None:
-        return f"{op.type}{label}: the coreml backend has no lowering for {op.type} (CoreML's MIL has no such op)"
-    outputs = entry.output_types if entry.output_types is not None else entry.types
-    for operands, allowed in ((op.input_ids(), entry.types), (op.outputs, outputs)):
-        for operand in operands:
-            desc = graph.operands[operand]
-            if desc.data_type not in allowed:
-                return f"{op.type}{label}: the coreml backend does not compute {op.type} on {desc.data_type} exactly"
-            if desc.rank > MAX_RANK:
-                return (f"{op.type}{label}: a {desc.data_type} tensor of rank {desc.rank} (CoreML's tensors have rank "
-                        f"{MAX_RANK} at most)")
+    for operand in (*op.input_ids(), *op.outputs):
+        desc = graph.operands[operand]
+        if desc.rank > MAX_RANK:
+            return (f"{op.type}{label}: a {desc.data_type} tensor of rank {desc.rank} (CoreML's tensors have rank "
+                    f"{MAX_RANK} at most)")
     return None
 
 
@@ -374,28 +334,6 @@ def _all_operations(function: Any) -> list[Any]:
             found.append(op)
             blocks.extend(op.blocks)
     return found
-
-
-def data_types(name: str) -> frozenset[str] | None:
-    """The data types the lowering of op ``name`` is exact for, operands and outputs together
-    (None: no lowering)."""
-    load()
-    entry = LOWERINGS.get(name)
-    if entry is None:
-        return None
-    return entry.types | (entry.output_types or frozenset())
-
-
-def operand_types(name: str, output: bool) -> frozenset[str] | None:
-    """The data types the lowering of op ``name`` takes for its operands, or makes for its
-    outputs (None: no lowering)."""
-    load()
-    entry = LOWERINGS.get(name)
-    if entry is None:
-        return None
-    if output and entry.output_types is not None:
-        return entry.output_types
-    return entry.types
 
 
 def axes_list(values: Sequence[int]) -> list[int]:

@@ -22,12 +22,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from importlib import import_module
 from typing import Any
 
 import numpy as np
 
 from ....ir import Graph, OperandDescriptor, Operation
+from ...lowering_table import LoweringTable
 from ..flatbuffer import ModelWriter, options
 from ..types import FLOAT16, FLOAT32, INT32, NUMPY_TYPES, TENSOR_TYPES
 
@@ -204,70 +204,22 @@ def numpy_of(tensor_type: int) -> Any:
     return NUMPY_TYPES[tensor_type]
 
 
-Lowering = Callable[[OpLowering], Any]
-
-
-@dataclass(frozen=True)
-class Entry:
-    func: Lowering
-    #: the data types of the operands it is exact for
-    types: frozenset[str]
-    #: the data types its outputs may have (where they differ from the operands')
-    output_types: frozenset[str] | None
-    #: float16 operands computed in float32
-    widen: bool
-
-
-#: op name -> its lowering
-LOWERINGS: dict[str, Entry] = {}
-
-
-def lowering(*names: str, types: Iterable[str], output_types: Iterable[str] | None = None,
-             widen: bool = True) -> Callable[[Lowering], Lowering]:
-    """Register a lowering of ops ``names``, exact for operands of ``types`` and outputs of
-    ``output_types`` (default: ``types``); with ``widen`` (the default) float16 operands come
-    as float32 tensors and results are made in float32."""
-    allowed = frozenset(types)
-    outputs = None if output_types is None else frozenset(output_types)
-
-    def register(func: Lowering) -> Lowering:
-        for name in names:
-            if name in LOWERINGS:
-                raise AssertionError(f"litert lowering for {name} defined twice")
-            LOWERINGS[name] = Entry(func, allowed, outputs, widen)
-        return func
-
-    return register
-
-
 #: The op families with lowerings (modules of this package); ops of other families are refused.
 FAMILIES = ("activation", "conv", "elementwise", "indexing", "linalg", "normalization", "pool", "quantization",
             "reduce", "recurrent", "scan", "shape")
-_LOADED: set[str] = set()
+#: op name -> its lowering
+TABLE = LoweringTable("litert", __name__, FAMILIES)
+LOWERINGS = TABLE.entries
+load = TABLE.load
+refusal = TABLE.refusal
 
 
-def load() -> None:
-    """Import (once) every lowering module."""
-    for family in FAMILIES:
-        if family not in _LOADED:
-            import_module(f"{__name__}.{family}")
-            _LOADED.add(family)
-
-
-def refusal(graph: Graph, op: Operation) -> str | None:
-    """Why ``op`` cannot run here (None when it can): no lowering, or a data type the lowering
-    is not exact for."""
-    entry = LOWERINGS.get(op.type)
-    label = f" '{op.label}'" if op.label else ""
-    if entry is None:
-        return f"{op.type}{label}: the litert backend has no lowering for {op.type}"
-    outputs = entry.output_types if entry.output_types is not None else entry.types
-    for operands, allowed in ((op.input_ids(), entry.types), (op.outputs, outputs)):
-        for operand in operands:
-            data_type = graph.operands[operand].data_type
-            if data_type not in allowed:
-                return f"{op.type}{label}: the litert backend does not compute {op.type} on {data_type} exactly"
-    return None
+def lowering(*names: str, types: Iterable[str], output_types: Iterable[str] | None = None,
+             widen: bool = True) -> Callable[[Callable[[OpLowering], Any]], Callable[[OpLowering], Any]]:
+    """Register a lowering of ops ``names``, exact for operands of ``types`` and outputs of
+    ``output_types`` (default: ``types``); with ``widen`` (the default) float16 operands come
+    as float32 tensors and results are made in float32."""
+    return TABLE.lowering(*names, types=types, output_types=output_types, widen=widen)
 
 
 def lower(graph: Graph, *, inline: bool = False) -> tuple[list[bytes | memoryview], list[str], list[str]]:
@@ -335,25 +287,3 @@ def _copy(writer: ModelWriter, tensor: int, desc: OperandDescriptor) -> int:
     shape = np.asarray(desc.shape, dtype=np.int32)
     writer.operator("RESHAPE", [tensor, writer.tensor(shape.shape, INT32, shape)], [result])
     return result
-
-
-def data_types(name: str) -> frozenset[str] | None:
-    """The data types the lowering of op ``name`` is exact for, operands and outputs together
-    (None: no lowering)."""
-    load()
-    entry = LOWERINGS.get(name)
-    if entry is None:
-        return None
-    return entry.types | (entry.output_types or frozenset())
-
-
-def operand_types(name: str, output: bool) -> frozenset[str] | None:
-    """The data types the lowering of op ``name`` takes for its operands, or makes for its
-    outputs (None: no lowering)."""
-    load()
-    entry = LOWERINGS.get(name)
-    if entry is None:
-        return None
-    if output and entry.output_types is not None:
-        return entry.output_types
-    return entry.types

@@ -14,9 +14,8 @@ type is left out of ``op_support_limits()``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import import_module
 from typing import Any
 
 import numpy as np
@@ -24,6 +23,7 @@ import openvino as ov
 import openvino.opset16 as ops
 
 from ....ir import Graph, OperandDescriptor, Operation
+from ...lowering_table import LoweringTable
 from ..types import ELEMENT_TYPES
 
 
@@ -102,61 +102,15 @@ class OpLowering:
 
 _NUMPY = {name: np.dtype(t.to_dtype()) for name, t in ELEMENT_TYPES.items()}
 
-Lowering = Callable[[OpLowering], Any]
-#: op name -> (lowering, data types it is exact for)
-LOWERINGS: dict[str, tuple[Lowering, frozenset[str]]] = {}
-
-
-#: op name -> the data types its outputs may have, where they differ from its operands'
-OUTPUT_TYPES: dict[str, frozenset[str]] = {}
-
-
-def lowering(*names: str, types: Iterable[str], output_types: Iterable[str] | None = None
-             ) -> Callable[[Lowering], Lowering]:
-    """Register a lowering of ops ``names``, exact for operands of ``types`` and outputs of
-    ``output_types`` (default: ``types``)."""
-    allowed = frozenset(types)
-
-    def register(func: Lowering) -> Lowering:
-        for name in names:
-            if name in LOWERINGS:
-                raise AssertionError(f"openvino lowering for {name} defined twice")
-            LOWERINGS[name] = (func, allowed)
-            if output_types is not None:
-                OUTPUT_TYPES[name] = frozenset(output_types)
-        return func
-
-    return register
-
-
 #: The op families with lowerings (modules of this package); ops of other families are refused.
 FAMILIES = ("activation", "conv", "elementwise", "indexing", "linalg", "normalization", "pool", "quantization",
             "reduce", "scan", "shape")
-_LOADED: set[str] = set()
-
-
-def load() -> None:
-    """Import (once) every lowering module."""
-    for family in FAMILIES:
-        if family not in _LOADED:
-            import_module(f"{__name__}.{family}")
-            _LOADED.add(family)
-
-
-def refusal(graph: Graph, op: Operation) -> str | None:
-    """Why ``op`` cannot run here (None when it can): no lowering, or a data type the lowering
-    is not exact for."""
-    entry = LOWERINGS.get(op.type)
-    label = f" '{op.label}'" if op.label else ""
-    if entry is None:
-        return f"{op.type}{label}: the openvino backend has no lowering for {op.type}"
-    types, outputs = entry[1], OUTPUT_TYPES.get(op.type, entry[1])
-    for operands, allowed in ((op.input_ids(), types), (op.outputs, outputs)):
-        for operand in operands:
-            data_type = graph.operands[operand].data_type
-            if data_type not in allowed:
-                return f"{op.type}{label}: the openvino backend does not compute {op.type} on {data_type} exactly"
-    return None
+#: op name -> its lowering
+TABLE = LoweringTable("openvino", __name__, FAMILIES)
+LOWERINGS = TABLE.entries
+lowering = TABLE.lowering
+load = TABLE.load
+refusal = TABLE.refusal
 
 
 def lower(graph: Graph, target: Target = Target()) -> tuple[Any, list[str], dict[int, np.ndarray]]:
@@ -185,7 +139,7 @@ def lower(graph: Graph, target: Target = Target()) -> tuple[Any, list[str], dict
         why = refusal(graph, op)
         if why is not None:
             raise LoweringError(why)
-        result = LOWERINGS[op.type][0](OpLowering(op, graph, values, target))
+        result = LOWERINGS[op.type].func(OpLowering(op, graph, values, target))
         results = result if isinstance(result, list) else [result]
         if len(results) != len(op.outputs):
             raise AssertionError(f"{op.type}: lowering returned {len(results)} outputs, expected {len(op.outputs)}")
@@ -198,21 +152,3 @@ def lower(graph: Graph, target: Target = Target()) -> tuple[Any, list[str], dict
     names = list(graph.outputs)  # (outputs are read by position: no tensor names needed)
     results = [ops.result(values[graph.outputs[name]]) for name in names]
     return ov.Model(results, parameters, "webnn"), names, fed
-
-
-def data_types(name: str) -> frozenset[str] | None:
-    """The data types the lowering of op ``name`` is exact for, operands and outputs together
-    (None: no lowering)."""
-    load()
-    entry = LOWERINGS.get(name)
-    return None if entry is None else entry[1] | OUTPUT_TYPES.get(name, frozenset())
-
-
-def operand_types(name: str, output: bool) -> frozenset[str] | None:
-    """The data types the lowering of op ``name`` takes for its operands, or makes for its
-    outputs (None: no lowering)."""
-    load()
-    entry = LOWERINGS.get(name)
-    if entry is None:
-        return None
-    return OUTPUT_TYPES.get(name, entry[1]) if output else entry[1]
