@@ -116,7 +116,7 @@ class AutoBackend(UsesPersistentCache):
         self._options = dict(options, cache=cache)
         self.engines = [name for name in ENGINES if _installed(name)]
         self._loaded: dict[str, Any] = {}
-        self._versions: dict[str, str] | None = None  # the engines' package versions (read once)
+        self._identities: dict[tuple[str, ...], str] = {}  # (see _identity)
         self._lock = threading.Lock()
         first = self.engine(self.engines[0] if self.engines else "reference")
         self.accelerated, self.device = first.accelerated, first.device
@@ -144,17 +144,20 @@ class AutoBackend(UsesPersistentCache):
     # ----------------------------------------------------------------------- choosing
 
     def _identity(self, names: list[str]) -> str:
-        """What, besides the graph, decides a choice among engines ``names``."""
-        import json
+        """What, besides the graph, decides a choice among engines ``names`` (read once per
+        context and set of engines)."""
+        identity = self._identities.get(tuple(names))
+        if identity is None:
+            import json
 
-        from ... import __version__
-        from ...fingerprint import machine_digest
+            from ... import __version__
+            from ...fingerprint import machine_digest
 
-        if self._versions is None:
-            self._versions = {n: _version(n) for n in self.engines}
-        options = {k: v for k, v in self._options.items() if k != "cache"}
-        return json.dumps({"webnn": __version__, "engines": {n: self._versions[n] for n in names},
-                           "options": options, "machine": machine_digest()}, sort_keys=True, default=str)
+            options = {k: v for k, v in self._options.items() if k != "cache"}
+            identity = self._identities[tuple(names)] = json.dumps(
+                {"webnn": __version__, "engines": {n: _version(n) for n in names}, "options": options,
+                 "machine": machine_digest()}, sort_keys=True, default=str)
+        return identity
 
     def choice_key(self, graph: Graph, names: list[str]) -> str:
         """The persistent-cache key of the choice among ``names`` for ``graph``."""
