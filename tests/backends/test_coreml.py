@@ -138,8 +138,8 @@ def test_refusals_name_the_op_its_label_and_the_data_type(reference: webnn.MLCon
 
 
 def test_declared_ops_and_types() -> None:
-    """What op_support_limits() of a coreml context says: each op lowered or decomposed, int64 and
-    32-bit unsigned types never, integer arithmetic not, ranks up to 5."""
+    """What op_support_limits() of a coreml context says: each op lowered or decomposed, int64,
+    32-bit unsigned and 4-bit types never, int32 arithmetic not, ranks up to 5."""
     from webnn.backends.coreml.backend import CoreMlBackend
     from webnn.context import MLContext
     from webnn.ops import OPS
@@ -148,13 +148,179 @@ def test_declared_ops_and_types() -> None:
     limits = MLContext(backend, power_preference="default", accelerated=True, device_type=None).op_support_limits()
     listed = {name for name, opdef in OPS.items() if opdef.js_name in limits}
     assert listed == set(backend.operations()) | set(backend.decompose)
-    assert {"lstm", "gru", "quantize_linear", "dequantize_linear"}.isdisjoint(listed)
+    assert {"lstm", "gru", "lstm_cell", "gru_cell", "quantize_linear", "dequantize_linear"} <= listed
+    assert backend.data_types("lstm") == {"float32", "float16"}
+    assert set(limits["quantizeLinear"]["zeroPoint"]["dataTypes"]) == {"uint8", "int8", "int32"}
+    assert set(limits["dequantizeLinear"]["input"]["dataTypes"]) == {"uint8", "int8", "int32"}
+    assert set(limits["dequantizeLinear"]["output"]["dataTypes"]) == {"float32", "float16"}
+    assert backend.data_types("clamp") == {"float32", "float16", "int32", "int8", "uint8"}
+    assert backend.data_types("relu") == backend.data_types("sign") == {"float32", "float16", "int32", "int8"}
     types = {t for op in listed for t in backend.data_types(op) or ()}
     assert types == {"float32", "float16", "int32", "int8", "uint8"}
-    assert backend.data_types("add") == {"float32", "float16"}
+    assert backend.data_types("add") == {"float32", "float16", "int8", "uint8"}
+    assert backend.data_types("div") == {"float32", "float16"}
     assert backend.data_types("hard_swish") == {"float32", "float16"}
     assert limits["equal"]["output"]["dataTypes"] == ["uint8"]
     assert limits["conv2d"]["input"]["rankRange"]["max"] == 4 and limits["add"]["a"]["rankRange"]["max"] == 5
+
+
+# ------------------------------------------------------------------ values under MIL's op definitions
+
+
+def mil_values(graph: webnn.MLGraph) -> dict[str, np.ndarray]:
+    """The outputs of a graph of constants as coremltools' MIL value inference computes its
+    program (MIL's definitions of its ops, not CoreML's kernels: see test_coreml_wpt)."""
+    from webnn.backends.coreml.backend import CoreMlBackend
+    from webnn.backends.coreml.lowering import check_types, lower
+    from webnn.passes.pipeline import PassContext, run_pipeline
+
+    passes = PassContext(decompose=CoreMlBackend.decompose, layout=CoreMlBackend.layout)
+    ir = run_pipeline(graph.ir, ("canonical_layout", "decompose"), passes)  # (no folding)
+    program = lower(ir)
+    assert check_types(ir, program) == []
+    values = {name: program.values[operand].val for name, operand in ir.outputs.items()}
+    assert all(v is not None for v in values.values()), "coremltools did not evaluate every output"
+    return {name: np.asarray(v) for name, v in values.items()}
+
+
+def assert_matches_the_reference(reference: webnn.MLContext, graph: webnn.MLGraph, float16: bool = False) -> None:
+    want = reference.compute(graph, {})
+    got = mil_values(graph)
+    assert sorted(got) == sorted(want)
+    for name, value in want.items():
+        have = got[name].astype(value.dtype).reshape(value.shape)
+        if value.dtype.kind == "f":
+            tolerance = {"rtol": 2e-3, "atol": 2e-3} if float16 else {"rtol": 1e-5, "atol": 1e-6}
+            np.testing.assert_allclose(have, value, **tolerance, err_msg=name)
+        else:
+            np.testing.assert_array_equal(have, value, err_msg=name)
+
+
+def _constant(b, rng: np.random.Generator, shape: list[int], data_type: str = "float32"):  # type: ignore[no-untyped-def]
+    values = (rng.standard_normal(shape) * 0.5).astype(webnn.dtypes.to_numpy(data_type))
+    return b.constant({"dataType": data_type, "shape": shape}, values)
+
+
+LSTM_OPTIONS = [
+    {},  # default activations (sigmoid, tanh, tanh), no bias, zero states
+    {"direction": "both", "return_sequence": True, "bias": True, "recurrent_bias": True, "peephole_weight": True,
+     "initial_hidden_state": True, "initial_cell_state": True},
+    {"direction": "backward", "layout": "ifgo", "activations": ["tanh", "relu", "sigmoid"], "recurrent_bias": True,
+     "return_sequence": True},
+    {"direction": "both", "layout": "ifgo", "peephole_weight": True, "initial_cell_state": True, "data_type": "float16"},
+]
+
+
+@pytest.mark.parametrize("options", LSTM_OPTIONS, ids=range(len(LSTM_OPTIONS)))
+def test_lstm_matches_the_reference(reference: webnn.MLContext, options: dict) -> None:  # type: ignore[type-arg]
+    options = dict(options)
+    data_type = options.pop("data_type", "float32")
+    rng = np.random.default_rng(1)
+    steps, batch, inputs, hidden = 3, 2, 3, 4
+    dirs = 2 if options.get("direction") == "both" else 1
+    b = reference.create_graph_builder()
+    shapes = {"bias": [dirs, 4 * hidden], "recurrent_bias": [dirs, 4 * hidden], "peephole_weight": [dirs, 3 * hidden],
+              "initial_hidden_state": [dirs, batch, hidden], "initial_cell_state": [dirs, batch, hidden]}
+    for name, shape in shapes.items():
+        if options.pop(name, False):
+            options[name] = _constant(b, rng, shape, data_type)
+    outputs = b.lstm(_constant(b, rng, [steps, batch, inputs], data_type),
+                     _constant(b, rng, [dirs, 4 * hidden, inputs], data_type),
+                     _constant(b, rng, [dirs, 4 * hidden, hidden], data_type), steps, hidden, **options)
+    graph = b.build({f"out{i}": o for i, o in enumerate(outputs)})
+    assert_matches_the_reference(reference, graph, float16=data_type == "float16")
+
+
+GRU_OPTIONS = [
+    {},  # reset after, default activations, no bias, zero state
+    {"direction": "both", "return_sequence": True, "bias": True, "reset_after": False, "layout": "rzn",
+     "initial_hidden_state": True},
+    {"direction": "both", "return_sequence": True, "recurrent_bias": True, "activations": ["tanh", "sigmoid"]},
+    {"direction": "backward", "bias": True, "recurrent_bias": True, "data_type": "float16"},
+]
+
+
+@pytest.mark.parametrize("options", GRU_OPTIONS, ids=range(len(GRU_OPTIONS)))
+def test_gru_matches_the_reference(reference: webnn.MLContext, options: dict) -> None:  # type: ignore[type-arg]
+    options = dict(options)
+    data_type = options.pop("data_type", "float32")
+    rng = np.random.default_rng(2)
+    steps, batch, inputs, hidden = 4, 2, 3, 3
+    dirs = 2 if options.get("direction") == "both" else 1
+    b = reference.create_graph_builder()
+    shapes = {"bias": [dirs, 3 * hidden], "recurrent_bias": [dirs, 3 * hidden],
+              "initial_hidden_state": [dirs, batch, hidden]}
+    for name, shape in shapes.items():
+        if options.pop(name, False):
+            options[name] = _constant(b, rng, shape, data_type)
+    outputs = b.gru(_constant(b, rng, [steps, batch, inputs], data_type),
+                    _constant(b, rng, [dirs, 3 * hidden, inputs], data_type),
+                    _constant(b, rng, [dirs, 3 * hidden, hidden], data_type), steps, hidden, **options)
+    graph = b.build({f"out{i}": o for i, o in enumerate(outputs)})
+    assert_matches_the_reference(reference, graph, float16=data_type == "float16")
+
+
+def test_cells_match_the_reference(reference: webnn.MLContext) -> None:
+    rng = np.random.default_rng(3)
+    batch, inputs, hidden = 2, 3, 4
+    b = reference.create_graph_builder()
+    x, h, c = (_constant(b, rng, shape) for shape in ([batch, inputs], [batch, hidden], [batch, hidden]))
+    lstm = b.lstm_cell(x, _constant(b, rng, [4 * hidden, inputs]), _constant(b, rng, [4 * hidden, hidden]), h, c,
+                       hidden, bias=_constant(b, rng, [4 * hidden]), peephole_weight=_constant(b, rng, [3 * hidden]),
+                       layout="ifgo")
+    plain = b.lstm_cell(x, _constant(b, rng, [4 * hidden, inputs]), _constant(b, rng, [4 * hidden, hidden]), h, c,
+                        hidden)
+    gru = b.gru_cell(x, _constant(b, rng, [3 * hidden, inputs]), _constant(b, rng, [3 * hidden, hidden]), h, hidden,
+                     recurrent_bias=_constant(b, rng, [3 * hidden]), activations=["sigmoid", "relu"])
+    gru_before = b.gru_cell(x, _constant(b, rng, [3 * hidden, inputs]), _constant(b, rng, [3 * hidden, hidden]), h,
+                            hidden, bias=_constant(b, rng, [3 * hidden]), reset_after=False)
+    graph = b.build({"lstm_h": lstm[0], "lstm_c": lstm[1], "plain_h": plain[0], "plain_c": plain[1], "gru": gru,
+                     "gru_before": gru_before})
+    assert_matches_the_reference(reference, graph)
+
+
+def test_quantization_matches_the_reference(reference: webnn.MLContext) -> None:
+    """Halves to even, saturation (int32's too), NaN, blockwise scales on two axes, float16,
+    int32 differences beyond 2**24."""
+    b = reference.create_graph_builder()
+    x = np.array([[0.5, 1.5, 2.5, -0.5, -1.5, -2.5], [3e9, -3e9, np.inf, -np.inf, np.nan, 1e12],
+                  [126.5, 127.5, -128.5, 255.5, 7.0, -7.0], [1e-3, -1e-3, 0.0, -0.0, 2.5e9, -2.5e9]], np.float32)
+    scale = np.array([[1.0, 0.5], [2.0, -1.0]], np.float32)  # (blocks of 2 rows and 3 columns)
+    x_op = b.constant({"dataType": "float32", "shape": [4, 6]}, x)
+    s_op = b.constant({"dataType": "float32", "shape": [2, 2]}, scale)
+    outputs = {}
+    for data_type, zero in (("int8", [[1, -3], [0, 127]]), ("uint8", [[0, 128], [255, 3]]),
+                            ("int32", [[2**31 - 1, -2**31], [5, -1_500_000_000]])):
+        z_op = b.constant({"dataType": data_type, "shape": [2, 2]}, np.array(zero, webnn.dtypes.to_numpy(data_type)))
+        q = b.quantize_linear(x_op, s_op, z_op)
+        outputs[f"q_{data_type}"] = q
+        outputs[f"d_{data_type}"] = b.dequantize_linear(q, s_op, z_op)
+    half = b.constant({"dataType": "float16", "shape": [6]}, np.array([0.5, 1.5, -2.5, 300, -300, 3.25], np.float16))
+    h_scale = b.constant({"dataType": "float16", "shape": [1]}, np.array([0.5], np.float16))
+    h_zero = b.constant({"dataType": "uint8", "shape": [1]}, np.array([10], np.uint8))
+    outputs["q_half"] = b.quantize_linear(half, h_scale, h_zero)
+    outputs["d_half"] = b.dequantize_linear(outputs["q_half"], h_scale, h_zero)
+    big = b.constant({"dataType": "int32", "shape": [4]}, np.array([2**31 - 1, -2**31, 16_777_217, 3], np.int32))
+    big_zero = b.constant({"dataType": "int32", "shape": [1]}, np.array([-2**31 + 5], np.int32))
+    outputs["d_big"] = b.dequantize_linear(big, b.constant({"dataType": "float32", "shape": [1]},
+                                                           np.array([0.25], np.float32)), big_zero)
+    graph = b.build(outputs)
+    assert_matches_the_reference(reference, graph)
+    q = reference.compute(graph, {})
+    assert q["q_int8"][0].tolist() == [1, 3, 3, -4, -6, -8] and q["q_int32"][1, 0] == 2**31 - 1  # (what is checked)
+
+
+def test_small_integer_activations_and_arithmetic_match_the_reference(reference: webnn.MLContext) -> None:
+    b = reference.create_graph_builder()
+    i8 = b.constant({"dataType": "int8", "shape": [6]}, np.array([-128, -5, 0, 1, 100, 127], np.int8))
+    u8 = b.constant({"dataType": "uint8", "shape": [6]}, np.array([0, 1, 5, 128, 200, 255], np.uint8))
+    i32 = b.constant({"dataType": "int32", "shape": [4]}, np.array([-2**31, -7, 0, 2**31 - 1], np.int32))
+    graph = b.build({
+        "relu8": b.relu(i8), "sign8": b.sign(i8), "clamp8": b.clamp(i8, min_value=-6, max_value=99),
+        "clampu8": b.clamp(u8, min_value=3, max_value=200), "neg8": b.neg(i8), "abs8": b.abs(i8), "neg32": b.neg(i32),
+        "abs32": b.abs(i32), "add8": b.add(i8, i8), "sub8": b.sub(i8, b.neg(i8)), "mulu8": b.mul(u8, u8),
+        "subu8": b.sub(u8, b.clamp(u8, min_value=100))})
+    assert_matches_the_reference(reference, graph)
 
 
 def test_cli_convert_writes_an_mlpackage(reference: webnn.MLContext, tmp_path: Path,

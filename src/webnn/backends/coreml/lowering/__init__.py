@@ -169,8 +169,8 @@ def type_name(var: Any) -> str:
 
 
 #: The op families with lowerings (modules of this package); ops of other families are refused.
-FAMILIES = ("activation", "conv", "elementwise", "indexing", "linalg", "normalization", "pool", "reduce", "scan",
-            "shape")
+FAMILIES = ("activation", "conv", "elementwise", "indexing", "linalg", "normalization", "pool", "quantization",
+            "recurrent", "reduce", "scan", "shape")
 #: op name -> its lowering
 TABLE = LoweringTable("coreml", __name__, FAMILIES)
 LOWERINGS = TABLE.entries

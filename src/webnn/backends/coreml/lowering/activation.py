@@ -1,6 +1,7 @@
 """Activations: MIL's own (relu, sigmoid, tanh, softplus, softsign, elu, leaky_relu, gelu in its
-exact erf form, sigmoid_hard, softmax) on floats; relu and clamp also on int32 (maximum and
-minimum, which cannot overflow).  clamp is max(min_value) then min(max_value) with the spec's NaN
+exact erf form, sigmoid_hard, softmax) on floats; relu and clamp also on integers (maximum and
+minimum, which cannot overflow; int8 (and clamp's uint8) widened to int32 and cast back, exactly: the results
+are in the input's range).  clamp is max(min_value) then min(max_value) with the spec's NaN
 and -0 rules (:func:`.elementwise.nan_aware_max`); prelu is a select of x * slope where x < 0."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from . import FLOATS, INT32, OpLowering, lowering, type_name
+from . import FLOATS, INT32, SMALL_INTS, OpLowering, lowering, type_name
 from .elementwise import nan_aware_max
 
 _UNARY = {"sigmoid": "sigmoid", "tanh": "tanh", "softplus": "softplus", "softsign": "softsign"}
@@ -22,11 +23,11 @@ for _op, _method in _UNARY.items():
     _register_unary(_op, _method)
 
 
-@lowering("relu", types=FLOATS | INT32)
+@lowering("relu", types=FLOATS | INT32 | {"int8"})
 def relu(e: OpLowering) -> Any:
-    x = e.input("input")
+    x = e.wide("input")
     if type_name(x) == "int32":
-        return e.mb.maximum(x=x, y=e.like(0, x))
+        return e.cast(e.mb.maximum(x=x, y=e.like(0, x)), e.mil_type())
     return e.mb.relu(x=x)
 
 
@@ -62,14 +63,19 @@ def prelu(e: OpLowering) -> Any:
     return mb.select(cond=mb.less(x=x, y=e.like(0, x)), a=scaled, b=mb.add(x=x, y=mb.mul(x=scaled, y=e.like(0, x))))
 
 
-@lowering("clamp", types=FLOATS | INT32)
+#: the range of each integer type clamp computes on
+_INT_RANGES = {"int32": (-2**31, 2**31 - 1), "int8": (-128, 127), "uint8": (0, 255)}
+
+
+@lowering("clamp", types=FLOATS | INT32 | SMALL_INTS)
 def clamp(e: OpLowering) -> Any:
-    mb, x = e.mb, e.input("input")
+    mb, x = e.mb, e.wide("input")
     low, high = float(e.attrs["min_value"]), float(e.attrs["max_value"])
     if type_name(x) == "int32":
-        bounds = [max(low, -2**31), min(high, 2**31 - 1)]
+        least, most = _INT_RANGES[e.mil_type()]
+        bounds = [max(low, least), min(high, most)]
         ints = [math.ceil(bounds[0]), math.floor(bounds[1])]
-        return mb.minimum(x=mb.maximum(x=x, y=e.like(ints[0], x)), y=e.like(ints[1], x))
+        return e.cast(mb.minimum(x=mb.maximum(x=x, y=e.like(ints[0], x)), y=e.like(ints[1], x)), e.mil_type())
     neg = -1.0
     if low != -math.inf:
         x = nan_aware_max(e, x, e.like(low, x), check_b=low == 0)

@@ -1,14 +1,17 @@
 """Element-wise ops.
 
-* Arithmetic (add, sub, mul, div, pow) on floats only: MIL does not say what int32 overflow or
-  division by zero give (the spec wraps and truncates), so integer arithmetic is refused.
+* Arithmetic (add, sub, mul, div, pow) on floats: MIL does not say what int32 overflow or
+  division by zero give (the spec wraps and truncates), so int32 arithmetic is refused; add, sub
+  and mul of int8 / uint8 are computed in int32 (exact: no overflow) and wrapped to the type's
+  8 bits (:func:`wrap`), as the spec's arithmetic wraps.
 * max / min: NaN propagates and +0 > -0 (IEEE 754-2019, the spec's); MIL's maximum does not say
   either, so where an operand may be NaN or both are zeros the result is a + b (max) or
   -max(-a, -b) (min); a constant operand without NaN or zeros needs no check.
 * Comparisons make MIL bools, cast to uint8 (exact); int8 / uint8 operands are widened to int32.
 * log and reciprocal: MIL's log and inverse add an epsilon; log gets epsilon 0, reciprocal is
-  1 / x (real_div).  neg is x * -1 (gives -0 for +0).  sign is (x > 0) - (x < 0): 0 for zeros
-  and NaN.  roundEven is built of floor (MIL's round rounds halves away from zero).
+  1 / x (real_div).  neg is x * -1 (gives -0 for +0); on int32 / int8 (widened) the type's least
+  value is its own negation (the spec's wrapping), and abs is a select of neg.  sign is (x > 0) - (x < 0): 0 for zeros
+  and NaN (int8 widened to int32 and cast back).  roundEven is built of floor (MIL's round rounds halves away from zero).
 * cast: see :func:`cast` (float to integer truncates first; integer narrowing wraps by arithmetic).
 """
 
@@ -32,7 +35,21 @@ def _register_arithmetic(op: str, method: str) -> None:
 
 
 for _op, _method in _ARITHMETIC.items():
-    _register_arithmetic(_op, _method)
+    if _op not in ("add", "sub", "mul"):
+        _register_arithmetic(_op, _method)
+
+
+def _register_wrapping(op: str, method: str) -> None:
+    @lowering(op, types=FLOATS | SMALL_INTS)
+    def arithmetic(e: OpLowering) -> Any:
+        if e.mil_type() in ("fp32", "fp16"):
+            return _binary(e, method)
+        exact = getattr(e.mb, method)(x=e.wide("a"), y=e.wide("b"))  # (|.| <= 255 * 255: no overflow)
+        return wrap(e, e.broadcast(exact, e.out().shape), e.mil_type())
+
+
+for _op in ("add", "sub", "mul"):
+    _register_wrapping(_op, _ARITHMETIC[_op])
 
 
 def _may_be_nan_or_zero(e: OpLowering, name: str) -> bool:
@@ -138,7 +155,7 @@ def is_infinite(e: OpLowering) -> Any:
     return to_uint8(e, e.mb.equal(x=e.mb.abs(x=x), y=e.like(np.inf, x)))
 
 
-_UNARY = {"abs": "abs", "ceil": "ceil", "floor": "floor", "cos": "cos", "sin": "sin", "tan": "tan", "erf": "erf",
+_UNARY = {"ceil": "ceil", "floor": "floor", "cos": "cos", "sin": "sin", "tan": "tan", "erf": "erf",
           "exp": "exp", "sqrt": "sqrt"}
 
 
@@ -162,18 +179,42 @@ def reciprocal(e: OpLowering) -> Any:
     return e.mb.real_div(x=e.like(1, x), y=x)
 
 
-@lowering("neg", types=FLOATS)
+#: the least value of each signed integer type abs and neg compute on
+_LEAST = {"int32": -2**31, "int8": -128}
+
+
+def _int_neg(e: OpLowering, x: Any) -> Any:
+    """-x of a signed integer ``x`` (int8 widened to int32) of the output's type, wrapping as the
+    spec does: the type's least value is its own negation (never an int32 overflow in MIL)."""
+    mb = e.mb
+    least = mb.equal(x=x, y=e.like(_LEAST[e.mil_type()], x))
+    negated = _neg(e, mb.select(cond=least, a=e.like(0, x), b=x))
+    return mb.select(cond=least, a=x, b=negated)
+
+
+@lowering("neg", types=FLOATS | {"int32", "int8"})
 def neg(e: OpLowering) -> Any:
-    return _neg(e, e.input("input"))
+    x = e.wide("input")
+    if type_name(x) == "int32":
+        return e.cast(_int_neg(e, x), e.mil_type())
+    return _neg(e, x)
 
 
-@lowering("sign", types=FLOATS | INT32)
+@lowering("abs", types=FLOATS | {"int32", "int8"})
+def abs_(e: OpLowering) -> Any:
+    x = e.wide("input")
+    if type_name(x) == "int32":
+        return e.cast(e.mb.select(cond=e.mb.less(x=x, y=e.like(0, x)), a=_int_neg(e, x), b=x), e.mil_type())
+    return e.mb.abs(x=x)
+
+
+@lowering("sign", types=FLOATS | INT32 | {"int8"})
 def sign(e: OpLowering) -> Any:
-    mb, x = e.mb, e.input("input")
+    mb, x = e.mb, e.wide("input")
     t = type_name(x)
     positive = mb.cast(x=mb.greater(x=x, y=e.like(0, x)), dtype=t)
     negative = mb.cast(x=mb.less(x=x, y=e.like(0, x)), dtype=t)
-    return mb.sub(x=positive, y=negative)
+    return e.cast(mb.sub(x=positive, y=negative), e.mil_type())
 
 
 @lowering("round_even", types=FLOATS)
