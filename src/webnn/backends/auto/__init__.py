@@ -117,6 +117,8 @@ class AutoBackend(UsesPersistentCache):
         self.engines = [name for name in ENGINES if _installed(name)]
         self._loaded: dict[str, Any] = {}
         self._identities: dict[tuple[str, ...], str] = {}  # (see _identity)
+        #: The engines' package versions, read once (a choice is remembered per versions).
+        self._versions = {name: _version(name) for name in self.engines}
         self._lock = threading.Lock()
         first = self.engine(self.engines[0] if self.engines else "reference")
         self.accelerated, self.device = first.accelerated, first.device
@@ -139,7 +141,7 @@ class AutoBackend(UsesPersistentCache):
     def info(self) -> dict[str, Any]:
         return {"backend": self.name, "device": self.device, "accelerated": self.accelerated,
                 "candidates": list(self.engines) or ["reference"], "tune": self.tune,
-                "engines": {name: _version(name) for name in self.engines}}
+                "engines": dict(self._versions)}
 
     # ----------------------------------------------------------------------- choosing
 
@@ -155,7 +157,7 @@ class AutoBackend(UsesPersistentCache):
 
             options = {k: v for k, v in self._options.items() if k != "cache"}
             identity = self._identities[tuple(names)] = json.dumps(
-                {"webnn": __version__, "engines": {n: _version(n) for n in names}, "options": options,
+                {"webnn": __version__, "engines": {n: self._versions[n] for n in names}, "options": options,
                  "machine": machine_digest()}, sort_keys=True, default=str)
         return identity
 
