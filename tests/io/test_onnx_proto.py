@@ -32,14 +32,14 @@ onnx = pytest.importorskip("onnx")
 from google.protobuf.message import DecodeError as ProtobufDecodeError  # noqa: E402
 from onnx import AttributeProto, TensorProto, helper, numpy_helper  # noqa: E402
 
-from ..models import MODELS, require_model  # noqa: E402
+from ..models import ONNX_MODELS, require_model  # noqa: E402
 from .onnx_cases import CASES  # noqa: E402
 
 N = helper.make_node
 
 
 #: The real models (tests/models.py fetches them once per machine).
-REAL = MODELS
+REAL = ONNX_MODELS
 
 
 def _real(name: str) -> Path:
