@@ -82,15 +82,27 @@ class UsesPersistentCache:
 
 class RunsASubset:
     """For backends that run a subset of the ops, each lowering declaring the data types it
-    computes exactly (:meth:`lowered_types`); an op the passes decompose (``decompose``) runs on
-    the data types every op its decomposition writes runs on."""
+    computes exactly (:meth:`lowered_types`), in the :class:`~.lowering_table.LoweringTable`
+    ``TABLE`` of module ``lowerings`` (imported on first use); an op the passes decompose
+    (``decompose``) runs on the data types every op its decomposition writes runs on."""
 
     decompose: frozenset[str]
+    #: The module (a package of lowerings) whose ``TABLE`` holds the backend's lowerings.
+    lowerings: str
+
+    def _table(self) -> Any:
+        from importlib import import_module
+
+        return import_module(self.lowerings).TABLE
+
+    def operations(self) -> dict[str, Any]:
+        """Op name -> its lowering: every op this backend lowers itself."""
+        return self._table().functions()  # type: ignore[no-any-return]
 
     def lowered_types(self, op: str, output: bool | None) -> frozenset[str] | None:
         """The data types the lowering of ``op`` takes for its operands (``output`` False), makes
         for its outputs (True) or both (None); None: no lowering."""
-        raise NotImplementedError
+        return self._table().lowered_types(op, output)  # type: ignore[no-any-return]
 
     def data_types(self, op: str) -> frozenset[str] | None:
         """The data types this backend computes ``op`` on exactly (None: not at all)."""

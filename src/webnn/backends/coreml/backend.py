@@ -55,6 +55,7 @@ class CoreMlBackend(RunsASubset, UsesPersistentCache):
 
     name = "coreml"
     pipeline = PIPELINE
+    lowerings = "webnn.backends.coreml.lowering"
     decompose = DECOMPOSE
     layout = LAYOUT
     #: CoreML's tensors have rank 5 at most (op_support_limits' rank ranges say so).
@@ -79,17 +80,6 @@ class CoreMlBackend(RunsASubset, UsesPersistentCache):
         self.device = {"CPU_ONLY": "cpu", "CPU_AND_GPU": "gpu", "CPU_AND_NE": "npu", "ALL": "gpu"}[self.compute_units]
         self.accelerated = self.compute_units != "CPU_ONLY"
         self._use_cache = cache
-
-    def operations(self) -> dict[str, Any]:
-        """Op name -> its lowering: every op this backend lowers itself."""
-        from .lowering import TABLE
-
-        return TABLE.functions()
-
-    def lowered_types(self, op: str, output: bool | None) -> frozenset[str] | None:
-        from .lowering import TABLE
-
-        return TABLE.lowered_types(op, output)
 
     def cache_identity(self) -> str:
         """What, besides the graph, decides the compiled model: coremltools, macOS and the

@@ -39,6 +39,7 @@ class LiteRtBackend(RunsASubset, UsesPersistentCache):
 
     name = "litert"
     pipeline = PIPELINE
+    lowerings = "webnn.backends.litert.lowering"
     decompose = DECOMPOSE
     layout = LAYOUT
 
@@ -60,17 +61,6 @@ class LiteRtBackend(RunsASubset, UsesPersistentCache):
         self.accelerated = False
         self.num_threads = num_threads if num_threads is not None else default_threads()
         self._use_cache = cache
-
-    def operations(self) -> dict[str, Any]:
-        """Op name -> its lowering: every op this backend lowers itself."""
-        from .lowering import TABLE
-
-        return TABLE.functions()
-
-    def lowered_types(self, op: str, output: bool | None) -> frozenset[str] | None:
-        from .lowering import TABLE
-
-        return TABLE.lowered_types(op, output)
 
     def cache_identity(self) -> str:
         """What, besides the graph, decides the compiled model: the LiteRT version (the model

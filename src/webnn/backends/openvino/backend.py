@@ -65,6 +65,7 @@ class OpenVinoBackend(RunsASubset, UsesPersistentCache):
 
     name = "openvino"
     pipeline = PIPELINE
+    lowerings = "webnn.backends.openvino.lowering"
     decompose = DECOMPOSE
     layout = LAYOUT
 
@@ -86,17 +87,6 @@ class OpenVinoBackend(RunsASubset, UsesPersistentCache):
         self.accelerated = self.device != "cpu"
         self.num_threads = num_threads
         self._use_cache = cache
-
-    def operations(self) -> dict[str, Any]:
-        """Op name -> its lowering: every op this backend lowers itself."""
-        from .lowering import TABLE
-
-        return TABLE.functions()
-
-    def lowered_types(self, op: str, output: bool | None) -> frozenset[str] | None:
-        from .lowering import TABLE
-
-        return TABLE.lowered_types(op, output)
 
     def target(self) -> Any:
         """What the lowerings may rely on of the device (:class:`.lowering.Target`)."""
