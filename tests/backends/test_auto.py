@@ -282,3 +282,58 @@ def test_onnx_imports_remember_the_engine_and_load_from_the_cache(cache_dir, tmp
         graphs.append(graph)
     assert [g.from_cache for g in graphs] == [False, True]  # (the second parsed nothing)
     assert graphs[1].backend == graphs[0].backend
+
+
+def test_time_blocks_ranks_engines_by_their_fastest_block():
+    import time
+
+    from webnn.backends.auto import time_blocks
+
+    calls = {"slow": 0, "fast": 0}
+
+    def runner(name, seconds):
+        def run():
+            calls[name] += 1
+            time.sleep(seconds)
+        return run
+
+    blocks = time_blocks({"slow": runner("slow", 0.004), "fast": runner("fast", 0.001)}, 3, 2, 0.0, 0.0)
+    # min_rounds rounds, then the budget (0 s) is spent: two blocks each, of at least 3 runs
+    assert [len(b) for b in blocks.values()] == [2, 2]
+    assert min(blocks["fast"]) < min(blocks["slow"])
+    assert min(blocks["slow"]) >= 0.004 and min(blocks["fast"]) >= 0.001
+    assert calls["slow"] >= 2 * (1 + 3) and calls["fast"] > calls["slow"]  # (a block fills BLOCK_S)
+
+
+@pytest.mark.parametrize("close", [True, False])
+def test_close_engines_are_timed_again_in_a_runoff(cache_dir, monkeypatch, close):
+    """When the two fastest engines are within RUNOFF_GAP, both are timed again and the choice
+    takes every block into account; otherwise no runoff is run."""
+    import webnn.backends.auto as auto_module
+
+    context = webnn.ML().create_context(backend="auto")
+    engines = context._backend.engines
+    if len(engines) < 3:
+        pytest.skip("needs onnxruntime, openvino and litert")
+    # first timing: litert leads, openvino second (close or not); the runoff reverses them
+    first = {"onnxruntime": [1.0 if close else 1.2], "openvino": [0.9 if close else 2.0], "litert": [0.85]}
+    runoff = {"openvino": [0.8], "litert": [0.95]}
+    asked: list[tuple[str, ...]] = []
+
+    def scripted(runs, rounds, min_rounds, budget_s, warm_s):
+        asked.append(tuple(sorted(runs)))
+        times = first if len(asked) == 1 else runoff
+        return {name: list(times[name]) for name in runs}
+
+    monkeypatch.setattr(auto_module, "time_blocks", scripted)
+    b = context.create_graph_builder()
+    graph = b.build(chain(b))
+    np.testing.assert_allclose(context.compute(graph, {"x": X})["y"], expected(X), rtol=1e-5, atol=1e-6)
+    if close:
+        assert asked == [("litert", "onnxruntime", "openvino"), ("litert", "openvino")]
+        assert graph.backend == "openvino"
+        remembered = context._backend.cache.get(context._backend.choice_key(graph.ir, engines)).meta
+        assert remembered["time_ms"] == {"onnxruntime": 1000.0, "openvino": 800.0, "litert": 850.0}
+    else:
+        assert asked == [("litert", "onnxruntime", "openvino")]
+        assert graph.backend == "litert"
