@@ -45,3 +45,41 @@ def test_list_matches_the_spec_idl() -> None:
 def test_helpers_exist() -> None:
     for name in ("global_average_pool", "global_max_pool", "squeeze", "unsqueeze"):
         assert callable(getattr(webnn.MLGraphBuilder, name))
+
+
+def test_the_op_table_names_each_ops_defining_module_in_definition_order() -> None:
+    """``webnn.ops.names`` (which the spec layer reads to import a family when one of its ops is
+    first used) agrees with the definitions: family, camelCase name, order."""
+    from webnn.ops.names import FAMILY_OPS, OP_FAMILY
+
+    definitions = list(OPS.values())  # (imports every family)
+    assert [d.name for d in definitions] == [n for names in FAMILY_OPS.values() for n in names]
+    for opdef in definitions:
+        assert opdef.func.__module__ == f"webnn.ops.{OP_FAMILY[opdef.name]}", opdef.name
+        assert JS_NAMES[opdef.js_name] == opdef.name
+    assert set(OPS) == set(SPEC_OPS) and len(OPS) == 95
+    assert "no_such_op" not in OPS and OPS.get("no_such_op") is None
+    with pytest.raises(KeyError):
+        OPS["no_such_op"]
+
+
+def test_a_graph_imports_only_the_op_families_it_uses() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np, webnn\n"
+        "context = webnn.ML().create_context(backend='reference')\n"
+        "b = context.create_graph_builder()\n"
+        "x = b.input('x', [2], 'float32')\n"
+        "graph = b.build({'y': b.relu(b.add(x, x))})\n"
+        "assert context.compute(graph, {'x': np.array([-1, 2], np.float32)})['y'].tolist() == [0, 4]\n"
+        "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('webnn.ops.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split("\n")[0] == str(["activation", "base", "elementwise", "names"])
+    # and a builder method made on first use has the op's own signature and documentation
+    import inspect
+
+    assert list(inspect.signature(webnn.MLGraphBuilder.lstm_cell).parameters)[:3] == ["self", "input", "weight"]
+    assert webnn.MLGraphBuilder.gather_nd.__doc__ == OPS["gather_nd"].doc

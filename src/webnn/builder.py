@@ -23,6 +23,7 @@ from .fingerprint import prefetch
 from .ir import Graph, OperandDescriptor, Operation, compact, freeze
 from .ops import OPS, OpDef
 from .ops.base import Check, Result, cast_number, signature_of
+from .ops.names import OP_FAMILY
 
 if TYPE_CHECKING:
     from .context import MLContext
@@ -545,9 +546,23 @@ def _method(opdef: OpDef) -> Any:
     return method
 
 
-for _opdef in OPS.values():
-    setattr(MLGraphBuilder, _opdef.name, _method(_opdef))
-del _opdef
+class _OpMethod:
+    """The builder method of op ``name``, made (and its op family's module imported) when it is
+    first looked up: a graph of a few op kinds does not import the definitions of the others."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: MLGraphBuilder | None, owner: type | None = None) -> Any:
+        method = _method(OPS[self.name])
+        setattr(MLGraphBuilder, self.name, method)
+        return method.__get__(instance, owner)
+
+
+for _name in OP_FAMILY:
+    setattr(MLGraphBuilder, _name, _OpMethod(_name))
 # pywebnn's builder methods beyond the spec's ops (webnn.compat)
 for _name, _function in BUILDER_METHODS.items():
     setattr(MLGraphBuilder, _name, _function)

@@ -1,16 +1,7 @@
-"""The spec layer: one module per op family; importing it registers every op in ``OPS``."""
-
-from importlib import import_module
+"""The spec layer: one module per op family, each registering its ops; :data:`OPS` imports a
+family's module when one of its ops is first looked up (see :mod:`webnn.ops.names`)."""
 
 from .base import JS_NAMES, OPS, OpDef
-
-#: The op families: a module of that name in ops/ and in each backend's kernel / lowering package.
-FAMILIES = (
-    "activation", "conv", "elementwise", "indexing", "linalg", "normalization", "pool", "quantization",
-    "recurrent", "reduce", "scan", "shape",
-)
-
-for _family in FAMILIES:
-    import_module(f"{__name__}.{_family}")
+from .names import FAMILIES
 
 __all__ = ["FAMILIES", "JS_NAMES", "OPS", "OpDef"]

@@ -24,7 +24,8 @@ import inspect
 import math
 import operator
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from importlib import import_module
 from types import MappingProxyType
 from typing import Any, NamedTuple, NoReturn
 
@@ -34,6 +35,7 @@ from .. import dtypes
 from ..dtypes import ALL_DATA_TYPES, FLOAT_TYPES, SPEC_DATA_TYPES
 from ..errors import ValidationError, op_prefix
 from ..ir import MAX_DIMENSION, MAX_RANK, MAX_TENSOR_BYTE_LENGTH, OperandDescriptor
+from .names import FAMILY_OPS, JS_NAME_EXCEPTIONS, OP_FAMILY
 
 #: The descriptor an op definition receives for each operand parameter.
 Operand = OperandDescriptor
@@ -523,8 +525,42 @@ class OpDef:
 
 _ITEMSIZE = {name: info.numpy.itemsize for name, info in dtypes.DATA_TYPES.items()}
 
-OPS: dict[str, OpDef] = {}
-JS_NAMES: dict[str, str] = {}
+#: The ops defined so far (their family modules imported), by name.
+_DEFINED: dict[str, OpDef] = {}
+
+
+class OpTable(Mapping[str, OpDef]):
+    """Every op's :class:`OpDef`, by name.  An op's family module is imported when the op is
+    first looked up; iterating imports every family (see :mod:`webnn.ops.names`)."""
+
+    def __getitem__(self, name: str) -> OpDef:
+        opdef = _DEFINED.get(name)
+        if opdef is None:
+            family = OP_FAMILY.get(name) if isinstance(name, str) else None
+            if family is None:
+                raise KeyError(name)
+            import_module(f"{__package__}.{family}")
+            opdef = _DEFINED[name]
+        return opdef
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in OP_FAMILY
+
+    def __iter__(self) -> Iterator[str]:
+        for family in FAMILY_OPS:
+            import_module(f"{__package__}.{family}")
+        return iter(OP_FAMILY)
+
+    def __len__(self) -> int:
+        return len(OP_FAMILY)
+
+    def __repr__(self) -> str:
+        return f"OpTable({len(OP_FAMILY)} ops, {len(_DEFINED)} defined so far)"
+
+
+OPS = OpTable()
+#: The spec's camelCase op names -> snake_case names.
+JS_NAMES: dict[str, str] = {JS_NAME_EXCEPTIONS.get(name, camel(name)): name for name in OP_FAMILY}
 #: The signature of each op definition function (several ops may share one).
 _SIGNATURES: dict[Callable[..., Any], inspect.Signature] = {}
 
@@ -550,8 +586,11 @@ def op(
     """
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
-        if name in OPS:
+        if name in _DEFINED:
             raise AssertionError(f"op {name} defined twice")
+        family = func.__module__.rsplit(".", 1)[-1]
+        if OP_FAMILY.get(name) != family or (js_name or camel(name)) != JS_NAME_EXCEPTIONS.get(name, camel(name)):
+            raise AssertionError(f"op {name} ({family}, {js_name or camel(name)}): not so in webnn.ops.names")
         signature = _SIGNATURES.get(func)
         if signature is None:  # one function may define several ops: read it once
             signature = _SIGNATURES[func] = inspect.signature(func)
@@ -572,8 +611,7 @@ def op(
         if unknown:
             raise AssertionError(f"op {name}: limits for unknown parameters {sorted(unknown)}")
         opdef = OpDef(name, js_name or camel(name), func, tuple(params), dict(limits), doc or func.__doc__ or "")
-        OPS[name] = opdef
-        JS_NAMES[opdef.js_name] = name
+        _DEFINED[name] = opdef
         return func
 
     return register
