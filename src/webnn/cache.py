@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     import tempfile
 
 __all__ = ["DEFAULT_MAX_BYTES", "STORE_THREAD", "CacheEntry", "CompiledCache", "cache_directory", "cache_settings",
-           "default_cache", "format_bytes", "wait_for_stores"]
+           "default_cache", "format_bytes", "remove_tree", "wait_for_stores"]
 
 DEFAULT_MAX_BYTES = 2 << 30
 FORMAT, VERSION, MANIFEST = "webnn-cache", 2, "manifest.json"
@@ -127,6 +127,10 @@ def _rmtree(path: str) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             os.rmdir(path)  # a Windows link to a folder
+
+
+#: (for the compiled-artifact folders of :mod:`webnn.compile`)
+remove_tree = _rmtree
 
 
 def _mkdtemp(parent: str, prefix: str) -> str:
@@ -302,6 +306,12 @@ class CompiledCache:
             with contextlib.suppress(FileExistsError):
                 os.mkdir(path, 0o700)
         return path
+
+    def staging_folder(self, prefix: str) -> str:
+        """A new private folder (mode 0o700) in the cache's ``tmp`` folder, for a caller that
+        writes files there before :meth:`put` (removed by the caller, or as stale by eviction);
+        OSError when the cache folder cannot be written."""
+        return _mkdtemp(self._mkdir("tmp"), prefix)
 
     def _entry_folder(self, key: str) -> str:
         return os.path.join(self.directory, f"v{VERSION}", key[:2], key)

@@ -87,13 +87,27 @@ def _descriptors(descs: Mapping[str, OperandDescriptor]) -> dict[str, Any]:
 
 
 class Artifact:
-    """A private temporary folder the backend writes its compiled artifact into."""
+    """A private temporary folder the backend writes its compiled artifact into: in ``cache``'s
+    staging folder when there is one (no ``tempfile`` import on the way to a first result),
+    else in the system's temporary folder."""
 
-    def __init__(self) -> None:
-        import tempfile
+    def __init__(self, cache: Any = None) -> None:
+        self.path = ""
+        if cache is not None:
+            try:
+                self.path = cache.staging_folder("artifact-")
+            except OSError:
+                pass
+        if not self.path:
+            import tempfile
 
-        self._dir = tempfile.TemporaryDirectory(prefix="webnn-artifact-")
-        self.path = self._dir.name
+            self.path = tempfile.mkdtemp(prefix="webnn-artifact-")
+
+    def cleanup(self) -> None:
+        """Delete the folder and what is in it."""
+        from .cache import remove_tree
+
+        remove_tree(self.path)
 
     def files(self, meta: Mapping[str, Any]) -> dict[str, str]:
         return {name: os.path.join(self.path, name) for name in meta.get("files", ())}
@@ -112,7 +126,7 @@ class Artifact:
         process still leaves its entry for the next one; the build does not wait for it.
         """
         if getattr(compiled, "write_artifact", None) is None:
-            self._dir.cleanup()
+            self.cleanup()
             return
 
         def put() -> None:
@@ -124,7 +138,7 @@ class Artifact:
             except Exception:  # the cache warns about its own failures; a build never fails here
                 pass
             finally:
-                self._dir.cleanup()
+                self.cleanup()
 
         from .cache import STORE_THREAD
 
@@ -184,7 +198,7 @@ class HeldStore:
         self._artifact.store_later(self._cache, self._key, self._compiled)
 
     def drop(self) -> None:
-        self._artifact._dir.cleanup()
+        self._artifact.cleanup()
 
 
 def compile_on(context: MLContext, graph: Graph, backend: Any, *,
@@ -210,16 +224,16 @@ def compile_on(context: MLContext, graph: Graph, backend: Any, *,
         raise
     except Exception as exc:  # a pass failed on a valid graph: a bug here, reported as the spec's error
         raise OperationError(f"build: the graph passes failed: {type(exc).__name__}: {exc}") from exc
-    artifact = Artifact() if key is not None or store is not None else None
+    artifact = Artifact(getattr(backend, "cache", None)) if key is not None or store is not None else None
     try:
         compiled = backend.compile(lowered, artifact.path) if artifact is not None else backend.compile(lowered)
     except WebNNError:
         if artifact is not None:
-            artifact._dir.cleanup()
+            artifact.cleanup()
         raise
     except Exception as exc:  # the backend could not compile a valid graph
         if artifact is not None:
-            artifact._dir.cleanup()
+            artifact.cleanup()
         raise OperationError(f"build: the {backend.name} backend failed to compile the graph: {exc}") from exc
     if artifact is not None:
         if store is not None:
@@ -275,7 +289,7 @@ def save_compiled(graph: MLGraph, path: str | os.PathLike[str]) -> str:
             for name, source in artifact.files(meta).items():
                 shutil.copyfile(source, os.path.join(staging, name))
         finally:
-            artifact._dir.cleanup()
+            artifact.cleanup()
         graph.save(os.path.join(staging, GRAPH_FILE))
         files = {}
         for name in sorted(os.listdir(staging)):

@@ -223,6 +223,86 @@ def test_sinking_keeps_a_transpose_that_a_graph_output_needs():
         np.testing.assert_allclose(compute(context, out, {"x": x})[name], compute(context, graph.ir, {"x": x})[name])
 
 
+def test_canonical_layout_alone_writes_the_transposes_back_only_where_needed():
+    """Without the later passes: the residual chain in NHWC gets one transpose in and one out
+    (each convolution's result stays NHWC for the elementwise ops and convolutions after it)."""
+    context, graph = build(residual_chain)
+    out = run(graph.ir, "canonical_layout", layout="nhwc")
+    assert types(out).count("transpose") == 2
+    assert len(out.operations) == len(graph.ir.operations) + 2
+    x = np.random.default_rng(7).standard_normal((1, 4, 6, 6)).astype(np.float32)
+    np.testing.assert_allclose(compute(context, out, {"x": x})["y"], compute(context, graph.ir, {"x": x})["y"],
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_canonical_layout_transposes_back_once_for_other_readers():
+    """A convolution's NHWC result read by a reshape (which needs NCHW) and by a bias add with a
+    broadcast constant: one transpose back serves the reshape; the add runs in NHWC on the
+    permuted constant, and its own result goes back once for the output."""
+    def make(b):
+        rng = np.random.default_rng(8)
+        x = b.input("x", [1, 3, 5, 5], F32)
+        y = b.conv2d(x, b.constant(rng.standard_normal((4, 3, 3, 3)).astype(np.float32)))
+        bias = b.constant(rng.standard_normal((4, 1, 1)).astype(np.float32))
+        return {"flat": b.reshape(y, [1, 36]), "z": b.relu(b.add(y, bias)), "w": b.sigmoid(y)}
+
+    context, graph = build(make)
+    out = run(graph.ir, "canonical_layout", layout="nhwc")
+    # x in; y back (for the reshape; add, relu and sigmoid then read it there, y not being
+    # free of readers that need NCHW)
+    assert types(out).count("transpose") == 2
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((1, 3, 5, 5)).astype(np.float32)
+    want = compute(context, graph.ir, {"x": x})
+    got = compute(context, out, {"x": x})
+    for name in want:
+        np.testing.assert_allclose(got[name], want[name], rtol=1e-5, atol=1e-5)
+
+
+def test_canonical_layout_runs_elementwise_ops_on_the_transposed_value():
+    """A convolution read only by elementwise ops (one with a broadcast constant): they run in
+    NHWC and a single transpose back makes each graph output."""
+    def make(b):
+        rng = np.random.default_rng(10)
+        x = b.input("x", [1, 3, 5, 5], F32)
+        y = b.conv2d(x, b.constant(rng.standard_normal((4, 3, 3, 3)).astype(np.float32)))
+        bias = b.constant(rng.standard_normal((4, 1, 1)).astype(np.float32))
+        z = b.mul(b.add(y, bias), y)
+        return {"z": b.clamp(z, min_value=0.0, max_value=6.0)}
+
+    context, graph = build(make)
+    out = run(graph.ir, "canonical_layout", layout="nhwc")
+    assert types(out) == ["transpose", "conv2d", "add", "mul", "clamp", "transpose"]
+    x = np.random.default_rng(11).standard_normal((1, 3, 5, 5)).astype(np.float32)
+    np.testing.assert_allclose(compute(context, out, {"x": x})["z"], compute(context, graph.ir, {"x": x})["z"],
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_canonical_layout_keeps_batch_normalization_and_gates_in_the_target_layout():
+    """conv -> batch_normalization (axis 1) -> relu -> squeeze-and-excite gate (a pooled, per
+    channel [1, C, 1, 1] factor multiplied in) -> conv, to NHWC: the normalization runs along
+    axis 3 and the gate's product broadcasts there too, so only the graph's input and output
+    are transposed."""
+    def make(b):
+        rng = np.random.default_rng(12)
+        x = b.input("x", [1, 3, 6, 6], F32)
+        y = b.conv2d(x, b.constant(rng.standard_normal((4, 3, 3, 3)).astype(np.float32)), padding=[1, 1, 1, 1])
+        stats = [b.constant(rng.uniform(0.5, 2, 4).astype(np.float32)) for _ in range(4)]
+        y = b.relu(b.batch_normalization(y, stats[0], stats[1], scale=stats[2], bias=stats[3], axis=1))
+        gate = b.sigmoid(b.conv2d(b.average_pool2d(y), b.constant(rng.standard_normal((4, 4, 1, 1)).astype(np.float32))))
+        y = b.mul(y, gate)
+        return {"y": b.conv2d(y, b.constant(rng.standard_normal((2, 4, 1, 1)).astype(np.float32)))}
+
+    context, graph = build(make)
+    out = run(graph.ir, "canonical_layout", layout="nhwc")
+    assert types(out).count("transpose") == 2
+    (norm,) = [op for op in out.operations if op.type == "batch_normalization"]
+    assert norm.attrs["axis"] == 3
+    x = np.random.default_rng(13).standard_normal((1, 3, 6, 6)).astype(np.float32)
+    np.testing.assert_allclose(compute(context, out, {"x": x})["y"], compute(context, graph.ir, {"x": x})["y"],
+                               rtol=1e-5, atol=1e-5)
+
+
 def test_canonical_layout_keeps_a_transposed_filter_that_is_computed():
     def make(b):
         x = b.input("x", [1, 5, 5, 2], F32)

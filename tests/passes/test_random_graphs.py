@@ -36,7 +36,7 @@ def _step(draw, b, values, rng):
     shape = x.shape
     kind = draw(st.sampled_from(
         ["unary", "binary_value", "binary_constant", "transpose", "transpose_pair", "reshape", "conv", "pool",
-         "constant_chain", "repeat", "clamp", "linear"]))
+         "constant_chain", "repeat", "clamp", "linear", "batch_norm", "gate"]))
     if kind == "unary":
         return getattr(b, draw(st.sampled_from(UNARY)))(x)
     if kind == "clamp":
@@ -86,6 +86,14 @@ def _step(draw, b, values, rng):
     if kind == "constant_chain":
         c = b.exp(b.mul(_constant(b, rng, shape[-1:]), _constant(b, rng, ())))
         return b.add(x, c)
+    if kind == "batch_norm":
+        axis = draw(st.integers(0, len(shape) - 1))
+        stats = [b.constant(rng.uniform(0.5, 2, shape[axis]).astype(np.float32)) for _ in range(4)]
+        return b.batch_normalization(x, stats[0], stats[1], scale=stats[2], bias=stats[3], axis=axis)
+    if kind == "gate":  # squeeze-and-excite: x times a per-channel factor that broadcasts
+        if len(shape) != 4:
+            return None
+        return b.mul(x, b.sigmoid(b.average_pool2d(x)))
     if kind == "repeat":  # the same operation twice: cse merges them
         return b.add(b.sigmoid(x), b.sigmoid(x))
     return None

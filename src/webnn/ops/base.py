@@ -90,6 +90,24 @@ def limit(
 
 # --------------------------------------------------------------------------- checks
 
+UINT32_MAX = 2**32 - 1
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+def _plain_ints(value: Any, length: int | None, lo: int, hi: int) -> tuple[int, ...] | None:
+    """``value`` as a tuple when it is a list or tuple of plain ints in ``[lo, hi]`` (of
+    ``length`` items, when given): the common case, checked without naming each item; None
+    otherwise (the caller then checks item by item, and reports the first that is wrong)."""
+    if type(value) is not tuple and type(value) is not list:
+        return None
+    if length is not None and len(value) != length:
+        return None
+    for v in value:
+        if type(v) is not int or not lo <= v <= hi:
+            return None
+    return tuple(value)
+
+
 
 class Check:
     """Validation helpers bound to one op call; every failure is a ``TypeError``
@@ -129,6 +147,8 @@ class Check:
 
     # -- scalar options (WebIDL conversions, stricter where Python allows more)
     def integer(self, name: str, value: Any, lo: int, hi: int) -> int:
+        if type(value) is int and lo <= value <= hi:  # (the common case, checked first)
+            return value
         if isinstance(value, bool | np.bool_):
             self.fail(f"{name} must be an integer, not a bool")
         if isinstance(value, float | np.floating) and float(value).is_integer():
@@ -143,18 +163,18 @@ class Check:
 
     def uint(self, name: str, value: Any) -> int:
         """``[EnforceRange] unsigned long``."""
-        return self.integer(name, value, 0, 2**32 - 1)
+        return self.integer(name, value, 0, UINT32_MAX)
 
     def int32(self, name: str, value: Any) -> int:
         """``[EnforceRange] long``."""
-        return self.integer(name, value, -(2**31), 2**31 - 1)
+        return self.integer(name, value, INT32_MIN, INT32_MAX)
 
     def uints(self, name: str, value: Any, length: int | None = None) -> tuple[int, ...]:
         """``sequence<[EnforceRange] unsigned long>``, optionally of a fixed length."""
-        return self._sequence(name, value, length, self.uint)
+        return _plain_ints(value, length, 0, UINT32_MAX) or self._sequence(name, value, length, self.uint)
 
     def int32s(self, name: str, value: Any, length: int | None = None) -> tuple[int, ...]:
-        return self._sequence(name, value, length, self.int32)
+        return _plain_ints(value, length, INT32_MIN, INT32_MAX) or self._sequence(name, value, length, self.int32)
 
     def _sequence(
         self, name: str, value: Any, length: int | None, item: Callable[[str, Any], Any]

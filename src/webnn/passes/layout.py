@@ -3,9 +3,11 @@
 WebNN lets each of these ops say its own layout (``input_layout`` "nchw" / "nhwc", filter
 layouts "oihw", "hwio", "ohwi", "ihwo" ...).  ``canonical_layout`` rewrites every one into
 the backend's layout with explicit ``transpose`` operations (a constant filter is permuted
-here, once); ``sink_transposes`` then moves transposes below the elementwise operations that
-follow them, so that a transpose back and the next transpose forward meet and ``noop``
-cancels them.  A backend then lowers a single layout.
+here, once).  A rewritten op's result is held in the new layout while its readers can take it
+so (elementwise ops, batch normalization, the next convolution): the transpose back is written
+only where something needs the original layout.  ``sink_transposes`` moves the graph's own
+transposes below the elementwise op that follows them, where a transpose back then meets them
+and ``noop`` cancels the pair.  A backend then lowers a single layout.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ UNARY = {
         "gelu", "softplus", "softsign", "linear", "clamp", "cast")},
     **{name: "a" for name in ("logical_not", "is_nan", "is_infinite")},
 }
+#: Ops along one axis of their ``input`` (the other operands per feature), and the axis option:
+#: on a transposed input they run along the axis where that feature dimension went.
+AXIS_OPS = {"batch_normalization": "axis"}
 #: Binary elementwise ops and their two operand names.
 BINARY = {
     **{name: ("a", "b") for name in (
@@ -58,33 +63,183 @@ def _permute(rw: Rewriter, operand: int, perm: tuple[int, ...], label: str) -> i
 
 @register("canonical_layout")
 def canonical_layout(graph: Graph, context: PassContext) -> Graph:
+    """Every layout op in ``context.layout``.  An op whose layout changes gets a transpose of its
+    input and one of its result back, but the one back is only written where a reader needs the
+    original layout: elementwise ops that follow run on the transposed value, and a later op of
+    the target layout takes it as it is (see :class:`_Pending`).  MobileNetV2 to NHWC thus gets
+    one transpose in and one out, not two per convolution for the later passes to cancel."""
     target = context.layout
     if not any(_needs_change(op, target) for op in graph.operations):
         return graph
     rw = Rewriter(graph)
+    pending = _Pending(rw, graph, target)
     for op in graph.operations:
-        if not _needs_change(op, target):
+        if _needs_change(op, target):
+            _change_layout(rw, pending, op, target)
+        elif not pending.elementwise(op):
+            pending.materialize_inputs(op)
             rw.copy(op)
-            continue
-        inputs: dict[str, Any] = {name: rw.ref(ref) for name, ref in op.inputs.items()}
-        attrs = dict(op.attrs)
-        option = LAYOUT_OPTIONS[op.type]
-        layout = attrs[option]
-        if layout != target:
-            inputs["input"] = _permute(rw, inputs["input"], PERMUTATIONS[(layout, target)], op.label)
-            attrs[option] = target
-        if op.type in ("conv2d", "conv_transpose2d"):
-            wanted = FILTER_LAYOUTS[(op.type, target)]
-            have = attrs["filter_layout"]
-            if have != wanted:
-                perm = tuple(have.index(axis) for axis in wanted)
-                inputs["filter"] = _permute(rw, inputs["filter"], perm, op.label)
-                attrs["filter_layout"] = wanted
-        (result,) = rw.emit(op.type, inputs, _options(op.type, attrs), op.label)
-        if layout != target:
-            result = rw.emit1("transpose", {"input": result}, {"permutation": PERMUTATIONS[(target, layout)]}, op.label)
-        rw.alias(op.outputs[0], result)
+    for old in graph.outputs.values():
+        pending.materialize(old)
     return rw.finish()
+
+
+class _Pending:
+    """Old operands held transposed: ``old`` equals ``transpose(new, permutation)`` for
+    ``held[old] = (new, permutation, label)``; the transpose itself is written (once) when an
+    op or a graph output needs ``old`` as it was."""
+
+    def __init__(self, rw: Rewriter, graph: Graph, target: str) -> None:
+        self.rw, self.graph, self.target = rw, graph, target
+        self.held: dict[int, tuple[int, tuple[int, ...], str]] = {}
+        self.outputs = frozenset(graph.outputs.values())
+
+    def hold(self, old: int, new: int, perm: tuple[int, ...], label: str) -> None:
+        self.held[old] = (new, perm, label)
+
+    def materialize(self, old: int) -> int:
+        """The new operand of ``old`` in its own layout (a transpose written the first time)."""
+        new = self.rw.map.get(old)
+        if new is None:
+            source, perm, label = self.held[old]
+            new = self.rw.emit1("transpose", {"input": source}, {"permutation": perm}, label)
+            self.rw.alias(old, new)
+        return new
+
+    def materialize_inputs(self, op: Operation) -> None:
+        for old in op.input_ids():
+            if old in self.held:
+                self.materialize(old)
+
+    def taken_as(self, old: Any, perm: tuple[int, ...]) -> int | None:
+        """The new operand equal to ``transpose(old, perm)`` without a transpose, if there is one."""
+        found = self.held.get(old) if type(old) is int else None
+        if found is None or any(found[1][axis] != i for i, axis in enumerate(perm)):
+            return None
+        return found[0]
+
+    def _free(self, old: int) -> bool:
+        """Whether every reader of ``old`` can take it transposed: elementwise ops (which then run
+        on the transposed value) and layout ops of the target layout; a graph output cannot."""
+        if old in self.outputs:
+            return False
+        operations = self.graph.operations
+        for reader in self.graph.consumers(old):
+            op = operations[reader]
+            if op.type in UNARY or op.type in BINARY:
+                continue
+            if op.type in AXIS_OPS and op.inputs["input"] == old and list(op.input_ids()).count(old) == 1:
+                continue
+            if not (_needs_change(op, self.target) and op.inputs.get("input") == old
+                    and op.attrs[LAYOUT_OPTIONS[op.type]] != self.target
+                    and old not in (r for n, r in op.inputs.items() if n != "input")):
+                return False
+        return True
+
+    def elementwise(self, op: Operation) -> bool:
+        """Run elementwise ``op`` (or an op of :data:`AXIS_OPS`) on transposed operands, its
+        result then held transposed too; False when that does not apply (the caller copies
+        ``op``)."""
+        if op.type in AXIS_OPS:
+            return self._axis_op(op)
+        unary = UNARY.get(op.type)
+        names = (unary,) if unary is not None else BINARY.get(op.type)
+        if names is None:
+            return False
+        refs = [op.inputs[n] for n in names]
+        found = [self.held[r] if type(r) is int and r in self.held and self._free(r) else None for r in refs]
+        perms = {f[1] for f in found if f is not None}
+        if len(perms) != 1:
+            return False
+        (perm,) = perms
+        out_shape = self.graph.operands[op.outputs[0]].shape
+        if len(out_shape) != len(perm):
+            return False
+        inverse = tuple(int(i) for i in np.argsort(perm))
+        rw = self.rw
+        operands: dict[str, InputRef] = {}
+        for name, ref, hit in zip(names, refs, found):
+            assert isinstance(ref, int)
+            if hit is not None:
+                operands[name] = hit[0]  # (same rank as the result: broadcasting is per axis)
+                continue
+            array = rw.constant_value(rw.map[ref]) if ref in rw.map else None
+            if array is None or array.ndim > len(perm):
+                return False  # only constants are permuted to meet the transposed operands
+        for name, ref, hit in zip(names, refs, found):
+            if hit is None:
+                new = rw.map[ref]  # type: ignore[index]
+                array = rw.constant_value(new)
+                assert array is not None
+                full = array.reshape((1,) * (len(perm) - array.ndim) + array.shape)
+                operands[name] = rw.constant(np.ascontiguousarray(full.transpose(inverse)), rw.desc(new).data_type)
+        self._emit_held(op, operands, dict(op.attrs), perm)
+        return True
+
+    def _axis_op(self, op: Operation) -> bool:
+        """``batch_normalization`` (say) of a transposed input: the same op along the axis the
+        feature dimension has in the transposed value."""
+        ref = op.inputs["input"]
+        found = self.held.get(ref) if type(ref) is int and self._free(ref) else None  # type: ignore[arg-type]
+        if found is None:
+            return False
+        perm = found[1]
+        operands: dict[str, InputRef] = {}
+        for name, other in op.inputs.items():
+            if name == "input":
+                operands[name] = found[0]
+            elif isinstance(other, tuple):
+                return False
+            else:
+                operands[name] = None if other is None else self.materialize(other)
+        attrs = dict(op.attrs)
+        name = AXIS_OPS[op.type]
+        attrs[name] = perm[attrs[name]]
+        self._emit_held(op, operands, attrs, perm)
+        return True
+
+    def _emit_held(self, op: Operation, operands: dict[str, InputRef], attrs: dict[str, Any],
+                   perm: tuple[int, ...]) -> None:
+        rw = self.rw
+        (result,) = rw.emit(op.type, operands, _options(op.type, attrs), op.label)
+        out_shape = self.graph.operands[op.outputs[0]].shape
+        if tuple(rw.desc(result).shape[axis] for axis in perm) != tuple(out_shape):
+            raise AssertionError(f"canonical_layout: {op.type} on transposed operands gave {rw.desc(result).shape}")
+        self.hold(op.outputs[0], result, perm, op.label)
+
+
+def _change_layout(rw: Rewriter, pending: _Pending, op: Operation, target: str) -> None:
+    """``op`` (a layout op) rewritten in ``target`` layout; its result held transposed back."""
+    option = LAYOUT_OPTIONS[op.type]
+    attrs = dict(op.attrs)
+    layout = attrs[option]
+    into = PERMUTATIONS[(layout, target)] if layout != target else None
+    inputs: dict[str, Any] = {}
+    for name, ref in op.inputs.items():
+        taken = pending.taken_as(ref, into) if name == "input" and into is not None else None
+        if taken is not None:
+            inputs[name] = taken
+            continue
+        if isinstance(ref, tuple):
+            inputs[name] = tuple(pending.materialize(r) for r in ref)
+        else:
+            inputs[name] = None if ref is None else pending.materialize(ref)
+        if name == "input" and into is not None:
+            inputs[name] = _permute(rw, inputs[name], into, op.label)
+    if into is not None:
+        attrs[option] = target
+    if op.type in ("conv2d", "conv_transpose2d"):
+        wanted = FILTER_LAYOUTS[(op.type, target)]
+        have = attrs["filter_layout"]
+        if have != wanted:
+            perm = tuple(have.index(axis) for axis in wanted)
+            inputs["filter"] = _permute(rw, inputs["filter"], perm, op.label)
+            attrs["filter_layout"] = wanted
+    (result,) = rw.emit(op.type, inputs, _options(op.type, attrs), op.label)
+    if into is None:
+        rw.alias(op.outputs[0], result)
+    else:
+        pending.hold(op.outputs[0], result, PERMUTATIONS[(target, layout)], op.label)
 
 
 def _needs_change(op: Operation, target: str) -> bool:
@@ -123,9 +278,9 @@ def sink_transposes(graph: Graph, context: PassContext) -> Graph:
 
 def _sinks_past(graph: Graph, operand: int, index: int, perm: tuple[int, ...]) -> bool:
     """Whether a transpose (by ``perm``) that makes old operand ``operand`` may move below op
-    ``index``: no other op needs it, or the others are transposes back (which then cancel) and
-    elementwise ops (where it moves next).  Otherwise the transpose would stay for them and
-    another be added after op ``index``."""
+    ``index``: no other op needs it but transposes back, which then cancel.  (Another reader
+    would keep the transpose, and moving it would add one after op ``index``: the pipeline
+    run again would then make a larger graph.)"""
     if operand in graph.outputs.values():
         return False
     inverse = tuple(int(i) for i in np.argsort(perm))
@@ -133,10 +288,7 @@ def _sinks_past(graph: Graph, operand: int, index: int, perm: tuple[int, ...]) -
         if reader == index:
             continue
         op = graph.operations[reader]
-        if op.type == "transpose":
-            if tuple(op.attrs["permutation"]) != inverse:
-                return False
-        elif op.type not in UNARY and op.type not in BINARY:
+        if op.type != "transpose" or tuple(op.attrs["permutation"]) != inverse:
             return False
     return True
 
