@@ -4,7 +4,7 @@ It knows nothing about graphs: callers give a key (a hex string they computed), 
 metadata dict, and get them back in a later process. Under the cache folder (every folder mode 0o700)::
 
     v2/<key[:2]>/<key>/{<files>, manifest.json}   entries; each appears at once, by a folder rename
-    tmp/                                          staging folders of puts in flight
+    tmp/                                          staging folders of puts and of compiled artifacts in flight
     locks/<key>.lock                              inter-process build locks
 
 An entry is verified (its key, the size and CRC-32 of each file) on every read; a damaged one is removed

@@ -120,7 +120,8 @@ class _Pending:
 
     def _free(self, old: int) -> bool:
         """Whether every reader of ``old`` can take it transposed: elementwise ops (which then run
-        on the transposed value) and layout ops of the target layout; a graph output cannot."""
+        on the transposed value), ops of :data:`AXIS_OPS` and layout ops moving to the target
+        layout, these two reading it as their ``input`` only; a graph output cannot."""
         if old in self.outputs:
             return False
         operations = self.graph.operations
@@ -128,11 +129,10 @@ class _Pending:
             op = operations[reader]
             if op.type in UNARY or op.type in BINARY:
                 continue
-            if op.type in AXIS_OPS and op.inputs["input"] == old and list(op.input_ids()).count(old) == 1:
-                continue
-            if not (_needs_change(op, self.target) and op.inputs.get("input") == old
-                    and op.attrs[LAYOUT_OPTIONS[op.type]] != self.target
-                    and old not in (r for n, r in op.inputs.items() if n != "input")):
+            option = LAYOUT_OPTIONS.get(op.type)
+            moves = option is not None and op.attrs[option] != self.target
+            if not (moves or op.type in AXIS_OPS) or op.inputs["input"] != old \
+                    or op.input_ids().count(old) != 1:
                 return False
         return True
 
@@ -158,21 +158,20 @@ class _Pending:
         inverse = tuple(int(i) for i in np.argsort(perm))
         rw = self.rw
         operands: dict[str, InputRef] = {}
+        constants: list[tuple[str, int, np.ndarray]] = []
         for name, ref, hit in zip(names, refs, found):
             assert isinstance(ref, int)
             if hit is not None:
                 operands[name] = hit[0]  # (same rank as the result: broadcasting is per axis)
                 continue
-            array = rw.constant_value(rw.map[ref]) if ref in rw.map else None
+            new = rw.map.get(ref)
+            array = None if new is None else rw.constant_value(new)
             if array is None or array.ndim > len(perm):
                 return False  # only constants are permuted to meet the transposed operands
-        for name, ref, hit in zip(names, refs, found):
-            if hit is None:
-                new = rw.map[ref]  # type: ignore[index]
-                array = rw.constant_value(new)
-                assert array is not None
-                full = array.reshape((1,) * (len(perm) - array.ndim) + array.shape)
-                operands[name] = rw.constant(np.ascontiguousarray(full.transpose(inverse)), rw.desc(new).data_type)
+            constants.append((name, new, array))  # type: ignore[arg-type]
+        for name, new, array in constants:  # (made once the op is known to apply)
+            full = array.reshape((1,) * (len(perm) - array.ndim) + array.shape)
+            operands[name] = rw.constant(np.ascontiguousarray(full.transpose(inverse)), rw.desc(new).data_type)
         self._emit_held(op, operands, dict(op.attrs), perm)
         return True
 
@@ -180,7 +179,9 @@ class _Pending:
         """``batch_normalization`` (say) of a transposed input: the same op along the axis the
         feature dimension has in the transposed value."""
         ref = op.inputs["input"]
-        found = self.held.get(ref) if type(ref) is int and self._free(ref) else None  # type: ignore[arg-type]
+        found = self.held.get(ref) if type(ref) is int else None
+        if found is not None and not self._free(ref):  # type: ignore[arg-type]
+            found = None
         if found is None:
             return False
         perm = found[1]
