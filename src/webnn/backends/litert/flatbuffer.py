@@ -211,6 +211,31 @@ class _Vector:
 _SIZES = {kind: struct.calcsize("<" + kind) for kind in "bB?hHiIfqQd"}
 
 
+#: A table's layout by its fields' kinds (see :func:`_layout`), computed once per kind of table.
+_LAYOUTS: dict[tuple[str | None, ...], tuple[bytes, int, int, list[tuple[int, int]]]] = {}
+
+
+def _layout(kinds: tuple[str | None, ...]) -> tuple[bytes, int, int, list[tuple[int, int]]]:
+    """The layout of a table whose fields are of ``kinds`` (None: absent, a struct format: a
+    scalar, "": a reference): its vtable's bytes, its size, its alignment and (slot, offset in
+    the table) per present field.  The fields go largest first, so that each is aligned after
+    the table's 4-byte distance to its vtable."""
+    while kinds and kinds[-1] is None:
+        kinds = kinds[:-1]
+    slots = [(slot, _SIZES[kind] if kind else 4) for slot, kind in enumerate(kinds) if kind is not None]
+    widest = max((width for _, width in slots), default=4)
+    at = 4 if widest <= 4 else 8
+    entries = [0] * len(kinds)
+    places = []
+    for slot, width in sorted(slots, key=lambda item: -item[1]):
+        at = _align(at, width)
+        entries[slot] = at
+        places.append((slot, at))
+        at += width
+    header = struct.pack(f"<{2 + len(kinds)}H", 4 + 2 * len(kinds), at, *entries)
+    return header, at, max(widest, 4), sorted(places)
+
+
 class _Encoder:
     """Writes objects front to back into one bytearray: a table, then what it points to."""
 
@@ -238,37 +263,27 @@ class _Encoder:
 
     def _table(self, table: _Table) -> int:
         fields = table.fields
-        while fields and fields[-1] is None:
-            fields = fields[:-1]
-        # the table's fields: largest first, so each is aligned after the 4-byte vtable distance
-        slots = [(slot, f) for slot, f in enumerate(fields) if f is not None]
-        sizes = [_SIZES[f[0]] if type(f) is tuple else 4 for _, f in slots]
-        order = sorted(range(len(slots)), key=lambda i: -sizes[i])
-        widest = max(sizes, default=4)
-        at = 4 if widest <= 4 else 8
-        places = [0] * len(slots)
-        for i in order:
-            at = _align(at, sizes[i])
-            places[i] = at
-            at += sizes[i]
-        size = at
-        vtable = 4 + 2 * len(fields)
-        start = _align(len(self.out) + vtable, max(widest, 4))
-        self._pad_to(start - vtable)
-        entries = [0] * len(fields)
-        for (slot, _), place in zip(slots, places):
-            entries[slot] = place
-        self.out += struct.pack(f"<{2 + len(fields)}H", vtable, size, *entries)
-        self.out += bytes(size)
-        struct.pack_into("<i", self.out, start, vtable)
+        kinds = tuple(None if f is None else f[0] if type(f) is tuple else "" for f in fields)
+        layout = _LAYOUTS.get(kinds)
+        if layout is None:
+            layout = _LAYOUTS[kinds] = _layout(kinds)
+        header, size, alignment, places = layout
+        out = self.out
+        vtable = len(header)
+        start = _align(len(out) + vtable, alignment)
+        out += bytes(start - vtable - len(out))
+        out += header
+        out += bytes(size)
+        struct.pack_into("<i", out, start, vtable)
         later = []
-        for (_, field), place in zip(slots, places):
+        for slot, place in places:
+            field = fields[slot]
             if type(field) is tuple:
-                struct.pack_into("<" + field[0], self.out, start + place, field[1])
+                struct.pack_into("<" + field[0], out, start + place, field[1])
             else:
                 later.append((start + place, field))
         for where, child in later:
-            struct.pack_into("<I", self.out, where, self.write(child) - where)
+            struct.pack_into("<I", out, where, self.write(child) - where)
         return start
 
     def _vector(self, vector: _Vector) -> int:
