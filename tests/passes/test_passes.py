@@ -303,6 +303,58 @@ def test_canonical_layout_keeps_batch_normalization_and_gates_in_the_target_layo
                                rtol=1e-5, atol=1e-5)
 
 
+def test_canonical_layout_keeps_a_feature_pyramid_in_the_target_layout():
+    """A detector's neck: two convolutions, one upsampled (resample2d, nearest and linear) and
+    added to the other, the sum and a constant joined (concat on the channel axis), a softmax
+    over the channels, a channel mean kept as [1, 1, H, W] and a spatial mean dropped to [1, C].
+    To NHWC every one of these runs on the transposed values, along the axes where the
+    dimensions went: only the graph's input and its first output are transposed."""
+    rng = np.random.default_rng(14)
+
+    def make(b):
+        x = b.input("x", [1, 3, 8, 8], F32)
+        fine = b.conv2d(x, b.constant(rng.standard_normal((4, 3, 3, 3)).astype(np.float32)), padding=[1, 1, 1, 1])
+        coarse = b.conv2d(x, b.constant(rng.standard_normal((4, 3, 3, 3)).astype(np.float32)), padding=[1, 1, 1, 1],
+                          strides=[2, 2])
+        up = b.resample2d(coarse, sizes=[8, 8], mode="nearest-neighbor")
+        smooth = b.resample2d(coarse, scales=[2.0, 2.0], mode="linear", axes=[2, 3])
+        total = b.add(b.add(fine, up), smooth)
+        joined = b.concat([total, b.constant(rng.standard_normal((1, 2, 8, 8)).astype(np.float32))], 1)
+        probs = b.softmax(joined, 1)
+        y = b.conv2d(probs, b.constant(rng.standard_normal((2, 6, 1, 1)).astype(np.float32)))
+        return {"y": y, "channel_mean": b.reduce_mean(total, axes=[1], keep_dimensions=True),
+                "pooled": b.reduce_mean(total, axes=[2, 3])}
+
+    context, graph = build(make)
+    out = run(graph.ir, "canonical_layout", layout="nhwc")
+    assert types(out).count("transpose") == 4  # the input, y, and the channel mean (a graph output each)
+    assert {op.type: op.attrs.get("axes", op.attrs.get("axis")) for op in out.operations
+            if op.type in ("resample2d", "concat", "softmax")} == {"resample2d": (1, 2), "concat": 3, "softmax": 3}
+    assert sorted(op.attrs["axes"] for op in out.operations if op.type == "reduce_mean") == [(1, 2), (3,)]
+    x = rng.standard_normal((1, 3, 8, 8)).astype(np.float32)
+    want, got = compute(context, graph.ir, {"x": x}), compute(context, out, {"x": x})
+    for name in want:
+        np.testing.assert_allclose(got[name], want[name], rtol=1e-5, atol=1e-5, err_msg=name)
+
+
+def test_canonical_layout_holds_a_reduction_whose_kept_axes_change_order():
+    """reduce_sum over H of an NCHW value held as NHWC drops to [N, C, W] held as [N, W, C]."""
+    rng = np.random.default_rng(15)
+
+    def make(b):
+        x = b.input("x", [1, 3, 5, 6], F32)
+        y = b.conv2d(x, b.constant(rng.standard_normal((4, 3, 1, 1)).astype(np.float32)))
+        return {"s": b.relu(b.reduce_sum(y, axes=[2]))}
+
+    context, graph = build(make)
+    out = run(graph.ir, "canonical_layout", layout="nhwc")
+    assert types(out) == ["transpose", "conv2d", "reduce_sum", "relu", "transpose"]
+    assert [op.attrs["permutation"] for op in out.operations if op.type == "transpose"][-1] == (0, 2, 1)
+    x = rng.standard_normal((1, 3, 5, 6)).astype(np.float32)
+    np.testing.assert_allclose(compute(context, out, {"x": x})["s"], compute(context, graph.ir, {"x": x})["s"],
+                               rtol=1e-5, atol=1e-5)
+
+
 def test_canonical_layout_keeps_a_transposed_filter_that_is_computed():
     def make(b):
         x = b.input("x", [1, 5, 5, 2], F32)

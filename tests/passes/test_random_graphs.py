@@ -2,6 +2,7 @@
 
 Graphs are drawn by hypothesis from steps that give the passes something to do: layouts
 (NHWC convolutions and pools, every filter layout), transposes and their inverses, reshapes,
+ops along axes (resample2d, concat, softmax, reductions that keep or drop their axes),
 elementwise chains with constants of every broadcast shape, constant subgraphs, repeated
 operations and dead ends.  Both graphs run on the reference backend; the pipelines are
 verified after every pass.
@@ -32,11 +33,12 @@ def _constant(b, rng, shape):
 
 def _step(draw, b, values, rng):
     """Add one random operation on the values made so far; returns the new value or None."""
-    x = draw(st.sampled_from(values))
+    x = values[-1] if draw(st.booleans()) else draw(st.sampled_from(values))  # (chains, often)
     shape = x.shape
     kind = draw(st.sampled_from(
         ["unary", "binary_value", "binary_constant", "transpose", "transpose_pair", "reshape", "conv", "pool",
-         "constant_chain", "repeat", "clamp", "linear", "batch_norm", "gate"]))
+         "constant_chain", "repeat", "clamp", "linear", "batch_norm", "gate", "resample", "concat", "softmax",
+         "reduce"]))
     if kind == "unary":
         return getattr(b, draw(st.sampled_from(UNARY)))(x)
     if kind == "clamp":
@@ -75,8 +77,12 @@ def _step(draw, b, values, rng):
         dims = {"o": out, "i": channels // groups, "h": 3, "w": 3}
         w = _constant(b, rng, tuple(dims[a] for a in filter_layout))
         bias = _constant(b, rng, (out,)) if draw(st.booleans()) else None
-        return b.conv2d(x, w, padding=[1, 1, 1, 1], groups=groups, input_layout=layout,
-                        filter_layout=filter_layout, bias=bias)
+        y = b.conv2d(x, w, padding=[1, 1, 1, 1], groups=groups, input_layout=layout,
+                     filter_layout=filter_layout, bias=bias)
+        if draw(st.booleans()):  # another step right on the result, held in the other layout
+            z = _step(draw, b, [y], rng)
+            return y if z is None else z
+        return y
     if kind == "pool":
         if len(shape) != 4:
             return None
@@ -94,6 +100,26 @@ def _step(draw, b, values, rng):
         if len(shape) != 4:
             return None
         return b.mul(x, b.sigmoid(b.average_pool2d(x)))
+    if kind == "resample":
+        if len(shape) != 4:
+            return None
+        axes = draw(st.sampled_from([(2, 3), (1, 2), (1, 3), (3, 2)]))
+        sizes = [shape[axes[0]] + 1, shape[axes[1]] * 2]
+        return b.resample2d(x, sizes=sizes, axes=list(axes), mode=draw(st.sampled_from(["nearest-neighbor", "linear"])))
+    if kind == "concat":
+        axis = draw(st.integers(0, len(shape) - 1))
+        same = [v for v in values if v.shape == shape]
+        other = draw(st.sampled_from(same)) if draw(st.booleans()) else _constant(b, rng, shape)
+        return b.concat([x, other] if draw(st.booleans()) else [other, x], axis)
+    if kind == "softmax":
+        return b.softmax(x, draw(st.integers(0, len(shape) - 1)))
+    if kind == "reduce":
+        axes = draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, max_size=len(shape), unique=True))
+        keep = draw(st.booleans())
+        if not keep and len(axes) == len(shape):
+            return None
+        op = draw(st.sampled_from(["reduce_mean", "reduce_sum", "reduce_max"]))
+        return getattr(b, op)(x, axes=axes, keep_dimensions=keep)
     if kind == "repeat":  # the same operation twice: cse merges them
         return b.add(b.sigmoid(x), b.sigmoid(x))
     return None

@@ -4,8 +4,9 @@ WebNN lets each of these ops say its own layout (``input_layout`` "nchw" / "nhwc
 layouts "oihw", "hwio", "ohwi", "ihwo" ...).  ``canonical_layout`` rewrites every one into
 the backend's layout with explicit ``transpose`` operations (a constant filter is permuted
 here, once).  A rewritten op's result is held in the new layout while its readers can take it
-so (elementwise ops, batch normalization, the next convolution): the transpose back is written
-only where something needs the original layout.  ``sink_transposes`` moves the graph's own
+so (elementwise ops, the ops along axes of :data:`AXIS_OPS` such as batch normalization,
+resample2d, concat, softmax and reductions, the next convolution): the transpose back is
+written only where something needs the original layout.  ``sink_transposes`` moves the graph's own
 transposes below the elementwise op that follows them, where a transpose back then meets them
 and ``noop`` cancels the pair.  A backend then lowers a single layout.
 """
@@ -41,9 +42,17 @@ UNARY = {
         "gelu", "softplus", "softsign", "linear", "clamp", "cast")},
     **{name: "a" for name in ("logical_not", "is_nan", "is_infinite")},
 }
-#: Ops along one axis of their ``input`` (the other operands per feature), and the axis option:
-#: on a transposed input they run along the axis where that feature dimension went.
-AXIS_OPS = {"batch_normalization": "axis"}
+#: Ops along axes of one operand (``input``, or each of ``inputs``; any other operands are per
+#: feature), with the option naming those axes: on a transposed operand they run along the axes
+#: where those dimensions went.  A reduction that drops its axes gives a result of lower rank,
+#: held transposed as the kept axes are.
+AXIS_OPS = {
+    "batch_normalization": ("input", "axis"), "softmax": ("input", "axis"), "concat": ("inputs", "axis"),
+    "resample2d": ("input", "axes"),
+    **{name: ("input", "axes") for name in (
+        "reduce_l1", "reduce_l2", "reduce_log_sum", "reduce_log_sum_exp", "reduce_max", "reduce_mean",
+        "reduce_min", "reduce_product", "reduce_sum", "reduce_sum_square")},
+}
 #: Binary elementwise ops and their two operand names.
 BINARY = {
     **{name: ("a", "b") for name in (
@@ -129,9 +138,12 @@ class _Pending:
             op = operations[reader]
             if op.type in UNARY or op.type in BINARY:
                 continue
+            axis_op = AXIS_OPS.get(op.type)
+            if axis_op is not None and axis_op[0] == "inputs":
+                continue  # (concat: its only operands)
             option = LAYOUT_OPTIONS.get(op.type)
             moves = option is not None and op.attrs[option] != self.target
-            if not (moves or op.type in AXIS_OPS) or op.inputs["input"] != old \
+            if not (moves or axis_op is not None) or op.inputs["input"] != old \
                     or op.input_ids().count(old) != 1:
                 return False
         return True
@@ -176,28 +188,63 @@ class _Pending:
         return True
 
     def _axis_op(self, op: Operation) -> bool:
-        """``batch_normalization`` (say) of a transposed input: the same op along the axis the
-        feature dimension has in the transposed value."""
-        ref = op.inputs["input"]
-        found = self.held.get(ref) if type(ref) is int else None
-        if found is not None and not self._free(ref):  # type: ignore[arg-type]
-            found = None
-        if found is None:
+        """An op of :data:`AXIS_OPS` on transposed operands: the same op along the axes those
+        dimensions have in the transposed value (constants among ``inputs`` permuted to match)."""
+        name, option = AXIS_OPS[op.type]
+        refs = op.inputs[name]
+        many = isinstance(refs, tuple)
+        items: tuple[Any, ...] = refs if many else (refs,)  # type: ignore[assignment]
+        found = [self.held[r] if type(r) is int and r in self.held and self._free(r) else None for r in items]
+        perms = {f[1] for f in found if f is not None}
+        if len(perms) != 1:
             return False
-        perm = found[1]
+        (perm,) = perms
+        rw = self.rw
+        taken: list[int | np.ndarray] = []
+        for ref, hit in zip(items, found):
+            if hit is not None:
+                taken.append(hit[0])
+                continue
+            new = rw.map.get(ref)
+            array = None if new is None else rw.constant_value(new)
+            if array is None or array.ndim != len(perm):
+                return False  # only constants are permuted to meet the transposed operands
+            taken.append(array)
         operands: dict[str, InputRef] = {}
-        for name, other in op.inputs.items():
-            if name == "input":
-                operands[name] = found[0]
-            elif isinstance(other, tuple):
+        for other_name, other in op.inputs.items():
+            if other_name == name:
+                continue
+            if isinstance(other, tuple):
                 return False
-            else:
-                operands[name] = None if other is None else self.materialize(other)
+            operands[other_name] = None if other is None else self.materialize(other)
+        inverse = tuple(int(i) for i in np.argsort(perm))
+        data_type = self.graph.operands[op.outputs[0]].data_type
+        news = [item if isinstance(item, int) else rw.constant(np.ascontiguousarray(item.transpose(inverse)), data_type)
+                for item in taken]
+        operands[name] = tuple(news) if many else news[0]
         attrs = dict(op.attrs)
-        name = AXIS_OPS[op.type]
-        attrs[name] = perm[attrs[name]]
-        self._emit_held(op, operands, attrs, perm)
+        axes = attrs[option]
+        attrs[option] = perm[axes] if type(axes) is int else tuple(perm[a] for a in axes)
+        if "keep_dimensions" in attrs and not attrs["keep_dimensions"]:
+            self._emit_reduced(op, operands, attrs, perm, axes)
+        else:
+            self._emit_held(op, operands, attrs, perm)
         return True
+
+    def _emit_reduced(self, op: Operation, operands: dict[str, InputRef], attrs: dict[str, Any],
+                      perm: tuple[int, ...], axes: tuple[int, ...]) -> None:
+        """A reduction that drops its axes, on a transposed input: its result is the original's
+        kept axes in the order they have in the transposed value."""
+        kept = [perm[axis] for axis in range(len(perm)) if axis not in axes]
+        order = sorted(kept)
+        result_perm = tuple(order.index(axis) for axis in kept)
+        if result_perm == tuple(range(len(result_perm))):
+            (result,) = self.rw.emit(op.type, operands, _options(op.type, attrs), op.label)
+            if self.rw.desc(result).shape != tuple(self.graph.operands[op.outputs[0]].shape):
+                raise AssertionError(f"canonical_layout: {op.type} on a transposed input gave {self.rw.desc(result).shape}")
+            self.rw.alias(op.outputs[0], result)
+        else:
+            self._emit_held(op, operands, attrs, result_perm)
 
     def _emit_held(self, op: Operation, operands: dict[str, InputRef], attrs: dict[str, Any],
                    perm: tuple[int, ...]) -> None:
