@@ -108,7 +108,6 @@ def _plain_ints(value: Any, length: int | None, lo: int, hi: int) -> tuple[int, 
     return tuple(value)
 
 
-
 class Check:
     """Validation helpers bound to one op call; every failure is a ``TypeError``
     whose message names the op, its label and the rule broken."""

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import Graph, InputRef, Operation
+from ..ops.names import FAMILY_OPS
 from .pipeline import PassContext, register
 from .rewrite import Rewriter
 
@@ -49,9 +50,7 @@ UNARY = {
 AXIS_OPS = {
     "batch_normalization": ("input", "axis"), "softmax": ("input", "axis"), "concat": ("inputs", "axis"),
     "resample2d": ("input", "axes"),
-    **{name: ("input", "axes") for name in (
-        "reduce_l1", "reduce_l2", "reduce_log_sum", "reduce_log_sum_exp", "reduce_max", "reduce_mean",
-        "reduce_min", "reduce_product", "reduce_sum", "reduce_sum_square")},
+    **{name: ("input", "axes") for name in FAMILY_OPS["reduce"] if name.startswith("reduce_")},
 }
 #: Binary elementwise ops and their two operand names.
 BINARY = {
@@ -127,6 +126,11 @@ class _Pending:
             return None
         return found[0]
 
+    def _held_free(self, ref: Any) -> tuple[int, tuple[int, ...], str] | None:
+        """What old operand ``ref`` is held as, when every reader can take it so (:meth:`_free`)."""
+        found = self.held.get(ref) if type(ref) is int else None
+        return found if found is not None and self._free(ref) else None
+
     def _free(self, old: int) -> bool:
         """Whether every reader of ``old`` can take it transposed: elementwise ops (which then run
         on the transposed value), ops of :data:`AXIS_OPS` and layout ops moving to the target
@@ -159,7 +163,7 @@ class _Pending:
         if names is None:
             return False
         refs = [op.inputs[n] for n in names]
-        found = [self.held[r] if type(r) is int and r in self.held and self._free(r) else None for r in refs]
+        found = [self._held_free(r) for r in refs]
         perms = {f[1] for f in found if f is not None}
         if len(perms) != 1:
             return False
@@ -194,7 +198,7 @@ class _Pending:
         refs = op.inputs[name]
         many = isinstance(refs, tuple)
         items: tuple[Any, ...] = refs if many else (refs,)  # type: ignore[assignment]
-        found = [self.held[r] if type(r) is int and r in self.held and self._free(r) else None for r in items]
+        found = [self._held_free(r) for r in items]
         perms = {f[1] for f in found if f is not None}
         if len(perms) != 1:
             return False
@@ -226,34 +230,25 @@ class _Pending:
         axes = attrs[option]
         attrs[option] = perm[axes] if type(axes) is int else tuple(perm[a] for a in axes)
         if "keep_dimensions" in attrs and not attrs["keep_dimensions"]:
-            self._emit_reduced(op, operands, attrs, perm, axes)
-        else:
-            self._emit_held(op, operands, attrs, perm)
+            # the result keeps the other axes, in the order they have in the transposed input
+            kept = [perm[axis] for axis in range(len(perm)) if axis not in axes]
+            perm = tuple(sorted(kept).index(axis) for axis in kept)
+        self._emit_held(op, operands, attrs, perm)
         return True
-
-    def _emit_reduced(self, op: Operation, operands: dict[str, InputRef], attrs: dict[str, Any],
-                      perm: tuple[int, ...], axes: tuple[int, ...]) -> None:
-        """A reduction that drops its axes, on a transposed input: its result is the original's
-        kept axes in the order they have in the transposed value."""
-        kept = [perm[axis] for axis in range(len(perm)) if axis not in axes]
-        order = sorted(kept)
-        result_perm = tuple(order.index(axis) for axis in kept)
-        if result_perm == tuple(range(len(result_perm))):
-            (result,) = self.rw.emit(op.type, operands, _options(op.type, attrs), op.label)
-            if self.rw.desc(result).shape != tuple(self.graph.operands[op.outputs[0]].shape):
-                raise AssertionError(f"canonical_layout: {op.type} on a transposed input gave {self.rw.desc(result).shape}")
-            self.rw.alias(op.outputs[0], result)
-        else:
-            self._emit_held(op, operands, attrs, result_perm)
 
     def _emit_held(self, op: Operation, operands: dict[str, InputRef], attrs: dict[str, Any],
                    perm: tuple[int, ...]) -> None:
+        """``op`` on ``operands``: its result is held as the old result transposed by ``perm``,
+        or stands for it as it is when ``perm`` moves no axis."""
         rw = self.rw
         (result,) = rw.emit(op.type, operands, _options(op.type, attrs), op.label)
         out_shape = self.graph.operands[op.outputs[0]].shape
         if tuple(rw.desc(result).shape[axis] for axis in perm) != tuple(out_shape):
             raise AssertionError(f"canonical_layout: {op.type} on transposed operands gave {rw.desc(result).shape}")
-        self.hold(op.outputs[0], result, perm, op.label)
+        if perm == tuple(range(len(perm))):
+            rw.alias(op.outputs[0], result)
+        else:
+            self.hold(op.outputs[0], result, perm, op.label)
 
 
 def _change_layout(rw: Rewriter, pending: _Pending, op: Operation, target: str) -> None:

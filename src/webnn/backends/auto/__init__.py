@@ -297,7 +297,6 @@ class AutoBackend(UsesPersistentCache):
                 g.destroy()
         return built[winner]
 
-
     def switch_later(self, graph: MLGraph, name: str, compile_on: Compile) -> None:
         """Load ``graph`` on engine ``name`` in a background thread, then run it there."""
 
