@@ -545,6 +545,26 @@ def test_ratios_are_medians_of_the_rounds_with_their_spread() -> None:
     assert "warm_median" not in lone["ratio_samples"] and lone["ratios"]["warm_median"] == pytest.approx(1.0)
 
 
+def test_other_backends_hits_are_paired_with_the_onnxruntime_backends_by_round() -> None:
+    """hit/ORT hit: a round's cache hit on another backend over the onnxruntime backend's hit in
+    the same round (the default engine's user's comparison); none for the onnxruntime row itself."""
+    def row(backend: str, hits: list[float]) -> dict:
+        merged = runner.merge_processes([dict(_round(50, 1.0, h), ok=True, kind="webnn", from_cache=False)
+                                         for h in hits])
+        merged.update(label=f"webnn {backend} (CPU)", kind="webnn", backend=backend,
+                      configured_providers=["CPUExecutionProvider"], hit_loaded=len(hits),
+                      hit_build_first_ms=sorted(hits)[len(hits) // 2])
+        return merged
+
+    ort, auto = row("onnxruntime", [20.0, 40.0, 22.0]), row("auto", [21.0, 38.0, 33.0])
+    runner._add_ratios([ort, auto])
+    assert auto["ratio_samples"]["hit_ort"] == pytest.approx([1.05, 0.95, 1.5])
+    assert auto["ratios"]["hit_ort"] == pytest.approx(1.05)  # (the medians' ratio would be 33 / 22 = 1.5)
+    assert "hit_ort" not in ort["ratios"]
+    cells = report.row_cells(auto, wide=True)
+    assert cells[report.WIDE_HEADERS.index("hit/ORT hit")] == "1.05x (1.00-1.27)"
+
+
 def _results(rows: list[dict], workload: str = "onnx:/some/long/folder/ch_PP-OCRv4_rec_infer.onnx") -> dict:
     return {
         "meta": {"webnn": "0.1.0", "python": "3.11.7", "numpy": "2.4.6", "cpu_count": 2,

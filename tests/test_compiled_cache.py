@@ -28,7 +28,7 @@ SCRIPT = textwrap.dedent("""
     b = context.create_graph_builder()
     rng = np.random.default_rng(seed)
     x = b.input("x", [1, 3, 16, 16], "float32")
-    w = b.constant(rng.standard_normal((8, 3, 3, 3)).astype(np.float32))
+    w = b.constant(rng.standard_normal((16, 3, 3, 3)).astype(np.float32))
     y = b.clamp(b.conv2d(x, w, padding=[1, 1, 1, 1]), min_value=0.0, max_value=6.0)
     for i in range(8):  # enough operations for the graph to be worth caching
         y = b.add(b.relu(y), b.constant(np.float32(i / 8).reshape(1)))
@@ -54,7 +54,7 @@ def expected(seed: int) -> np.ndarray:
     b = context.create_graph_builder()
     rng = np.random.default_rng(seed)
     x = b.input("x", [1, 3, 16, 16], "float32")
-    w = b.constant(rng.standard_normal((8, 3, 3, 3)).astype(np.float32))
+    w = b.constant(rng.standard_normal((16, 3, 3, 3)).astype(np.float32))
     y = b.clamp(b.conv2d(x, w, padding=[1, 1, 1, 1]), min_value=0.0, max_value=6.0)
     for i in range(8):
         y = b.add(b.relu(y), b.constant(np.float32(i / 8).reshape(1)))

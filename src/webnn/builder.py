@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .arena import ConstantArena
 from .compat import BUILDER_METHODS, adapt
 from .descriptor import array_to_descriptor, buffer_to_array, check_byte_length, to_descriptor, values_array
 from .errors import InvalidStateError, TensorStateError, ValidationError
@@ -197,6 +198,7 @@ class MLGraphBuilder:
         self._inputs: dict[str, int] = {}
         self._constants: dict[int, np.ndarray] = {}
         self._constant_tensors: dict[int, MLTensor] = {}
+        self._arena = ConstantArena()
 
     @property
     def context(self) -> MLContext:
@@ -302,7 +304,7 @@ class MLGraphBuilder:
             array = np.array(cast_number(value, dt), dtype=desc.numpy_dtype)
         elif len(args) == 2:
             desc = to_descriptor("constant", args[0], data_type)
-            array = buffer_to_array("constant", desc, args[1])
+            array = buffer_to_array("constant", desc, args[1], self._arena)
         elif len(args) == 1:
             value = args[0]
             if isinstance(value, np.ndarray) and data_type is None:
@@ -316,7 +318,7 @@ class MLGraphBuilder:
                 desc = to_descriptor(
                     "constant", values.shape if shape is None else shape, data_type or "float32"
                 )
-            array = buffer_to_array("constant", desc, value)
+            array = buffer_to_array("constant", desc, value, self._arena)
         else:
             raise ValidationError(
                 "constant: use constant(array), constant(descriptor, buffer), "

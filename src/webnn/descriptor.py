@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .arena import ConstantArena
 from .errors import ValidationError
 from .ir import MAX_DIMENSION, MAX_RANK, MAX_TENSOR_BYTE_LENGTH, OperandDescriptor
 
@@ -84,8 +85,9 @@ def check_value_range(what: str, desc: OperandDescriptor, array: np.ndarray) -> 
             raise ValidationError(f"{what}: {desc.data_type} values must be in [{info.min}, {info.max}], got [{lo}, {hi}]")
 
 
-def buffer_to_array(what: str, desc: OperandDescriptor, buffer: Any) -> np.ndarray:
-    """A new C-contiguous array of ``desc`` holding a copy of ``buffer``.
+def buffer_to_array(what: str, desc: OperandDescriptor, buffer: Any, arena: ConstantArena | None = None) -> np.ndarray:
+    """A new C-contiguous array of ``desc`` holding a copy of ``buffer`` (an array's copy made
+    in ``arena`` when given and it takes arrays of that size).
 
     ``buffer`` is a NumPy array of the descriptor's dtype (any shape with the
     same element count, as the spec only compares byte lengths), raw bytes
@@ -100,7 +102,11 @@ def buffer_to_array(what: str, desc: OperandDescriptor, buffer: Any) -> np.ndarr
                 raise ValidationError(
                     f"{what}: array has {buffer.size} elements, descriptor {desc} needs {desc.element_count}"
                 )
-            array = np.array(buffer, dtype=dtype, order="C", copy=True).reshape(desc.shape)
+            array = arena.empty(desc.shape, dtype) if arena is not None else None
+            if array is None:
+                array = np.array(buffer, dtype=dtype, order="C", copy=True).reshape(desc.shape)
+            else:
+                np.copyto(array, buffer.reshape(desc.shape))
         elif buffer.dtype == np.uint8:
             array = _from_bytes(what, desc, buffer.tobytes())
         else:

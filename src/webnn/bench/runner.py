@@ -703,8 +703,13 @@ def _add_ratios(rows: list[dict[str, Any]]) -> None:
     drift of the machine hits both alike: each round gives a ratio (``ratio_samples``), the
     ratio is their median and ``ratio_iqr`` their interquartile range (the middle half: an outlier
     round on a busy machine does not widen it).  Without rounds to pair (a failed process), the
-    ratio is that of the rows' medians."""
+    ratio is that of the rows' medians.
+
+    A webnn row on another backend also gets ``hit_ort``: its cache-hit build + first over that of
+    webnn's onnxruntime backend on the same providers, paired by round the same way (what a user
+    of the default engine gains or pays in a process that finds its graph in the cache)."""
     directs = [r for r in rows if r["kind"] == "direct"]
+    ort_rows = [r for r in rows if r["kind"] == "webnn" and r.get("backend") == "onnxruntime"]
     for row in rows:
         if row["kind"] != "webnn":
             continue
@@ -715,6 +720,14 @@ def _add_ratios(rows: list[dict[str, Any]]) -> None:
             ratios["hit_cold"] = hit / row["build_first_ms"]
             samples["hit_cold"] = _round_ratios(row.get("processes", []), row.get("processes", []),
                                                 _hit_value, lambda p: p.get("build_first_ms"))
+        ort = next((r for r in ort_rows if r["configured_providers"] == row["configured_providers"]), None)
+        if ort is None:
+            ort = next((r for r in ort_rows if r["configured_providers"] == ["CPUExecutionProvider"]), None)
+        ort_hit = ort.get("hit_build_first_ms") if ort is not None and ort.get("hit_loaded") else None
+        if ort is not None and ort is not row and row.get("ok") and ort.get("ok") and hit is not None and ort_hit:
+            ratios["hit_ort"] = hit / ort_hit
+            samples["hit_ort"] = _round_ratios(row.get("processes", []), ort.get("processes", []),
+                                               _hit_value, _hit_value)
         baseline = next((d for d in directs if d["configured_providers"] == row["configured_providers"]), None)
         if baseline is None:
             baseline = next((d for d in directs if d["configured_providers"] == ["CPUExecutionProvider"]), None)
