@@ -17,7 +17,7 @@ needs_arena = pytest.mark.skipif(not arena.AVAILABLE, reason="no anonymous mappi
 
 @needs_arena
 def test_pieces_are_aligned_disjoint_writable_and_of_the_asked_shape() -> None:
-    a = ConstantArena()
+    a = ConstantArena(start_bytes=0)
     shapes = [(128, 129), (40000,), (3, 100, 100), (257, 257)]
     pieces = [a.empty(shape, np.dtype(np.float32)) for shape in shapes]
     spans = []
@@ -35,15 +35,23 @@ def test_pieces_are_aligned_disjoint_writable_and_of_the_asked_shape() -> None:
 
 
 def test_sizes_outside_its_range_are_left_to_numpy() -> None:
-    a = ConstantArena()
+    a = ConstantArena(start_bytes=0)
     assert a.empty((10,), np.dtype(np.float32)) is None  # below MIN_BYTES
     assert a.empty((arena.MIN_BYTES // 4 - 1,), np.dtype(np.float32)) is None
     assert a.empty((arena.NUMPY_HUGE_BYTES,), np.dtype(np.uint8)) is None  # NumPy advises huge pages itself
 
 
 @needs_arena
+def test_it_takes_arrays_only_after_its_start_bytes() -> None:
+    """A graph with small weights never takes a huge page: the arena starts after START_BYTES."""
+    a = ConstantArena(start_bytes=1 << 20)
+    piece = (1 << 18,)  # 1 MiB of float32
+    assert [a.empty(piece, np.dtype(np.float32)) is None for _ in range(3)] == [True, False, False]
+
+
+@needs_arena
 def test_a_full_chunk_is_followed_by_a_new_one_and_freed_with_its_last_array() -> None:
-    a = ConstantArena()
+    a = ConstantArena(start_bytes=0)
     size = arena.NUMPY_HUGE_BYTES - 1
     pieces = [a.empty((size,), np.dtype(np.uint8)) for _ in range(arena.CHUNK_BYTES // size + 1)]
     assert all(p is not None for p in pieces)
@@ -60,6 +68,7 @@ def test_builder_constants_are_copies_in_the_arena_unchanged_by_the_callers_late
     context = webnn.ML().create_context(backend="reference")
     builder = webnn.MLGraphBuilder(context)
     rng = np.random.default_rng(0)
+    builder.constant(np.zeros(arena.START_BYTES, np.uint8))  # (copied before the arena starts)
     weights = rng.standard_normal((64, 32, 3, 3)).astype(np.float32)  # 72 KiB: in the arena
     bias = rng.standard_normal(64).astype(np.float32)  # small: NumPy's
     swapped = weights.astype(weights.dtype.newbyteorder(">"))  # another byte order: converted

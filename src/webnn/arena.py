@@ -10,7 +10,9 @@ hands out nothing and the caller allocates as usual.
 
 Each chunk lives as long as any array cut from it (the arrays are views that hold it).  Pages
 of a chunk that no array reaches are never touched, so they cost address space, not memory: at
-most the last huge page of a chunk is partly unused.
+most the last huge page of a chunk is partly unused.  So that this 2 MiB stays small next to
+what it holds, an arena takes arrays only once its builder has copied ``START_BYTES`` of
+constants (a graph with small weights never uses it).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import numpy as np
 #: huge pages for those itself).
 MIN_BYTES = 64 * 1024
 NUMPY_HUGE_BYTES = 4 << 20
+#: The constant bytes a builder copies before its arena takes arrays.
+START_BYTES = 4 << 20
 #: Address space reserved per chunk (only the pages written are backed by memory).
 CHUNK_BYTES = 32 << 20
 ALIGNMENT = 64
@@ -37,16 +41,21 @@ AVAILABLE = _ADVICE is not None and _ANONYMOUS is not None and hasattr(mmap, "MA
 class ConstantArena:
     """Hands out pieces of huge-page-backed chunks to one builder's constant copies."""
 
-    __slots__ = ("_chunk", "_offset")
+    __slots__ = ("_chunk", "_offset", "_waiting")
 
-    def __init__(self) -> None:
+    def __init__(self, start_bytes: int = START_BYTES) -> None:
         self._chunk: np.ndarray | None = None  # the current chunk's bytes
         self._offset = 0
+        self._waiting = start_bytes  # bytes still to copy before the arena takes arrays
 
     def empty(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:
         """A new writable C-contiguous array of ``shape`` and ``dtype`` in the arena, or None
-        when the arena does not take arrays of its size (or cannot map memory here)."""
+        when the arena does not take it (too small or too large, before ``START_BYTES``, or no
+        memory mapping here): the caller allocates it itself."""
         nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        if self._waiting > 0:
+            self._waiting -= nbytes
+            return None
         if not AVAILABLE or not MIN_BYTES <= nbytes < NUMPY_HUGE_BYTES:
             return None
         start = -(-self._offset // ALIGNMENT) * ALIGNMENT
