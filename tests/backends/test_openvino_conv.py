@@ -138,6 +138,22 @@ def test_pool_geometries(openvino, reference, name, dtype, options) -> None:
     np.testing.assert_allclose(y.astype(np.float64), expected.astype(np.float64), **tolerance(dtype))
 
 
+@pytest.mark.parametrize("name", ["average_pool2d", "l2_pool2d"])
+def test_windows_wholly_in_a_padding_wider_than_the_window_give_zero(openvino, name) -> None:
+    """AVX2's depthwise convolution (the window sums) gives some of these the sum of another
+    window; WebNN gives 0 (no elements).  Checked with a NumPy formula."""
+    x = np.random.default_rng(9).uniform(-4, 4, (4, 1, 4, 3)).astype(np.float32)
+    y = run(openvino, lambda b, x: getattr(b, name)(x, {"window_dimensions": [4, 3], "padding": [4, 1, 4, 3]}),
+            x=x)
+    padded = np.pad(x.astype(np.float64) ** (2 if name == "l2_pool2d" else 1), [(0, 0), (0, 0), (4, 1), (4, 3)])
+    present = np.pad(np.ones((4, 3)), [(4, 1), (4, 3)])
+    sums = np.array([[padded[:, :, i:i + 4, j:j + 3].sum(axis=(2, 3)) for j in range(8)] for i in range(6)])
+    counts = np.array([[present[i:i + 4, j:j + 3].sum() for j in range(8)] for i in range(6)])
+    expected = np.sqrt(sums) if name == "l2_pool2d" else sums / np.maximum(counts, 1)[:, :, None, None]
+    np.testing.assert_allclose(y, expected.transpose(2, 3, 0, 1), rtol=1e-5, atol=1e-6)
+    assert (y[:, :, :, :2] == 0).all() and (y[:, :, :1, :] == 0).all()
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float16])
 def test_max_pool2d_nan_and_minus_infinity(openvino, dtype) -> None:
     x = np.arange(2 * 6 * 6, dtype=dtype).reshape(1, 2, 6, 6)

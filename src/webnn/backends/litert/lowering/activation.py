@@ -6,7 +6,8 @@
 * tanh is TANH, leaky_relu LEAKY_RELU, elu ELU (times alpha below 0), softmax SOFTMAX (on the
   input as [outer, n, inner], between transposes where inner > 1): XNNPACK's kernels are within
   the WPT tolerances.
-* sigmoid is LOGISTIC, on x clamped to +-100 (XNNPACK's makes NaN of huge inputs).
+* sigmoid is LOGISTIC, on x clamped to +-100 (XNNPACK's makes NaN of huge inputs); below -50,
+  LOGISTIC(x + 32) * e^-32 (XNNPACK's AVX2 LOGISTIC loses accuracy below -78).
 * XNNPACK's EXP loses accuracy as |x| grows (64 ulp at 87): softplus and gelu use :func:`exp`,
   which reduces the argument to |r| <= ln(2) / 2 first (Cody and Waite) and scales by powers of
   two, the last scaling being the only rounding into the subnormals.
@@ -137,10 +138,19 @@ def _bound(e: OpLowering, operator: str, beyond: str, x: int, y: int, bound: flo
 # --------------------------------------------------------------------------- no options
 
 
+#: Below this, sigmoid(x) is LOGISTIC(x + 32) * e^-32 (see :func:`sigmoid`).
+_SIGMOID_TAIL = -50.0
+
+
 @lowering("sigmoid", types=FLOATS)
 def sigmoid(e: OpLowering) -> int:
     # (XNNPACK's LOGISTIC makes NaN from 1e30 or so on; sigmoid(+-100) rounds to 1 / 0 already.)
-    return _f(e, "LOGISTIC", _f(e, "MINIMUM", _f(e, "MAXIMUM", e.input("input"), _c(e, -100.0)), _c(e, 100.0)))
+    x = _f(e, "MINIMUM", _f(e, "MAXIMUM", e.input("input"), _c(e, -100.0)), _c(e, 100.0))
+    # XNNPACK's AVX2 LOGISTIC is off by up to 1e6 ulp below x = -78 (and gives nothing below
+    # 2^-125). Below -50 the logistic is e^x to 2e-22 (relative), computed as e^(x + 32) * e^-32:
+    # x + 32 is exact there, and LOGISTIC(x + 32), in [-68, -18], is e^(x + 32) to 2e-8.
+    tail = _f(e, "MUL", _f(e, "LOGISTIC", _f(e, "ADD", x, _c(e, 32.0))), _c(e, math.exp(-32.0)))
+    return _select(e, _less(e, x, _c(e, _SIGMOID_TAIL)), tail, _f(e, "LOGISTIC", x))
 
 
 @lowering("tanh", types=FLOATS)

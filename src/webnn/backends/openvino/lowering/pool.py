@@ -62,12 +62,20 @@ def _pool_args(axes: tuple[_Axis, _Axis]) -> dict[str, list[int]]:
 
 
 def _window_sums(e: OpLowering, x: Any, axes: tuple[_Axis, _Axis]) -> Any:
-    """The sum of the real elements of each window of ``x`` (NCHW, float32)."""
+    """The sum of the real elements of each window of ``x`` (NCHW, float32).
+
+    Windows that hold no element are set to 0 after the convolution: the CPU plugin's AVX2
+    depthwise convolution gives some of those that lie wholly in the padding the sum of another
+    window (padding explicitly first changes nothing: the plugin folds the Pad in)."""
     channels = e.desc("input").shape[1]
     ones = ops.constant(np.ones((channels, 1, 1, axes[0].window, axes[1].window), np.float32))
     args = _pool_args(axes)
-    return ops.group_convolution(x, ones, args["strides"], args["pads_begin"], args["pads_end"],
+    sums = ops.group_convolution(x, ones, args["strides"], args["pads_begin"], args["pads_end"],
                                  [a.dilation for a in axes]).output(0)
+    empty = _counts(axes) == 0
+    if empty.any():
+        sums = ops.select(ops.constant(empty), ops.constant(np.float32(0)), sums).output(0)
+    return sums
 
 
 def _counts(axes: tuple[_Axis, _Axis]) -> np.ndarray:
