@@ -17,6 +17,7 @@ constants (a graph with small weights never uses it).
 
 from __future__ import annotations
 
+import math
 import mmap
 
 import numpy as np
@@ -52,7 +53,7 @@ class ConstantArena:
         """A new writable C-contiguous array of ``shape`` and ``dtype`` in the arena, or None
         when the arena does not take it (too small or too large, before ``START_BYTES``, or no
         memory mapping here): the caller allocates it itself."""
-        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        nbytes = math.prod(shape) * dtype.itemsize
         if self._waiting > 0:
             self._waiting -= nbytes
             return None

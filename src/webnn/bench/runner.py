@@ -720,17 +720,13 @@ def _add_ratios(rows: list[dict[str, Any]]) -> None:
             ratios["hit_cold"] = hit / row["build_first_ms"]
             samples["hit_cold"] = _round_ratios(row.get("processes", []), row.get("processes", []),
                                                 _hit_value, lambda p: p.get("build_first_ms"))
-        ort = next((r for r in ort_rows if r["configured_providers"] == row["configured_providers"]), None)
-        if ort is None:
-            ort = next((r for r in ort_rows if r["configured_providers"] == ["CPUExecutionProvider"]), None)
+        ort = _on_providers(ort_rows, row)
         ort_hit = ort.get("hit_build_first_ms") if ort is not None and ort.get("hit_loaded") else None
         if ort is not None and ort is not row and row.get("ok") and ort.get("ok") and hit is not None and ort_hit:
             ratios["hit_ort"] = hit / ort_hit
             samples["hit_ort"] = _round_ratios(row.get("processes", []), ort.get("processes", []),
                                                _hit_value, _hit_value)
-        baseline = next((d for d in directs if d["configured_providers"] == row["configured_providers"]), None)
-        if baseline is None:
-            baseline = next((d for d in directs if d["configured_providers"] == ["CPUExecutionProvider"]), None)
+        baseline = _on_providers(directs, row)
         if baseline is not None:
             row["baseline"] = baseline["label"]
             ours_processes, their_processes = row.get("processes", []), baseline.get("processes", [])
@@ -752,6 +748,16 @@ def _add_ratios(rows: list[dict[str, Any]]) -> None:
             row["ratios"] = ratios
             row["ratio_samples"] = samples
             row["ratio_iqr"] = {key: interquartile(v) for key, v in samples.items() if len(v) > 1}
+
+
+def _on_providers(candidates: list[dict[str, Any]], row: dict[str, Any]) -> dict[str, Any] | None:
+    """The first of ``candidates`` configured with ``row``'s providers, else the first on the CPU
+    provider alone (the baseline of a backend without providers)."""
+    for providers in (row["configured_providers"], ["CPUExecutionProvider"]):
+        found = next((c for c in candidates if c["configured_providers"] == providers), None)
+        if found is not None:
+            return found
+    return None
 
 
 def interquartile(values: list[float]) -> list[float]:
