@@ -18,11 +18,14 @@ The rule, per graph at ``build()``:
    too (the next process then loads no other engine to find that out again).
 4. Otherwise the first candidate (ONNX Runtime where installed) runs it.
 
-A remembered winner that is not the first candidate, in a process that has not imported it
-yet, would make the first result wait for the engine's import (OpenVINO: 150-250 ms): the
-graph then starts on the first candidate (from the cache); once its first compute or dispatch
-has returned, a background thread loads the winner (from the cache) and the graph switches to
-it (:meth:`webnn.MLGraph.wait_ready` waits for that).  ``graph.backend`` says which engine
+An ``auto`` context imports the engines that import in milliseconds (:data:`QUICK`) when it
+is created, so a graph whose remembered winner is one of them loads on it directly.  A
+remembered winner that this process has not imported yet would make the first result wait
+for the engine's import (OpenVINO: 150-250 ms): the graph then starts on the remembered
+*start* engine (the fastest quick engine in the tuning, from the cache; the first candidate
+when none is remembered); once its first compute or dispatch has returned, a background
+thread loads the winner (from the cache) and the graph switches to it
+(:meth:`webnn.MLGraph.wait_ready` waits for that).  ``graph.backend`` says which engine
 runs a graph.  ``load_onnx`` keeps a choice per model file and options as well
 (:mod:`webnn.io.onnx_import.cached`).
 """
@@ -53,6 +56,11 @@ MLGraph = Any
 #: The engines ``auto`` chooses among, in order of preference (the first runs a graph when
 #: nothing says another is faster: ONNX Runtime compiles in milliseconds).
 ENGINES = ("onnxruntime", "openvino", "litert")
+#: The engines whose packages import in milliseconds (ONNX Runtime, which the context loads
+#: anyway, and LiteRT's interpreter, about 10 ms here; OpenVINO takes 150-250 ms): an ``auto``
+#: context imports them when it is created.  Their cache hits are also the fastest here (a
+#: LiteRT hit took 8-50 ms where ONNX Runtime's took 20-60 ms on the benchmark's graphs).
+QUICK = ("onnxruntime", "litert")
 #: Rounds of timing when tuning: ROUNDS, each a block of timed runs per engine, after a pause of
 #: SETTLE_S and untimed runs for WARM_S (one at least).  The pause lets the other engines' worker
 #: threads stop: ONNX Runtime's spin for 10-20 ms after a run, and slowed OpenVINO's runs that
@@ -133,6 +141,9 @@ class AutoBackend(UsesPersistentCache):
         self._versions = {name: _version(name) for name in self.engines}
         self._lock = threading.Lock()
         first = self.engine(self.engines[0] if self.engines else "reference")
+        for name in self.engines:
+            if name in QUICK:
+                importlib.import_module(BACKENDS[name][0])
         self.accelerated, self.device = first.accelerated, first.device
 
     def engine(self, name: str) -> Any:
@@ -192,24 +203,37 @@ class AutoBackend(UsesPersistentCache):
         switch to once the first result is out, or None); None when there is no such memory."""
         if len(self.engines) < 2 or self.cache is None:
             return None
-        name = self.remembered(self.import_choice_key(text))
+        name, start = self.remembered(self.import_choice_key(text))
         if name not in self.engines:
             return None
-        if name == self.engines[0] or BACKENDS[name][2][0] in sys.modules:
+        if self._imported(name):
             return self.engine(name), None
-        return self.engine(self.engines[0]), name
+        return self.engine(start), name
 
-    def remembered(self, key: str) -> str | None:
+    def _imported(self, name: str) -> bool:
+        """Whether engine ``name`` loads without waiting for its package's import."""
+        return name == self.engines[0] or BACKENDS[name][2][0] in sys.modules
+
+    def remembered(self, key: str) -> tuple[str | None, str]:
+        """The engine remembered for ``key`` (None when none is) and the engine to start on
+        while it loads (the first candidate when none is remembered)."""
         cache = self.cache
         entry = cache.get(key) if cache is not None else None
-        name = entry.meta.get("backend") if entry is not None else None
-        return name if isinstance(name, str) else None
+        meta = entry.meta if entry is not None else {}
+        name, start = meta.get("backend"), meta.get("start")
+        if not (isinstance(start, str) and start in self.engines and self._imported(start)):
+            start = self.engines[0] if self.engines else "reference"
+        return (name if isinstance(name, str) else None), start
 
-    def remember(self, key: str, name: str, times: Mapping[str, float]) -> None:
-        """Remember engine ``name`` for ``key``, with the engines' tuning times (ms) if any."""
+    def remember(self, key: str, name: str, times: Mapping[str, float], start: str | None = None) -> None:
+        """Remember engine ``name`` for ``key``, with the engines' tuning times (ms) if any,
+        and the engine to start on while ``name`` loads (``start``; default: the first candidate)."""
         cache = self.cache
         if cache is not None:
-            cache.put(key, {}, {"backend": name, "time_ms": {k: round(v, 4) for k, v in times.items()}})
+            meta: dict[str, Any] = {"backend": name, "time_ms": {k: round(v, 4) for k, v in times.items()}}
+            if start is not None:
+                meta["start"] = start
+            cache.put(key, {}, meta)
 
     def compile_graph(self, context: MLContext, graph: Graph, compile_on: Compile, cacheable: bool) -> MLGraph:
         """``graph`` compiled on the engine the rule chooses (see the module's documentation) by
@@ -220,11 +244,11 @@ class AutoBackend(UsesPersistentCache):
         if len(engines) < 2 or self.cache is None or not cacheable:
             return self._first_that_compiles(context, graph, fallbacks, compile_on)
         key = self.choice_key(graph, engines)
-        winner = self.remembered(key)
+        winner, start = self.remembered(key)
         if winner in engines:
-            if winner == engines[0] or BACKENDS[winner][2][0] in sys.modules:
+            if self._imported(winner):
                 return self._first_that_compiles(context, graph, [winner, *fallbacks], compile_on)
-            built = self._first_that_compiles(context, graph, fallbacks, compile_on)
+            built = self._first_that_compiles(context, graph, [start, *fallbacks], compile_on)
             if built.backend != winner:
                 self.switch_later(built, winner, compile_on)
             return built
@@ -253,8 +277,8 @@ class AutoBackend(UsesPersistentCache):
         built: dict[str, MLGraph] = {}
         # The compiled graphs' cache writes wait until the choice is made: they would slow the
         # timing (onnxruntime optimizes the model once more to save it), and a losing engine's
-        # is not worth making, unless it is the first candidate, on which a later process
-        # starts while it loads the winner.
+        # is not worth making, unless it is the start engine, on which a later process starts
+        # while it loads the winner.
         held: dict[str, Any] = {}
         for name in names:
             try:
@@ -286,9 +310,11 @@ class AutoBackend(UsesPersistentCache):
         winner = min(best, key=best.__getitem__)
         if best[winner] >= MARGIN * best[first]:
             winner = first
-        self.remember(key, winner, {name: 1e3 * t for name, t in best.items()})
+        quick = [name for name in best if name in QUICK]
+        start = winner if winner in QUICK or not quick else min(quick, key=best.__getitem__)
+        self.remember(key, winner, {name: 1e3 * t for name, t in best.items()}, start)
         for name, writes in held.items():
-            if name in (winner, first):
+            if name in (winner, start):
                 writes.store()
             else:
                 writes.drop()

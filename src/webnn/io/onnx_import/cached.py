@@ -178,14 +178,15 @@ def _import_and_choose(auto: Any, choice_key: str, source: Any, context: MLConte
     """The first import of a model on an ``auto`` context: import it, let ``auto`` choose and
     compile (see :mod:`webnn.backends.auto`), and remember its choice for this import.  Once the
     compiled graphs are in the cache (written in the background), a background thread files
-    them under this import's keys too (for the chosen engine and the preferred one, which loads
+    them under this import's keys too (for the chosen engine and the start engine, which loads
     first when the chosen one is not imported yet), so that the next import parses nothing."""
     from ...compile import compile_on, worth_caching
 
     graph = import_ir(source, context, input_shapes, limits, input_values)
     built = auto.compile_graph(context, graph, compile_on, worth_caching(graph))
-    auto.remember(choice_key, built.backend, {})
-    names = [n for n in dict.fromkeys((auto.engines[0], built.backend)) if n in auto.engines]
+    _, start = auto.remembered(auto.choice_key(graph, auto.engines))
+    auto.remember(choice_key, built.backend, {}, start)
+    names = [n for n in dict.fromkeys((start, built.backend)) if n in auto.engines]
     cache = auto.cache
 
     def file_under_import_keys() -> None:
