@@ -59,7 +59,8 @@ ENGINES = ("onnxruntime", "openvino", "litert")
 #: The engines whose packages import in milliseconds (ONNX Runtime, which the context loads
 #: anyway, and LiteRT's interpreter, about 10 ms here; OpenVINO takes 150-250 ms): an ``auto``
 #: context imports them when it is created.  Their cache hits are also the fastest here (a
-#: LiteRT hit took 8-50 ms where ONNX Runtime's took 20-60 ms on the benchmark's graphs).
+#: LiteRT hit, build + first compute, took 0.42-1.02x of ONNX Runtime's on the benchmark's
+#: six graphs).
 QUICK = ("onnxruntime", "litert")
 #: Rounds of timing when tuning: ROUNDS, each a block of timed runs per engine, after a pause of
 #: SETTLE_S and untimed runs for WARM_S (one at least).  The pause lets the other engines' worker
