@@ -565,6 +565,27 @@ def test_other_backends_hits_are_paired_with_the_onnxruntime_backends_by_round()
     assert cells[report.WIDE_HEADERS.index("hit/ORT hit")] == "1.05x (1.00-1.27)"
 
 
+def test_autos_warm_time_is_paired_with_the_fastest_engines_by_round() -> None:
+    """warm/fastest: a round's warm median on auto over that of the single-engine row with the
+    lowest warm median, in the same round; only the auto row has it."""
+    def row(backend: str, warm: list[float]) -> dict:
+        merged = runner.merge_processes([dict(_round(50, w, 20), ok=True, kind="webnn", from_cache=False)
+                                         for w in warm])
+        merged.update(label=f"webnn {backend} (CPU)", kind="webnn", backend=backend,
+                      configured_providers=["CPUExecutionProvider"])
+        return merged
+
+    ort, ov = row("onnxruntime", [4.0, 4.0, 4.0]), row("openvino", [2.0, 3.0, 1.0])
+    auto = row("auto", [2.1, 2.7, 2.0])
+    runner._add_ratios([ort, ov, auto])
+    assert auto["fastest"] == "webnn openvino (CPU)"
+    assert auto["ratio_samples"]["warm_fastest"] == pytest.approx([1.05, 0.9, 2.0])
+    assert auto["ratios"]["warm_fastest"] == pytest.approx(1.05)
+    assert "warm_fastest" not in ov["ratios"] and "warm_fastest" not in ort["ratios"]
+    cells = report.row_cells(auto, wide=True)
+    assert cells[report.WIDE_HEADERS.index("warm/fastest")] == "1.05x (0.98-1.52)"
+
+
 def _results(rows: list[dict], workload: str = "onnx:/some/long/folder/ch_PP-OCRv4_rec_infer.onnx") -> dict:
     return {
         "meta": {"webnn": "0.1.0", "python": "3.11.7", "numpy": "2.4.6", "cpu_count": 2,

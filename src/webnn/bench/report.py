@@ -18,13 +18,13 @@ WIDTH = 100
 WIDE_HEADERS = (
     "build ms", "first ms", "build+first ms", "hit build+first ms", "warm median ms",
     "min ms", "p90 ms", "runs", "peak MB", "output check", "warm/direct", "b+f/direct", "hit/cold",
-    "hit/direct", "hit/ORT hit", "peak/direct",
+    "hit/direct", "hit/ORT hit", "warm/fastest", "peak/direct",
 )
 #: The default columns, after the row label.
 HEADERS = ("b+f ms", "hit b+f ms", "warm ms", "warm/direct", "b+f/direct", "check")
 #: Left-aligned columns (the rest are numbers, right-aligned).
 LEFT = ("target", "output check", "check", "warm/direct", "b+f/direct", "hit/cold", "hit/direct", "hit/ORT hit",
-        "peak/direct")
+        "warm/fastest", "peak/direct")
 LEGEND = (
     "b+f: build + first compute; hit: the same in a fresh process whose persistent cache holds the compiled "
     "graph (loaded, not compiled); X/direct: webnn's X over direct ONNX Runtime's on the same provider, the "
@@ -33,7 +33,8 @@ LEGEND = (
 )
 #: What the wide table adds to the legend.
 LEGEND_WIDE = ("; hit/cold: hit build+first over the (cache-miss) build+first of the same row; hit/ORT hit: hit "
-               "build+first over webnn onnxruntime's on the same provider, per round")
+               "build+first over webnn onnxruntime's on the same provider, per round; warm/fastest: auto's warm median "
+               "over that of the fastest single-engine backend (lowest warm median), per round")
 TARGETS = "webnn ORT: webnn's onnxruntime backend; direct ORT: the same model run with ONNX Runtime directly"
 
 
@@ -139,7 +140,8 @@ def row_cells(row: dict[str, Any], wide: bool = False) -> list[str] | str:
         fmt_hit(row) if ours else "",
         fmt(row.get("median_ms")), fmt(row.get("min_ms")), fmt(row.get("p90_ms")),
         str(row.get("runs", "-")), fmt(row.get("peak_rss_mb")), check,
-        *(ratio(key) for key in ("warm_median", "build_first", "hit_cold", "hit_direct", "hit_ort", "peak_rss")),
+        *(ratio(key) for key in ("warm_median", "build_first", "hit_cold", "hit_direct", "hit_ort", "warm_fastest",
+                                       "peak_rss")),
     ]
 
 
