@@ -140,8 +140,8 @@ def row_cells(row: dict[str, Any], wide: bool = False) -> list[str] | str:
         fmt_hit(row) if ours else "",
         fmt(row.get("median_ms")), fmt(row.get("min_ms")), fmt(row.get("p90_ms")),
         str(row.get("runs", "-")), fmt(row.get("peak_rss_mb")), check,
-        *(ratio(key) for key in ("warm_median", "build_first", "hit_cold", "hit_direct", "hit_ort", "warm_fastest",
-                                       "peak_rss")),
+        *(ratio(key) for key in ("warm_median", "build_first", "hit_cold", "hit_direct", "hit_ort",
+                                 "warm_fastest", "peak_rss")),
     ]
 
 

@@ -144,7 +144,10 @@ class AutoBackend(UsesPersistentCache):
         first = self.engine(self.engines[0] if self.engines else "reference")
         for name in self.engines:
             if name in QUICK:
-                importlib.import_module(BACKENDS[name][0])
+                try:
+                    importlib.import_module(BACKENDS[name][0])
+                except ImportError:  # (a broken install: the engine fails where it is used, not here)
+                    pass
         self.accelerated, self.device = first.accelerated, first.device
 
     def engine(self, name: str) -> Any:
