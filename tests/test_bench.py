@@ -567,17 +567,18 @@ def test_other_backends_hits_are_paired_with_the_onnxruntime_backends_by_round()
 
 def test_autos_warm_time_is_paired_with_the_fastest_engines_by_round() -> None:
     """warm/fastest: a round's warm median on auto over that of the single-engine row with the
-    lowest warm median, in the same round; only the auto row has it."""
-    def row(backend: str, warm: list[float]) -> dict:
+    lowest warm median on the same device, in the same round; only the auto row has it."""
+    def row(backend: str, warm: list[float], device: str = "cpu") -> dict:
         merged = runner.merge_processes([dict(_round(50, w, 20), ok=True, kind="webnn", from_cache=False)
                                          for w in warm])
-        merged.update(label=f"webnn {backend} (CPU)", kind="webnn", backend=backend,
+        merged.update(label=f"webnn {backend} ({device.upper()})", kind="webnn", backend=backend, device=device,
                       configured_providers=["CPUExecutionProvider"])
         return merged
 
     ort, ov = row("onnxruntime", [4.0, 4.0, 4.0]), row("openvino", [2.0, 3.0, 1.0])
+    gpu = row("onnxruntime", [0.5, 0.5, 0.5], "gpu")  # (faster, but not on auto's device)
     auto = row("auto", [2.1, 2.7, 2.0])
-    runner._add_ratios([ort, ov, auto])
+    runner._add_ratios([ort, gpu, ov, auto])
     assert auto["fastest"] == "webnn openvino (CPU)"
     assert auto["ratio_samples"]["warm_fastest"] == pytest.approx([1.05, 0.9, 2.0])
     assert auto["ratios"]["warm_fastest"] == pytest.approx(1.05)

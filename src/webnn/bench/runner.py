@@ -710,13 +710,12 @@ def _add_ratios(rows: list[dict[str, Any]]) -> None:
     of the default engine gains or pays in a process that finds its graph in the cache).
 
     An ``auto`` row also gets ``warm_fastest``: its warm median over that of the fastest
-    single-engine webnn row (the lowest warm median; named in the row's ``fastest``), paired by
-    round the same way."""
+    single-engine webnn row on the same device (the lowest warm median; named in the row's
+    ``fastest``), paired by round the same way."""
     directs = [r for r in rows if r["kind"] == "direct"]
     ort_rows = [r for r in rows if r["kind"] == "webnn" and r.get("backend") == "onnxruntime"]
     engines = [r for r in rows if r["kind"] == "webnn" and r.get("backend") not in ("auto", "reference")
                and r.get("ok") and r.get("median_ms")]
-    fastest = min(engines, key=lambda r: r["median_ms"], default=None)
     for row in rows:
         if row["kind"] != "webnn":
             continue
@@ -733,7 +732,9 @@ def _add_ratios(rows: list[dict[str, Any]]) -> None:
             ratios["hit_ort"] = hit / ort_hit
             samples["hit_ort"] = _round_ratios(row.get("processes", []), ort.get("processes", []),
                                                _hit_value, _hit_value)
-        if row.get("backend") == "auto" and fastest is not None and row.get("ok") and row.get("median_ms"):
+        fastest = min((r for r in engines if r.get("device") == row.get("device")), key=_field("median_ms"),
+                      default=None) if row.get("backend") == "auto" else None
+        if fastest is not None and row.get("ok") and row.get("median_ms"):
             row["fastest"] = fastest["label"]
             ratios["warm_fastest"] = row["median_ms"] / fastest["median_ms"]
             samples["warm_fastest"] = _round_ratios(row.get("processes", []), fastest.get("processes", []),
